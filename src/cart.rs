@@ -1,0 +1,211 @@
+//! The cart: what a shopper intends to buy, as SKU and quantity, and the pricing rule.
+//!
+//! A cart never stores prices: `price` looks every line up in the catalog at the moment
+//! it is shown or turned into an order, so a price change is seen at once and a form can
+//! never smuggle one in. Totals are items + shipping, where shipping is a flat fee that
+//! falls away above a threshold.
+
+use crate::catalog::{Product, Quantity, Variant};
+use crate::money::{Money, Overflow};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cart {
+    pub lines: Vec<CartLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub sku: String,
+    pub qty: Quantity,
+}
+
+/// Most distinct lines a cart may hold.
+pub const MAX_LINES: usize = 50;
+
+impl Cart {
+    /// Adds to an existing line or appends one. Returns false when the cart is full.
+    pub fn add(&mut self, sku: &str, qty: Quantity) -> bool {
+        if let Some(line) = self.lines.iter_mut().find(|l| l.sku == sku) {
+            line.qty = line.qty.saturating_add(qty);
+            return true;
+        }
+        if self.lines.len() >= MAX_LINES {
+            return false;
+        }
+        self.lines.push(CartLine {
+            sku: sku.to_string(),
+            qty,
+        });
+        true
+    }
+
+    pub fn set(&mut self, sku: &str, qty: Quantity) {
+        if let Some(line) = self.lines.iter_mut().find(|l| l.sku == sku) {
+            line.qty = qty;
+        }
+    }
+
+    pub fn remove(&mut self, sku: &str) {
+        self.lines.retain(|l| l.sku != sku);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Total number of units, for the cart badge.
+    pub fn units(&self) -> u32 {
+        self.lines.iter().map(|l| l.qty.get()).sum()
+    }
+}
+
+/// Shipping: a flat fee, free when the items reach a threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShippingRule {
+    pub flat_fee: Money,
+    pub free_over: Option<Money>,
+}
+
+impl ShippingRule {
+    pub fn fee_for(&self, items: Money) -> Money {
+        match self.free_over {
+            Some(threshold) if items >= threshold => Money::ZERO,
+            _ if items == Money::ZERO => Money::ZERO,
+            _ => self.flat_fee,
+        }
+    }
+}
+
+/// A cart line joined with the catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricedLine {
+    pub product: Product,
+    pub variant: Variant,
+    pub qty: Quantity,
+    pub line_total: Money,
+    /// Units available right now.
+    pub available: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Priced {
+    pub lines: Vec<PricedLine>,
+    /// SKUs in the cart that are no longer sold (deleted or unpublished).
+    pub unavailable: Vec<String>,
+    pub items: Money,
+    pub shipping: Money,
+    pub total: Money,
+}
+
+impl Priced {
+    /// Lines asking for more than is in stock.
+    pub fn short_lines(&self) -> impl Iterator<Item = &PricedLine> {
+        self.lines.iter().filter(|l| l.qty.get() > l.available)
+    }
+}
+
+/// Prices a cart against the catalog. `lookup` finds the product selling a SKU and the
+/// units available; SKUs it cannot find (or that are unpublished) are reported, not priced.
+pub fn price(
+    cart: &Cart,
+    rule: ShippingRule,
+    mut lookup: impl FnMut(&str) -> Option<(Product, u32)>,
+) -> Result<Priced, Overflow> {
+    let mut out = Priced::default();
+    for line in &cart.lines {
+        let Some((product, available)) = lookup(&line.sku) else {
+            out.unavailable.push(line.sku.clone());
+            continue;
+        };
+        let Some(variant) = product.variant(&line.sku).cloned() else {
+            out.unavailable.push(line.sku.clone());
+            continue;
+        };
+        if !product.published {
+            out.unavailable.push(line.sku.clone());
+            continue;
+        }
+        let line_total = variant.price.checked_mul(line.qty.get())?;
+        out.items = out.items.checked_add(line_total)?;
+        out.lines.push(PricedLine {
+            product,
+            variant,
+            qty: line.qty,
+            line_total,
+            available,
+        });
+    }
+    out.shipping = rule.fee_for(out.items);
+    out.total = out.items.checked_add(out.shipping)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(sku: &str, price: i64) -> Product {
+        Product {
+            id: "p".into(),
+            category: "c".into(),
+            name: "P".into(),
+            summary: String::new(),
+            description: String::new(),
+            images: vec![],
+            option_name: String::new(),
+            variants: vec![Variant {
+                sku: sku.into(),
+                name: "-".into(),
+                price: Money(price),
+            }],
+            featured: false,
+            published: true,
+            sort: 0,
+        }
+    }
+
+    #[test]
+    fn totals_with_shipping_threshold() {
+        let rule = ShippingRule {
+            flat_fee: Money(800),
+            free_over: Some(Money(9900)),
+        };
+        let mut cart = Cart::default();
+        cart.add("a", Quantity::new(2).unwrap());
+        let priced = price(&cart, rule, |_| Some((product("a", 1500), 10))).unwrap();
+        assert_eq!(priced.items, Money(3000));
+        assert_eq!(priced.shipping, Money(800));
+        assert_eq!(priced.total, Money(3800));
+
+        cart.set("a", Quantity::new(7).unwrap());
+        let priced = price(&cart, rule, |_| Some((product("a", 1500), 10))).unwrap();
+        assert_eq!(priced.items, Money(10500));
+        assert_eq!(priced.shipping, Money::ZERO);
+        assert_eq!(priced.total, Money(10500));
+    }
+
+    #[test]
+    fn unknown_skus_are_reported_not_priced() {
+        let mut cart = Cart::default();
+        cart.add("gone", Quantity::new(1).unwrap());
+        let rule = ShippingRule {
+            flat_fee: Money(800),
+            free_over: None,
+        };
+        let priced = price(&cart, rule, |_| None).unwrap();
+        assert_eq!(priced.unavailable, vec!["gone".to_string()]);
+        assert_eq!(priced.total, Money::ZERO);
+    }
+
+    #[test]
+    fn adding_merges_lines() {
+        let mut cart = Cart::default();
+        cart.add("a", Quantity::new(1).unwrap());
+        cart.add("a", Quantity::new(2).unwrap());
+        assert_eq!(cart.lines.len(), 1);
+        assert_eq!(cart.units(), 3);
+        cart.remove("a");
+        assert!(cart.is_empty());
+    }
+}

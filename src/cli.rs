@@ -1,0 +1,201 @@
+//! The command line: `demo`, `serve` and `init`. Parses arguments, sets up logging and the
+//! runtime, and calls into the library. Exit status: 0 success, 1 runtime failure,
+//! 2 bad configuration or usage.
+
+use crate::app::{self, App};
+use crate::config::{self, Config, LogFormat};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "puzi",
+    version,
+    about = "铺子 — a small-shop appliance for WeChat"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a demo shop with zero configuration; WeChat is simulated by the built-in sandbox.
+    Demo {
+        /// Data directory (created if missing).
+        #[arg(long, default_value = "./puzi-demo")]
+        data: PathBuf,
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Listen on all interfaces so phones on the same network can open the shop.
+        #[arg(long)]
+        lan: bool,
+    },
+    /// Run the shop from a config file.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Write a commented config template (refuses to overwrite).
+    Init {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Init { config } => init(&config),
+        Command::Demo { data, listen, lan } => {
+            let listen = listen.unwrap_or_else(|| {
+                if lan {
+                    "0.0.0.0:8080".parse().expect("valid address")
+                } else {
+                    "127.0.0.1:8080".parse().expect("valid address")
+                }
+            });
+            let cfg = Config::demo(data, listen);
+            serve_config(cfg, true)
+        }
+        Command::Serve { config } => match config::load(&config) {
+            Ok(cfg) => serve_config(cfg, false),
+            Err(e) => {
+                eprintln!("puzi: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn init(path: &std::path::Path) -> ExitCode {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    match file {
+        Ok(mut f) => match f.write_all(config::TEMPLATE.as_bytes()) {
+            Ok(()) => {
+                println!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("puzi: {}: {e}", path.display());
+                ExitCode::from(1)
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "puzi: {} already exists; not overwriting it",
+                path.display()
+            );
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("puzi: {}: {e}", path.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let level = std::env::var("PUZI_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn serve_config(cfg: Config, seed_demo: bool) -> ExitCode {
+    init_logging(cfg.log);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(64)
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("puzi: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    rt.block_on(async move {
+        let listen = cfg.server.listen;
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!(
+                    "puzi: {}",
+                    app::StartError::Listen {
+                        addr: listen,
+                        source: e
+                    }
+                );
+                return ExitCode::from(1);
+            }
+        };
+        let addr = listener.local_addr().unwrap_or(listen);
+        let app = match tokio::task::spawn_blocking(move || App::open(cfg, seed_demo)).await {
+            Ok(Ok(app)) => app,
+            Ok(Err(e)) => {
+                eprintln!("puzi: {e}");
+                return ExitCode::from(1);
+            }
+            Err(e) => {
+                eprintln!("puzi: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "listening on http://{addr}");
+            let _ = out.flush();
+        }
+        tracing::info!(%addr, data = %app.config.storage.data_dir.display(), "shop open");
+        app::run(listener, app, shutdown_signal()).await;
+        tracing::info!("stopped");
+        ExitCode::SUCCESS
+    })
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

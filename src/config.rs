@@ -1,0 +1,642 @@
+//! Configuration: the TOML file (and environment variables for secrets) parsed into raw
+//! structs, then validated into a typed `Config`. Nothing else in puzi reads config.
+//!
+//! Every error names the file, the key and the problem in one line. Secrets are wrapped in
+//! `Secret`, whose `Debug` prints `[redacted]`, so a logged `Config` leaks nothing.
+
+use crate::cart::ShippingRule;
+use crate::money::{Currency, Money};
+use crate::text::Lang;
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A secret string: never printed by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// One configuration problem: which file, which key, what is wrong.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{file}: {key}: {problem}")]
+pub struct ConfigError {
+    pub file: String,
+    pub key: String,
+    pub problem: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file this came from; `None` for `puzi demo`.
+    pub source: Option<PathBuf>,
+    pub shop: ShopConfig,
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub tls: TlsMode,
+    pub wechat: WechatConfig,
+    pub log: LogFormat,
+}
+
+#[derive(Clone, Debug)]
+pub struct ShopConfig {
+    pub name: String,
+    /// The public URL without trailing slash, e.g. `https://shop.example.com`.
+    /// `None` means "derive it from the listen address" (demo).
+    pub base_url: Option<String>,
+    pub currency: Currency,
+    pub language: Lang,
+    pub shipping: ShippingRule,
+    /// Unpaid orders are closed after this long.
+    pub order_timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct StorageConfig {
+    pub data_dir: PathBuf,
+}
+
+impl StorageConfig {
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("puzi.redb")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain HTTP, for a laptop or behind a reverse proxy.
+    Off,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WechatMode {
+    Live,
+    Sandbox,
+}
+
+#[derive(Clone, Debug)]
+pub struct WechatConfig {
+    pub mode: WechatMode,
+    pub appid: Option<String>,
+    pub app_secret: Option<Secret>,
+    pub mchid: Option<String>,
+    pub merchant_serial_no: Option<String>,
+    pub merchant_key_file: Option<PathBuf>,
+    pub apiv3_key: Option<Secret>,
+    pub public_key_id: Option<String>,
+    pub public_key_file: Option<PathBuf>,
+    pub api_base: String,
+    pub oauth_base: String,
+    pub sns_base: String,
+}
+
+pub const DEFAULT_API_BASE: &str = "https://api.mch.weixin.qq.com";
+pub const DEFAULT_OAUTH_BASE: &str = "https://open.weixin.qq.com";
+pub const DEFAULT_SNS_BASE: &str = "https://api.weixin.qq.com";
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// Raw file shape
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    shop: RawShop,
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
+    tls: RawTls,
+    #[serde(default)]
+    wechat: RawWechat,
+    #[serde(default)]
+    log: RawLog,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawShop {
+    name: Option<String>,
+    base_url: Option<String>,
+    currency: Option<String>,
+    language: Option<String>,
+    shipping_fee: Option<String>,
+    free_shipping_over: Option<String>,
+    order_timeout_minutes: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<String>,
+    body_limit_kb: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    data_dir: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    mode: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    format: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWechat {
+    mode: Option<String>,
+    appid: Option<String>,
+    app_secret: Option<String>,
+    mchid: Option<String>,
+    merchant_serial_no: Option<String>,
+    merchant_key_file: Option<String>,
+    apiv3_key_file: Option<String>,
+    public_key_id: Option<String>,
+    public_key_file: Option<String>,
+    api_base: Option<String>,
+    oauth_base: Option<String>,
+    sns_base: Option<String>,
+}
+
+/// Environment variables that may carry secrets instead of the file.
+pub const ENV_APP_SECRET: &str = "PUZI_WECHAT_APP_SECRET";
+pub const ENV_APIV3_KEY: &str = "PUZI_WECHAT_APIV3_KEY";
+
+/// Loads and validates a config file, reading secrets from the process environment.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.display().to_string(),
+        key: "-".into(),
+        problem: format!("cannot read the file: {e}"),
+    })?;
+    parse(path, &text, &|k| std::env::var(k).ok())
+}
+
+/// Parses and validates config text. `env` looks up environment variables.
+pub fn parse(
+    path: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let file = path.display().to_string();
+    let err = |key: &str, problem: String| ConfigError {
+        file: file.clone(),
+        key: key.to_string(),
+        problem,
+    };
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .unwrap_or(0);
+        err(
+            &format!("line {line}"),
+            format!("not valid TOML: {}", e.message()),
+        )
+    })?;
+    let raw: RawConfig =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let inner = inner.lines().next().unwrap_or_default().to_string();
+            err(&key, inner)
+        })?;
+    validate(path, raw, env)
+}
+
+fn validate(
+    path: &Path,
+    raw: RawConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let file = path.display().to_string();
+    let err = |key: &str, problem: String| ConfigError {
+        file: file.clone(),
+        key: key.to_string(),
+        problem,
+    };
+
+    // [shop]
+    let currency = match raw.shop.currency.as_deref() {
+        None => Currency::CNY,
+        Some(c) => Currency::parse(c)
+            .ok_or_else(|| err("shop.currency", format!("unknown currency {c:?}")))?,
+    };
+    let language = match raw.shop.language.as_deref() {
+        None => Lang::Zh,
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            err(
+                "shop.language",
+                format!("{l:?} is not supported; use \"zh-CN\" or \"en\""),
+            )
+        })?,
+    };
+    let money = |key: &str, v: &str| {
+        Money::parse_decimal(v, currency).ok_or_else(|| {
+            err(
+                key,
+                format!(
+                    "{v:?} is not an amount in {currency} (write it like \"{}\")",
+                    Money(800).decimal(currency)
+                ),
+            )
+        })
+    };
+    let flat_fee = match raw.shop.shipping_fee.as_deref() {
+        None => Money::ZERO,
+        Some(v) => money("shop.shipping_fee", v)?,
+    };
+    let free_over = match raw.shop.free_shipping_over.as_deref() {
+        None => None,
+        Some(v) => Some(money("shop.free_shipping_over", v)?),
+    };
+    let base_url = match raw.shop.base_url {
+        None => None,
+        Some(u) => Some(validate_base_url(&u).map_err(|p| err("shop.base_url", p))?),
+    };
+    let timeout_min = raw.shop.order_timeout_minutes.unwrap_or(15);
+    if !(5..=7 * 24 * 60).contains(&timeout_min) {
+        return Err(err(
+            "shop.order_timeout_minutes",
+            format!("{timeout_min} is out of range; WeChat requires at least 5 minutes"),
+        ));
+    }
+    let name = raw.shop.name.unwrap_or_else(|| "铺子".to_string());
+    if name.trim().is_empty() || name.chars().count() > 40 {
+        return Err(err("shop.name", "must be 1–40 characters".into()));
+    }
+
+    // [server]
+    let listen_s = raw
+        .server
+        .listen
+        .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+    let listen: SocketAddr = listen_s.parse().map_err(|_| {
+        err(
+            "server.listen",
+            format!("{listen_s:?} is not an address like \"0.0.0.0:443\""),
+        )
+    })?;
+    let body_limit = match raw.server.body_limit_kb {
+        None => DEFAULT_BODY_LIMIT,
+        Some(kb) if (1..=64 * 1024).contains(&kb) => kb as usize * 1024,
+        Some(kb) => {
+            return Err(err(
+                "server.body_limit_kb",
+                format!("{kb} is out of range 1–65536"),
+            ));
+        }
+    };
+
+    // [storage]
+    let data_dir = PathBuf::from(raw.storage.data_dir.unwrap_or_else(|| "./puzi-data".into()));
+    if data_dir.as_os_str().is_empty() {
+        return Err(err("storage.data_dir", "must not be empty".into()));
+    }
+
+    // [tls]
+    let tls = match raw.tls.mode.as_deref().unwrap_or("off") {
+        "off" => TlsMode::Off,
+        m @ ("acme" | "files" | "self-signed") => {
+            return Err(err(
+                "tls.mode",
+                format!(
+                    "{m:?} is not available in this version yet; use \"off\" behind a TLS proxy"
+                ),
+            ));
+        }
+        m => {
+            return Err(err(
+                "tls.mode",
+                format!("{m:?} is not one of \"acme\", \"files\", \"self-signed\", \"off\""),
+            ));
+        }
+    };
+
+    // [log]
+    let log = match raw.log.format.as_deref().unwrap_or("text") {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        f => {
+            return Err(err(
+                "log.format",
+                format!("{f:?} is not \"text\" or \"json\""),
+            ));
+        }
+    };
+
+    // [wechat]
+    let w = raw.wechat;
+    let mode = match w.mode.as_deref().unwrap_or("sandbox") {
+        "live" => WechatMode::Live,
+        "sandbox" => WechatMode::Sandbox,
+        m => {
+            return Err(err(
+                "wechat.mode",
+                format!("{m:?} is not \"live\" or \"sandbox\""),
+            ));
+        }
+    };
+    let base = |key: &str, v: Option<String>, default: &str| -> Result<String, ConfigError> {
+        match v {
+            None => Ok(default.to_string()),
+            Some(u) => validate_base_url(&u).map_err(|p| err(key, p)),
+        }
+    };
+    let app_secret = env(ENV_APP_SECRET).or(w.app_secret).map(Secret::new);
+    let apiv3_key = match env(ENV_APIV3_KEY) {
+        Some(k) => Some(Secret::new(k)),
+        None => match &w.apiv3_key_file {
+            None => None,
+            Some(f) => Some(Secret::new(
+                std::fs::read_to_string(f)
+                    .map_err(|e| err("wechat.apiv3_key_file", format!("cannot read {f}: {e}")))?
+                    .trim()
+                    .to_string(),
+            )),
+        },
+    };
+    if let Some(k) = &apiv3_key
+        && k.expose().len() != 32
+    {
+        return Err(err(
+            "wechat.apiv3_key_file",
+            "the APIv3 key must be exactly 32 characters".into(),
+        ));
+    }
+    let wechat = WechatConfig {
+        mode,
+        appid: w.appid,
+        app_secret,
+        mchid: w.mchid,
+        merchant_serial_no: w.merchant_serial_no,
+        merchant_key_file: w.merchant_key_file.map(PathBuf::from),
+        apiv3_key,
+        public_key_id: w.public_key_id,
+        public_key_file: w.public_key_file.map(PathBuf::from),
+        api_base: base("wechat.api_base", w.api_base, DEFAULT_API_BASE)?,
+        oauth_base: base("wechat.oauth_base", w.oauth_base, DEFAULT_OAUTH_BASE)?,
+        sns_base: base("wechat.sns_base", w.sns_base, DEFAULT_SNS_BASE)?,
+    };
+    if mode == WechatMode::Live {
+        let required: [(&str, bool); 6] = [
+            ("wechat.appid", wechat.appid.is_some()),
+            ("wechat.app_secret", wechat.app_secret.is_some()),
+            ("wechat.mchid", wechat.mchid.is_some()),
+            (
+                "wechat.merchant_serial_no",
+                wechat.merchant_serial_no.is_some(),
+            ),
+            (
+                "wechat.merchant_key_file",
+                wechat.merchant_key_file.is_some(),
+            ),
+            ("wechat.apiv3_key_file", wechat.apiv3_key.is_some()),
+        ];
+        if let Some((key, _)) = required.iter().find(|(_, present)| !present) {
+            return Err(err(key, "required when wechat.mode = \"live\"".into()));
+        }
+        match &base_url {
+            Some(u) if u.starts_with("https://") => {}
+            _ => {
+                return Err(err(
+                    "shop.base_url",
+                    "live WeChat Pay needs the shop's public https:// URL".into(),
+                ));
+            }
+        }
+    }
+
+    Ok(Config {
+        source: Some(path.to_path_buf()),
+        shop: ShopConfig {
+            name,
+            base_url,
+            currency,
+            language,
+            shipping: ShippingRule {
+                flat_fee,
+                free_over,
+            },
+            order_timeout: Duration::from_secs(timeout_min * 60),
+        },
+        server: ServerConfig { listen, body_limit },
+        storage: StorageConfig { data_dir },
+        tls,
+        wechat,
+        log,
+    })
+}
+
+/// `http(s)://host[:port][/path]` without query or fragment; returned without trailing slash.
+fn validate_base_url(u: &str) -> Result<String, String> {
+    let u = u.trim();
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or_else(|| format!("{u:?} must start with https:// or http://"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("{u:?} has no host"));
+    }
+    if u.contains('?') || u.contains('#') || u.contains(char::is_whitespace) {
+        return Err(format!(
+            "{u:?} must not contain a query, fragment or spaces"
+        ));
+    }
+    Ok(u.trim_end_matches('/').to_string())
+}
+
+impl Config {
+    /// The zero-config setup of `puzi demo`: sandbox WeChat, plain HTTP, demo shipping rule.
+    pub fn demo(data_dir: PathBuf, listen: SocketAddr) -> Config {
+        Config {
+            source: None,
+            shop: ShopConfig {
+                name: "铺子 · 演示店".to_string(),
+                base_url: None,
+                currency: Currency::CNY,
+                language: Lang::Zh,
+                shipping: ShippingRule {
+                    flat_fee: Money(800),
+                    free_over: Some(Money(9900)),
+                },
+                order_timeout: Duration::from_secs(15 * 60),
+            },
+            server: ServerConfig {
+                listen,
+                body_limit: DEFAULT_BODY_LIMIT,
+            },
+            storage: StorageConfig { data_dir },
+            tls: TlsMode::Off,
+            wechat: WechatConfig {
+                mode: WechatMode::Sandbox,
+                appid: None,
+                app_secret: None,
+                mchid: None,
+                merchant_serial_no: None,
+                merchant_key_file: None,
+                apiv3_key: None,
+                public_key_id: None,
+                public_key_file: None,
+                api_base: DEFAULT_API_BASE.into(),
+                oauth_base: DEFAULT_OAUTH_BASE.into(),
+                sns_base: DEFAULT_SNS_BASE.into(),
+            },
+            log: LogFormat::Text,
+        }
+    }
+
+    /// Whether shoppers reach the shop over https (so cookies get `Secure`).
+    pub fn served_over_https(&self) -> bool {
+        self.tls != TlsMode::Off
+            || self
+                .shop
+                .base_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// The commented template `puzi init` writes.
+pub const TEMPLATE: &str = r#"# puzi configuration. Every key is optional unless marked; defaults are shown.
+# Secrets can also come from the environment: PUZI_WECHAT_APP_SECRET, PUZI_WECHAT_APIV3_KEY.
+
+[shop]
+name = "我的小铺"                      # shown in the header and page titles
+# base_url = "https://shop.example.com" # the public URL; required for live WeChat Pay
+currency = "CNY"                      # ISO 4217
+language = "zh-CN"                    # "zh-CN" or "en"
+shipping_fee = "8.00"                 # flat shipping fee, in the currency above
+free_shipping_over = "99.00"          # no shipping fee from this item total on; remove to always charge
+order_timeout_minutes = 15            # unpaid orders close after this (at least 5)
+
+[server]
+listen = "127.0.0.1:8080"
+# body_limit_kb = 64
+
+[storage]
+data_dir = "./puzi-data"              # holds puzi.redb and the sandbox keys
+
+[tls]
+mode = "off"                          # "off": plain HTTP, e.g. behind a TLS reverse proxy
+
+[log]
+format = "text"                       # "text" or "json"
+
+[wechat]
+mode = "sandbox"                      # "sandbox": WeChat simulated in-process; "live": real WeChat Pay
+# appid = "wx…"
+# app_secret = "…"                    # or PUZI_WECHAT_APP_SECRET
+# mchid = "190000…"
+# merchant_serial_no = "…"            # serial of apiclient_cert.pem
+# merchant_key_file = "/etc/puzi/apiclient_key.pem"
+# apiv3_key_file = "/etc/puzi/apiv3.key"   # or PUZI_WECHAT_APIV3_KEY
+# public_key_id = "PUB_KEY_ID_…"      # WeChat Pay public-key mode
+# public_key_file = "/etc/puzi/pub_key.pem"
+# api_base = "https://api.mch.weixin.qq.com"
+# oauth_base = "https://open.weixin.qq.com"
+# sns_base = "https://api.weixin.qq.com"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(s: &str) -> Result<Config, ConfigError> {
+        parse(Path::new("t.toml"), s, &|_| None)
+    }
+
+    #[test]
+    fn template_parses() {
+        let c = parse_str(TEMPLATE).unwrap();
+        assert_eq!(c.shop.shipping.flat_fee, Money(800));
+        assert_eq!(c.shop.shipping.free_over, Some(Money(9900)));
+        assert_eq!(c.wechat.mode, WechatMode::Sandbox);
+    }
+
+    #[test]
+    fn errors_name_file_key_and_problem() {
+        let e = parse_str("[server]\nlisten = 5\n").unwrap_err();
+        assert_eq!(e.file, "t.toml");
+        assert_eq!(e.key, "server.listen");
+        assert!(e.problem.contains("invalid type"), "{e}");
+
+        let e = parse_str("[shop]\nshipping_fee = \"8.001\"\n").unwrap_err();
+        assert_eq!(e.key, "shop.shipping_fee");
+
+        let e = parse_str("[shop]\nnmae = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("nmae"), "{e}");
+
+        let e = parse_str("[shop\n").unwrap_err();
+        assert!(e.key.starts_with("line 1"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let c = parse(
+            Path::new("t.toml"),
+            "[wechat]\napp_secret = \"s3cr3t-value\"\n",
+            &|_| None,
+        )
+        .unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("s3cr3t-value"));
+        assert!(dbg.contains("[redacted]"));
+    }
+
+    #[test]
+    fn env_overrides_file_secrets() {
+        let c = parse(
+            Path::new("t.toml"),
+            "[wechat]\napp_secret = \"from-file\"\n",
+            &|k| (k == ENV_APP_SECRET).then(|| "from-env".to_string()),
+        )
+        .unwrap();
+        assert_eq!(c.wechat.app_secret.unwrap().expose(), "from-env");
+    }
+
+    #[test]
+    fn live_mode_requires_keys() {
+        let e = parse_str("[wechat]\nmode = \"live\"\n").unwrap_err();
+        assert_eq!(e.key, "wechat.appid");
+    }
+}

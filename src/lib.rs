@@ -1,0 +1,17 @@
+//! puzi (铺子): a small-shop appliance — an H5 mall for WeChat in one binary.
+//!
+//! Domain modules (`money`, `catalog`, `cart`, `order`) hold types and rules and do no
+//! I/O. `store` persists them in one redb file; `web` serves them over HTTP; `app` ties
+//! config, store and clock together; `cli` is what `main` calls. See the README codemap.
+
+pub mod app;
+pub mod cart;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod money;
+pub mod order;
+pub mod seed;
+pub mod store;
+pub mod text;
+pub mod web;

@@ -1,0 +1,614 @@
+//! The store: one redb file holding every table, with typed methods per domain noun.
+//!
+//! All tables are declared here and nowhere else. Values are serialized JSON bytes (not
+//! redb's own type encodings) so the file survives redb's planned encoding changes. The
+//! schema version is written when the file is created and checked on open; a file from a
+//! newer puzi is refused rather than misread. Every state change is one write transaction
+//! committed with `Durability::Immediate`. Methods are synchronous; async callers go
+//! through `Store::call`, which runs them on the blocking pool.
+
+use crate::cart::{self, Cart, ShippingRule};
+use crate::catalog::{Category, Product};
+use crate::money::Currency;
+use crate::order::{Order, OrderEvent, OrderLine, OrderNo, OrderState, Recipient};
+use redb::{
+    Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The schema this build writes and understands.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const CATEGORIES: TableDefinition<&str, &[u8]> = TableDefinition::new("categories");
+const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
+/// sku → product id.
+const SKUS: TableDefinition<&str, &str> = TableDefinition::new("skus");
+/// sku → units available (not reserved by an order).
+const STOCK: TableDefinition<&str, u64> = TableDefinition::new("stock");
+/// content hash → content type byte length, content type, bytes.
+const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("images");
+const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+/// session id → order numbers.
+const SESSION_ORDERS: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("session_orders");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage error: {0}")]
+    Db(#[from] redb::Error),
+    #[error(
+        "the data file was written by a newer puzi (schema {found}, this build understands {supported}); upgrade puzi or restore a backup"
+    )]
+    SchemaTooNew { found: u32, supported: u32 },
+    #[error("the data file is already in use by another puzi process: {0}")]
+    Locked(String),
+    #[error("corrupt record in {table}: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+    #[error("cannot create data directory {0}")]
+    Io(String),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { StoreError::Db(e.into()) }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceOrderError {
+    #[error("the cart is empty")]
+    EmptyCart,
+    #[error("some items are no longer sold")]
+    Unavailable(Vec<String>),
+    #[error("not enough stock")]
+    OutOfStock(Vec<(String, u32)>),
+    #[error("amount out of range")]
+    Overflow,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<redb::TableError> for PlaceOrderError {
+    fn from(e: redb::TableError) -> Self {
+        PlaceOrderError::Store(e.into())
+    }
+}
+impl From<redb::StorageError> for PlaceOrderError {
+    fn from(e: redb::StorageError) -> Self {
+        PlaceOrderError::Store(e.into())
+    }
+}
+
+/// A shopper's server-side session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub cart: Cart,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub last_seen: i64,
+    /// The `?ch=` tag the shopper arrived with.
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// What an order is made from, besides the cart.
+pub struct NewOrder {
+    pub session: String,
+    pub recipient: Recipient,
+    pub note: String,
+    pub currency: Currency,
+    pub shipping: ShippingRule,
+    pub now: time::OffsetDateTime,
+    pub random: u64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+fn enc<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("serializing a plain struct cannot fail")
+}
+
+fn dec<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        table,
+        detail: e.to_string(),
+    })
+}
+
+impl Store {
+    /// Opens (or creates) the data file, checking its schema version.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
+        }
+        let db = match Database::create(path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StoreError::Locked(path.display().to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let store = Store { db: Arc::new(db) };
+        store.init_schema()?;
+        Ok(store)
+    }
+
+    fn init_schema(&self) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut meta = tx.open_table(META)?;
+            let found = meta
+                .get("schema_version")?
+                .map(|v| u32::from_le_bytes(v.value().try_into().unwrap_or([0xff; 4])));
+            match found {
+                Some(v) if v > SCHEMA_VERSION => {
+                    return Err(StoreError::SchemaTooNew {
+                        found: v,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                }
+            }
+            // Create every table so readers never meet a missing one.
+            tx.open_table(CATEGORIES)?;
+            tx.open_table(PRODUCTS)?;
+            tx.open_table(SKUS)?;
+            tx.open_table(STOCK)?;
+            tx.open_table(IMAGES)?;
+            tx.open_table(SESSIONS)?;
+            tx.open_table(ORDERS)?;
+            tx.open_multimap_table(SESSION_ORDERS)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs blocking store work off the async threads.
+    pub async fn call<R, F>(&self, f: F) -> R
+    where
+        F: FnOnce(&Store) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .expect("store task panicked")
+    }
+
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        Ok(meta
+            .get("schema_version")?
+            .map(|v| u32::from_le_bytes(v.value().try_into().unwrap_or([0; 4])))
+            .unwrap_or(0))
+    }
+
+    // -- meta flags ------------------------------------------------------------------
+
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(META)?;
+        Ok(t.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(META)?.insert(key, value)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // -- catalog ---------------------------------------------------------------------
+
+    pub fn categories(&self) -> Result<Vec<Category>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(CATEGORIES)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (_, v) = row?;
+            out.push(dec::<Category>("categories", v.value())?);
+        }
+        out.sort_by(|a, b| a.sort.cmp(&b.sort).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    pub fn put_category(&self, c: &Category) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(CATEGORIES)?
+            .insert(c.id.as_str(), enc(c).as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every product, published or not, in display order.
+    pub fn products(&self) -> Result<Vec<Product>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(PRODUCTS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (_, v) = row?;
+            out.push(dec::<Product>("products", v.value())?);
+        }
+        out.sort_by(|a, b| a.sort.cmp(&b.sort).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    pub fn product(&self, id: &str) -> Result<Option<Product>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(PRODUCTS)?;
+        t.get(id)?
+            .map(|v| dec::<Product>("products", v.value()))
+            .transpose()
+    }
+
+    /// Inserts or replaces a product and indexes its SKUs. Stock is untouched, except that a
+    /// SKU seen for the first time starts at `initial_stock` (or 0).
+    pub fn put_product(
+        &self,
+        p: &Product,
+        initial_stock: &[(String, u32)],
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut products = tx.open_table(PRODUCTS)?;
+            let mut skus = tx.open_table(SKUS)?;
+            let mut stock = tx.open_table(STOCK)?;
+            if let Some(old) = products.get(p.id.as_str())? {
+                let old: Product = dec("products", old.value())?;
+                for v in &old.variants {
+                    if p.variant(&v.sku).is_none() {
+                        skus.remove(v.sku.as_str())?;
+                    }
+                }
+            }
+            products.insert(p.id.as_str(), enc(p).as_slice())?;
+            for v in &p.variants {
+                skus.insert(v.sku.as_str(), p.id.as_str())?;
+                if stock.get(v.sku.as_str())?.is_none() {
+                    let n = initial_stock
+                        .iter()
+                        .find(|(s, _)| *s == v.sku)
+                        .map(|(_, n)| *n)
+                        .unwrap_or(0);
+                    stock.insert(v.sku.as_str(), u64::from(n))?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn stock(&self, sku: &str) -> Result<u32, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(STOCK)?;
+        Ok(t.get(sku)?.map(|v| v.value() as u32).unwrap_or(0))
+    }
+
+    /// Stock of every SKU of a product, in variant order.
+    pub fn stock_of(&self, p: &Product) -> Result<Vec<u32>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(STOCK)?;
+        p.variants
+            .iter()
+            .map(|v| {
+                Ok(t.get(v.sku.as_str())?
+                    .map(|g| g.value() as u32)
+                    .unwrap_or(0))
+            })
+            .collect()
+    }
+
+    pub fn set_stock(&self, sku: &str, n: u32) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(STOCK)?.insert(sku, u64::from(n))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Finds the product selling a SKU, with the units available.
+    pub fn sku(&self, sku: &str) -> Result<Option<(Product, u32)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let skus = tx.open_table(SKUS)?;
+        let products = tx.open_table(PRODUCTS)?;
+        let stock = tx.open_table(STOCK)?;
+        lookup_sku(&skus, &products, &stock, sku)
+    }
+
+    /// Prices a cart against the current catalog and stock, in one snapshot.
+    pub fn price_cart(&self, cart: &Cart, rule: ShippingRule) -> Result<cart::Priced, StoreError> {
+        let tx = self.db.begin_read()?;
+        let skus = tx.open_table(SKUS)?;
+        let products = tx.open_table(PRODUCTS)?;
+        let stock = tx.open_table(STOCK)?;
+        let mut failure = None;
+        let priced = cart::price(cart, rule, |sku| {
+            match lookup_sku(&skus, &products, &stock, sku) {
+                Ok(found) => found,
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        priced.map_err(|_| StoreError::Corrupt {
+            table: "products",
+            detail: "cart total out of range".into(),
+        })
+    }
+
+    // -- images ----------------------------------------------------------------------
+
+    /// Stores image bytes under their SHA-256 and returns the hash. Storing the same bytes
+    /// twice stores them once.
+    pub fn put_image(&self, content_type: &str, bytes: &[u8]) -> Result<String, StoreError> {
+        let hash = hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref());
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(IMAGES)?;
+            if t.get(hash.as_str())?.is_none() {
+                let ct = content_type.as_bytes();
+                let mut v = Vec::with_capacity(1 + ct.len() + bytes.len());
+                v.push(ct.len().min(255) as u8);
+                v.extend_from_slice(&ct[..ct.len().min(255)]);
+                v.extend_from_slice(bytes);
+                t.insert(hash.as_str(), v.as_slice())?;
+            }
+        }
+        tx.commit()?;
+        Ok(hash)
+    }
+
+    /// An image's content type and bytes.
+    pub fn image(&self, hash: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(IMAGES)?;
+        let Some(v) = t.get(hash)? else {
+            return Ok(None);
+        };
+        let v = v.value();
+        let n = usize::from(*v.first().unwrap_or(&0));
+        if v.len() < 1 + n {
+            return Err(StoreError::Corrupt {
+                table: "images",
+                detail: format!("image {hash} is truncated"),
+            });
+        }
+        let ct = String::from_utf8_lossy(&v[1..1 + n]).into_owned();
+        Ok(Some((ct, v[1 + n..].to_vec())))
+    }
+
+    // -- sessions --------------------------------------------------------------------
+
+    pub fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(SESSIONS)?;
+        t.get(id)?
+            .map(|v| dec::<Session>("sessions", v.value()))
+            .transpose()
+    }
+
+    /// Reads, changes and writes a session in one transaction (creating it if absent).
+    pub fn update_session<R>(
+        &self,
+        id: &str,
+        now: i64,
+        f: impl FnOnce(&mut Session) -> R,
+    ) -> Result<R, StoreError> {
+        let tx = self.db.begin_write()?;
+        let r = {
+            let mut t = tx.open_table(SESSIONS)?;
+            let mut s = match t.get(id)? {
+                Some(v) => dec::<Session>("sessions", v.value())?,
+                None => Session {
+                    created_at: now,
+                    ..Session::default()
+                },
+            };
+            let r = f(&mut s);
+            s.last_seen = now;
+            t.insert(id, enc(&s).as_slice())?;
+            r
+        };
+        tx.commit()?;
+        Ok(r)
+    }
+
+    // -- orders ----------------------------------------------------------------------
+
+    /// Turns the session's cart into an order in `PendingPayment`, reserving stock, in one
+    /// write transaction: either every line is reserved and the order exists, or nothing
+    /// changed. Prices come from the catalog inside the same transaction.
+    pub fn place_order(&self, new: NewOrder) -> Result<Order, PlaceOrderError> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let order = {
+            let mut sessions = tx.open_table(SESSIONS)?;
+            let skus = tx.open_table(SKUS)?;
+            let products = tx.open_table(PRODUCTS)?;
+            let mut stock = tx.open_table(STOCK)?;
+            let mut orders = tx.open_table(ORDERS)?;
+            let mut by_session = tx.open_multimap_table(SESSION_ORDERS)?;
+
+            let mut session: Session = match sessions.get(new.session.as_str())? {
+                Some(v) => dec("sessions", v.value())?,
+                None => return Err(PlaceOrderError::EmptyCart),
+            };
+            if session.cart.is_empty() {
+                return Err(PlaceOrderError::EmptyCart);
+            }
+            let mut failure = None;
+            let priced = cart::price(&session.cart, new.shipping, |sku| {
+                match lookup_sku(&skus, &products, &stock, sku) {
+                    Ok(found) => found,
+                    Err(e) => {
+                        failure = Some(e);
+                        None
+                    }
+                }
+            })
+            .map_err(|_| PlaceOrderError::Overflow)?;
+            if let Some(e) = failure {
+                return Err(e.into());
+            }
+            if !priced.unavailable.is_empty() {
+                return Err(PlaceOrderError::Unavailable(priced.unavailable));
+            }
+            let short: Vec<(String, u32)> = priced
+                .short_lines()
+                .map(|l| (display_name(l), l.available))
+                .collect();
+            if !short.is_empty() {
+                return Err(PlaceOrderError::OutOfStock(short));
+            }
+            for l in &priced.lines {
+                let left = l.available - l.qty.get();
+                stock.insert(l.variant.sku.as_str(), u64::from(left))?;
+            }
+            let no = OrderNo::generate(new.now, new.random);
+            let at = new.now.unix_timestamp();
+            let order = Order {
+                no: no.clone(),
+                session: new.session.clone(),
+                state: OrderState::PendingPayment,
+                currency: new.currency,
+                lines: priced
+                    .lines
+                    .iter()
+                    .map(|l| OrderLine {
+                        product_id: l.product.id.clone(),
+                        sku: l.variant.sku.clone(),
+                        product_name: l.product.name.clone(),
+                        variant_name: l.variant.name.clone(),
+                        unit_price: l.variant.price,
+                        qty: l.qty.get(),
+                        line_total: l.line_total,
+                    })
+                    .collect(),
+                items_total: priced.items,
+                shipping: priced.shipping,
+                total: priced.total,
+                recipient: new.recipient,
+                note: new.note,
+                channel: session.channel.clone(),
+                created_at: at,
+                history: vec![OrderEvent {
+                    at,
+                    kind: "created".into(),
+                    detail: serde_json::json!({ "total": priced.total.minor() }),
+                }],
+            };
+            if orders.get(no.as_str())?.is_some() {
+                // Same second and same ten random digits: refuse rather than overwrite.
+                return Err(PlaceOrderError::Store(StoreError::Corrupt {
+                    table: "orders",
+                    detail: format!("order number {no} already taken"),
+                }));
+            }
+            orders.insert(no.as_str(), enc(&order).as_slice())?;
+            by_session.insert(new.session.as_str(), no.as_str())?;
+            session.cart = Cart::default();
+            session.last_seen = at;
+            sessions.insert(new.session.as_str(), enc(&session).as_slice())?;
+            order
+        };
+        tx.commit().map_err(StoreError::from)?;
+        Ok(order)
+    }
+
+    pub fn order(&self, no: &OrderNo) -> Result<Option<Order>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(ORDERS)?;
+        t.get(no.as_str())?
+            .map(|v| dec::<Order>("orders", v.value()))
+            .transpose()
+    }
+
+    /// A session's orders, newest first.
+    pub fn orders_of_session(&self, session: &str) -> Result<Vec<Order>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let idx = tx.open_multimap_table(SESSION_ORDERS)?;
+        let orders = tx.open_table(ORDERS)?;
+        let mut out = Vec::new();
+        for no in idx.get(session)? {
+            let no = no?;
+            if let Some(v) = orders.get(no.value())? {
+                out.push(dec::<Order>("orders", v.value())?);
+            }
+        }
+        out.sort_by(|a, b| b.no.cmp(&a.no));
+        Ok(out)
+    }
+
+    pub fn order_count(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read()?;
+        Ok(tx.open_table(ORDERS)?.len()?)
+    }
+}
+
+fn display_name(l: &cart::PricedLine) -> String {
+    if l.product.variants.len() > 1 {
+        format!("{} · {}", l.product.name, l.variant.name)
+    } else {
+        l.product.name.clone()
+    }
+}
+
+fn lookup_sku(
+    skus: &impl ReadableTable<&'static str, &'static str>,
+    products: &impl ReadableTable<&'static str, &'static [u8]>,
+    stock: &impl ReadableTable<&'static str, u64>,
+    sku: &str,
+) -> Result<Option<(Product, u32)>, StoreError> {
+    let Some(pid) = skus.get(sku)? else {
+        return Ok(None);
+    };
+    let Some(p) = products.get(pid.value())? else {
+        return Ok(None);
+    };
+    let p: Product = dec("products", p.value())?;
+    let n = stock.get(sku)?.map(|v| v.value() as u32).unwrap_or(0);
+    Ok(Some((p, n)))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
+    }
+    s
+}

@@ -1,0 +1,268 @@
+//! Every user-facing string of the shop, in Simplified Chinese and English.
+//!
+//! Views never spell out words themselves: they take a `&Text` and use its fields, so the
+//! whole vocabulary can be reviewed and translated here. Strings with numbers in them are
+//! methods.
+
+use crate::order::{FieldProblem, OrderState};
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Lang {
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh-CN" | "zh" | "zh-Hans" => Some(Lang::Zh),
+            "en" | "en-US" | "en-GB" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn text(self) -> &'static Text {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+pub struct Text {
+    pub lang: Lang,
+    pub home: &'static str,
+    pub categories: &'static str,
+    pub featured: &'static str,
+    pub all_products: &'static str,
+    pub cart: &'static str,
+    pub my_orders: &'static str,
+    pub add_to_cart: &'static str,
+    pub sold_out: &'static str,
+    pub in_stock: &'static str,
+    pub choose: &'static str,
+    pub quantity: &'static str,
+    pub price_from: &'static str,
+    pub cart_empty: &'static str,
+    pub go_shopping: &'static str,
+    pub update: &'static str,
+    pub remove: &'static str,
+    pub items_total: &'static str,
+    pub shipping: &'static str,
+    pub free_shipping: &'static str,
+    pub total: &'static str,
+    pub checkout: &'static str,
+    pub place_order: &'static str,
+    pub recipient: &'static str,
+    pub recipient_name: &'static str,
+    pub mobile: &'static str,
+    pub address: &'static str,
+    pub note: &'static str,
+    pub note_placeholder: &'static str,
+    pub fix_errors: &'static str,
+    pub order: &'static str,
+    pub order_no: &'static str,
+    pub order_placed: &'static str,
+    pub placed_at: &'static str,
+    pub no_orders: &'static str,
+    pub not_found: &'static str,
+    pub not_found_body: &'static str,
+    pub bad_request: &'static str,
+    pub server_error: &'static str,
+    pub server_error_body: &'static str,
+    pub back_home: &'static str,
+    pub added_to_cart: &'static str,
+    pub cart_full: &'static str,
+    pub item_unavailable: &'static str,
+    pub empty_cart_checkout: &'static str,
+    pub stock_changed: &'static str,
+    pub required: &'static str,
+    pub bad_mobile: &'static str,
+    pub pay_soon: &'static str,
+    pub footer: &'static str,
+    pub view_cart: &'static str,
+    pub continue_shopping: &'static str,
+}
+
+impl Text {
+    pub fn only_left(&self, n: u32) -> String {
+        match self.lang {
+            Lang::Zh => format!("仅剩 {n} 件"),
+            Lang::En => format!("Only {n} left"),
+        }
+    }
+
+    pub fn free_shipping_over(&self, amount: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("满 {amount} 包邮"),
+            Lang::En => format!("Free shipping over {amount}"),
+        }
+    }
+
+    pub fn short_stock(&self, name: &str, available: u32) -> String {
+        match self.lang {
+            Lang::Zh => format!("「{name}」库存不足，目前仅剩 {available} 件"),
+            Lang::En => format!("Not enough “{name}” in stock: {available} left"),
+        }
+    }
+
+    pub fn too_long(&self, max: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("不能超过 {max} 个字"),
+            Lang::En => format!("At most {max} characters"),
+        }
+    }
+
+    pub fn units(&self, n: u32) -> String {
+        match self.lang {
+            Lang::Zh => format!("共 {n} 件"),
+            Lang::En if n == 1 => "1 item".to_string(),
+            Lang::En => format!("{n} items"),
+        }
+    }
+
+    pub fn field_problem(&self, p: FieldProblem) -> String {
+        match p {
+            FieldProblem::Required => self.required.to_string(),
+            FieldProblem::TooLong(max) => self.too_long(max),
+            FieldProblem::BadMobile => self.bad_mobile.to_string(),
+        }
+    }
+
+    pub fn state(&self, s: OrderState) -> &'static str {
+        match (self.lang, s) {
+            (Lang::Zh, OrderState::PendingPayment) => "待付款",
+            (Lang::Zh, OrderState::Paid) => "已付款，待发货",
+            (Lang::Zh, OrderState::Shipped) => "已发货",
+            (Lang::Zh, OrderState::Completed) => "已完成",
+            (Lang::Zh, OrderState::Closed) => "已关闭",
+            (Lang::Zh, OrderState::Refunded) => "已退款",
+            (Lang::En, OrderState::PendingPayment) => "Awaiting payment",
+            (Lang::En, OrderState::Paid) => "Paid, awaiting shipment",
+            (Lang::En, OrderState::Shipped) => "Shipped",
+            (Lang::En, OrderState::Completed) => "Completed",
+            (Lang::En, OrderState::Closed) => "Closed",
+            (Lang::En, OrderState::Refunded) => "Refunded",
+        }
+    }
+}
+
+pub static ZH: Text = Text {
+    lang: Lang::Zh,
+    home: "首页",
+    categories: "分类",
+    featured: "精选推荐",
+    all_products: "全部商品",
+    cart: "购物车",
+    my_orders: "我的订单",
+    add_to_cart: "加入购物车",
+    sold_out: "已售罄",
+    in_stock: "有货",
+    choose: "请选择",
+    quantity: "数量",
+    price_from: "起",
+    cart_empty: "购物车是空的",
+    go_shopping: "去逛逛",
+    update: "更新",
+    remove: "删除",
+    items_total: "商品金额",
+    shipping: "运费",
+    free_shipping: "包邮",
+    total: "合计",
+    checkout: "去结算",
+    place_order: "提交订单",
+    recipient: "收货信息",
+    recipient_name: "收货人",
+    mobile: "手机号码",
+    address: "详细地址",
+    note: "备注",
+    note_placeholder: "选填，如送货时间",
+    fix_errors: "请修改下面标出的内容",
+    order: "订单",
+    order_no: "订单号",
+    order_placed: "订单已提交",
+    placed_at: "下单时间",
+    no_orders: "还没有订单",
+    not_found: "页面不存在",
+    not_found_body: "您要找的页面不存在或已下架。",
+    bad_request: "请求无效",
+    server_error: "出错了",
+    server_error_body: "服务器暂时出了点问题，请稍后再试。您的购物车和订单不会丢失。",
+    back_home: "返回首页",
+    added_to_cart: "已加入购物车",
+    cart_full: "购物车已满",
+    item_unavailable: "有商品已下架，已从结算中移除",
+    empty_cart_checkout: "购物车是空的，无法结算",
+    stock_changed: "库存有变化，请调整数量后再提交",
+    required: "必填",
+    bad_mobile: "请输入 11 位手机号码",
+    pay_soon: "请尽快完成支付，超时订单将自动关闭。",
+    footer: "由 铺子 puzi 提供技术支持",
+    view_cart: "查看购物车",
+    continue_shopping: "继续逛逛",
+};
+
+pub static EN: Text = Text {
+    lang: Lang::En,
+    home: "Home",
+    categories: "Categories",
+    featured: "Featured",
+    all_products: "All products",
+    cart: "Cart",
+    my_orders: "My orders",
+    add_to_cart: "Add to cart",
+    sold_out: "Sold out",
+    in_stock: "In stock",
+    choose: "Choose",
+    quantity: "Quantity",
+    price_from: "from",
+    cart_empty: "Your cart is empty",
+    go_shopping: "Start shopping",
+    update: "Update",
+    remove: "Remove",
+    items_total: "Items",
+    shipping: "Shipping",
+    free_shipping: "Free",
+    total: "Total",
+    checkout: "Check out",
+    place_order: "Place order",
+    recipient: "Delivery",
+    recipient_name: "Recipient",
+    mobile: "Mobile number",
+    address: "Address",
+    note: "Note",
+    note_placeholder: "Optional, e.g. a delivery time",
+    fix_errors: "Please correct the fields marked below",
+    order: "Order",
+    order_no: "Order number",
+    order_placed: "Order placed",
+    placed_at: "Placed at",
+    no_orders: "No orders yet",
+    not_found: "Not found",
+    not_found_body: "The page you asked for does not exist or is no longer sold.",
+    bad_request: "Bad request",
+    server_error: "Something went wrong",
+    server_error_body: "The server had a problem; please try again shortly. Your cart and orders are safe.",
+    back_home: "Back to the shop",
+    added_to_cart: "Added to cart",
+    cart_full: "Your cart is full",
+    item_unavailable: "Some items are no longer sold and were left out",
+    empty_cart_checkout: "Your cart is empty",
+    stock_changed: "Stock has changed; please adjust the quantities",
+    required: "Required",
+    bad_mobile: "Enter an 11-digit mobile number",
+    pay_soon: "Please pay soon; unpaid orders are closed automatically.",
+    footer: "Powered by puzi",
+    view_cart: "View cart",
+    continue_shopping: "Continue shopping",
+};

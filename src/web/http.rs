@@ -1,0 +1,195 @@
+//! HTTP plumbing shared by handlers: response builders, body reading with a size limit,
+//! form and query parsing, cookies, and `WebError` — the one place errors become responses.
+
+use super::{Ctx, views};
+use crate::store::StoreError;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+use std::collections::HashMap;
+
+pub type Resp = Response<Full<Bytes>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("request body too large")]
+    TooLarge,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs the error (once, here) and renders it for the shopper.
+    pub(crate) fn into_response(
+        self,
+        ctx: &Ctx,
+        method: &Method,
+        path: &str,
+        peer: std::net::SocketAddr,
+    ) -> Resp {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(%method, path, %peer, error = %self, "request failed");
+        } else {
+            tracing::debug!(%method, path, %peer, error = %self, "request refused");
+        }
+        let t = ctx.app.config.shop.language.text();
+        let (title, body) = match status {
+            StatusCode::NOT_FOUND => (t.not_found, t.not_found_body.to_string()),
+            s if s.is_server_error() => (t.server_error, t.server_error_body.to_string()),
+            _ => (t.bad_request, self.to_string()),
+        };
+        let mut resp = html(views::error_page(ctx, title, &body));
+        *resp.status_mut() = status;
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+        }
+        resp
+    }
+}
+
+pub fn html(markup: maud::Markup) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(markup.into_string())));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub fn json(value: &serde_json::Value) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(value.to_string())));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub fn text(status: StatusCode, body: &'static str) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// 303 See Other to a local path (after a POST).
+pub fn redirect(location: &str) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// Beyond the limit, a body is still read and thrown away up to this size, so the client
+/// gets its 413 instead of a connection reset halfway through sending.
+const DRAIN_MAX: u64 = 1024 * 1024;
+
+/// Reads the whole body, refusing more than `limit` bytes with 413.
+pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, WebError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > DRAIN_MAX) {
+        return Err(WebError::TooLarge);
+    }
+    let mut body = req.into_body();
+    let mut buf = bytes::BytesMut::new();
+    let mut seen: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| WebError::BadRequest(format!("could not read the request: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len() as u64;
+            if seen > DRAIN_MAX {
+                return Err(WebError::TooLarge);
+            }
+            if seen <= limit as u64 {
+                buf.extend_from_slice(&data);
+            }
+        }
+    }
+    if seen > limit as u64 {
+        return Err(WebError::TooLarge);
+    }
+    Ok(buf.freeze())
+}
+
+/// Parses `application/x-www-form-urlencoded` (or a query string) into a map; the last
+/// value of a repeated key wins.
+pub fn parse_form(bytes: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+pub fn query(req: &Request<Incoming>) -> HashMap<String, String> {
+    parse_form(req.uri().query().unwrap_or("").as_bytes())
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Refuses a state-changing request whose `Origin` names another site. Together with
+/// `SameSite=Lax` session cookies this stops cross-site form posts.
+pub fn check_origin(req: &Request<Incoming>) -> Result<(), WebError> {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("");
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .unwrap_or("");
+    if origin_host.is_empty() || origin_host != host {
+        return Err(WebError::Forbidden("cross-site request refused"));
+    }
+    Ok(())
+}

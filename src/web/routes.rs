@@ -1,0 +1,54 @@
+//! The route table: every URL the shop answers, in one `match`.
+
+use super::http::{Resp, WebError, text};
+use super::{Ctx, shop};
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+
+pub async fn route(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let get = method == Method::GET || method == Method::HEAD;
+    let post = method == Method::POST;
+    match segs.as_slice() {
+        [""] if get => shop::home(ctx, req).await,
+        ["c", id] if get => shop::category(ctx, req, id).await,
+        ["p", id] if get => shop::product(ctx, req, id).await,
+        ["cart"] if get => shop::cart(ctx, req).await,
+        ["cart", "add"] if post => shop::cart_add(ctx, req).await,
+        ["cart", "update"] if post => shop::cart_update(ctx, req).await,
+        ["cart", "remove"] if post => shop::cart_remove(ctx, req).await,
+        ["checkout"] if get => shop::checkout_form(ctx, req).await,
+        ["checkout"] if post => shop::checkout(ctx, req).await,
+        ["orders"] if get => shop::orders(ctx, req).await,
+        ["orders", no] if get => shop::order(ctx, req, no).await,
+        ["orders", no, "status"] if get => shop::order_status(ctx, req, no).await,
+        ["img", hash] if get => shop::image(ctx, req, hash).await,
+        ["assets", rest @ ..] if get => ctx
+            .assets
+            .respond(&rest.join("/"), req.headers())
+            .ok_or(WebError::NotFound),
+        ["favicon.ico"] if get => ctx
+            .assets
+            .respond("favicon.svg", req.headers())
+            .ok_or(WebError::NotFound),
+        ["healthz"] if get => health(ctx).await,
+        [""]
+        | ["c", _]
+        | ["p", _]
+        | ["cart", ..]
+        | ["checkout"]
+        | ["orders", ..]
+        | ["img", _]
+        | ["assets", ..]
+        | ["healthz"] => Err(WebError::MethodNotAllowed),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+/// `GET /healthz`: 200 "ok" when the data file answers a read.
+async fn health(ctx: &Ctx) -> Result<Resp, WebError> {
+    ctx.app.store.call(|s| s.schema_version()).await?;
+    Ok(text(StatusCode::OK, "ok\n"))
+}

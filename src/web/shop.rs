@@ -1,0 +1,418 @@
+//! Storefront handlers: browsing, the cart, checkout and the shopper's orders. Each reads
+//! the request, calls the store, and hands plain data to a view.
+
+use super::assets::cached_response;
+use super::http::{
+    Resp, WebError, check_origin, html, json, parse_form, query, read_body, redirect,
+};
+use super::session::Sid;
+use super::{Ctx, views};
+use crate::catalog::{Quantity, is_slug};
+use crate::order::{CheckoutForm, OrderNo};
+use crate::store::{NewOrder, PlaceOrderError, Session};
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
+use std::collections::HashMap;
+
+/// What every storefront page needs about the visitor.
+pub struct Visitor {
+    pub sid: Sid,
+    pub session: Session,
+}
+
+impl Visitor {
+    pub fn cart_units(&self) -> u32 {
+        self.session.cart.units()
+    }
+}
+
+/// A valid entry-channel tag (`?ch=article-0315`): 1–32 of `[A-Za-z0-9_-]`.
+fn channel_tag(q: &HashMap<String, String>) -> Option<String> {
+    let ch = q.get("ch")?;
+    let ok = !ch.is_empty()
+        && ch.len() <= 32
+        && ch
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| ch.clone())
+}
+
+/// Loads the visitor's session; remembers an entry channel if the URL carries one.
+async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visitor, WebError> {
+    let sid = Sid::from_headers(req.headers());
+    let ch = channel_tag(&query(req));
+    let id = sid.id.clone();
+    let now = ctx.app.clock.unix();
+    let session = ctx
+        .app
+        .store
+        .call(move |s| -> Result<Session, crate::store::StoreError> {
+            match ch {
+                Some(ch) => s.update_session(&id, now, |sess| {
+                    sess.channel = Some(ch);
+                    sess.clone()
+                }),
+                None => Ok(s.session(&id)?.unwrap_or_default()),
+            }
+        })
+        .await?;
+    Ok(Visitor { sid, session })
+}
+
+fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
+    let mut r = html(markup);
+    v.sid.apply(&mut r, ctx.app.config.served_over_https());
+    r
+}
+
+pub async fn home(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let v = visitor(ctx, &req).await?;
+    let (cats, products) = ctx
+        .app
+        .store
+        .call(|s| Ok::<_, crate::store::StoreError>((s.categories()?, s.products()?)))
+        .await?;
+    let products: Vec<_> = products.into_iter().filter(|p| p.published).collect();
+    let stock = stock_map(ctx, &products).await?;
+    Ok(page(
+        ctx,
+        &v,
+        views::home(ctx, &v, &cats, &products, &stock),
+    ))
+}
+
+pub async fn category(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp, WebError> {
+    if !is_slug(id) {
+        return Err(WebError::NotFound);
+    }
+    let v = visitor(ctx, &req).await?;
+    let (cats, products) = ctx
+        .app
+        .store
+        .call(|s| Ok::<_, crate::store::StoreError>((s.categories()?, s.products()?)))
+        .await?;
+    let Some(cat) = cats.iter().find(|c| c.id == id).cloned() else {
+        return Err(WebError::NotFound);
+    };
+    let products: Vec<_> = products
+        .into_iter()
+        .filter(|p| p.published && p.category == id)
+        .collect();
+    let stock = stock_map(ctx, &products).await?;
+    Ok(page(
+        ctx,
+        &v,
+        views::category(ctx, &v, &cats, &cat, &products, &stock),
+    ))
+}
+
+/// Total units available per product id.
+async fn stock_map(
+    ctx: &Ctx,
+    products: &[crate::catalog::Product],
+) -> Result<HashMap<String, u32>, WebError> {
+    let products = products.to_vec();
+    Ok(ctx
+        .app
+        .store
+        .call(move |s| -> Result<_, crate::store::StoreError> {
+            let mut m = HashMap::new();
+            for p in &products {
+                m.insert(p.id.clone(), s.stock_of(p)?.iter().sum());
+            }
+            Ok(m)
+        })
+        .await?)
+}
+
+pub async fn product(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp, WebError> {
+    if !is_slug(id) {
+        return Err(WebError::NotFound);
+    }
+    let v = visitor(ctx, &req).await?;
+    let q = query(&req);
+    let id = id.to_string();
+    let found = ctx
+        .app
+        .store
+        .call(move |s| -> Result<_, crate::store::StoreError> {
+            match s.product(&id)? {
+                Some(p) if p.published => {
+                    let stock = s.stock_of(&p)?;
+                    Ok(Some((p, stock)))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await?;
+    let Some((p, stock)) = found else {
+        return Err(WebError::NotFound);
+    };
+    let notice = match q.get("added").map(String::as_str) {
+        Some("1") => Some(views::Notice::Added),
+        Some("soldout") => Some(views::Notice::SoldOut),
+        Some("full") => Some(views::Notice::CartFull),
+        _ => None,
+    };
+    let selected = q.get("sku").cloned();
+    Ok(page(
+        ctx,
+        &v,
+        views::product(ctx, &v, &p, &stock, selected.as_deref(), notice),
+    ))
+}
+
+async fn form(
+    ctx: &Ctx,
+    req: Request<Incoming>,
+) -> Result<(Sid, HashMap<String, String>), WebError> {
+    check_origin(&req)?;
+    let sid = Sid::from_headers(req.headers());
+    let body = read_body(req, ctx.app.config.server.body_limit).await?;
+    Ok((sid, parse_form(&body)))
+}
+
+fn quantity(f: &HashMap<String, String>) -> Result<Quantity, WebError> {
+    f.get("qty")
+        .map(|q| q.trim())
+        .unwrap_or("1")
+        .parse::<u32>()
+        .ok()
+        .and_then(Quantity::new)
+        .ok_or_else(|| WebError::BadRequest("quantity must be a whole number from 1 to 99".into()))
+}
+
+fn with_cookie(ctx: &Ctx, sid: &Sid, mut r: Resp) -> Resp {
+    sid.apply(&mut r, ctx.app.config.served_over_https());
+    r
+}
+
+pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let (sid, f) = form(ctx, req).await?;
+    let sku = f.get("sku").cloned().unwrap_or_default();
+    let qty = quantity(&f)?;
+    let id = sid.id.clone();
+    let now = ctx.app.clock.unix();
+    let sku2 = sku.clone();
+    let outcome = ctx
+        .app
+        .store
+        .call(move |s| -> Result<_, crate::store::StoreError> {
+            let Some((p, available)) = s.sku(&sku2)? else {
+                return Ok(None);
+            };
+            if !p.published {
+                return Ok(None);
+            }
+            if available == 0 {
+                return Ok(Some((p.id, "soldout")));
+            }
+            let added = s.update_session(&id, now, |sess| sess.cart.add(&sku2, qty))?;
+            Ok(Some((p.id, if added { "1" } else { "full" })))
+        })
+        .await?;
+    let Some((pid, flag)) = outcome else {
+        return Err(WebError::BadRequest("that item is not sold here".into()));
+    };
+    let loc = format!(
+        "/p/{pid}?added={flag}&sku={}",
+        form_urlencoded::byte_serialize(sku.as_bytes()).collect::<String>()
+    );
+    Ok(with_cookie(ctx, &sid, redirect(&loc)))
+}
+
+pub async fn cart_update(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let (sid, f) = form(ctx, req).await?;
+    let sku = f.get("sku").cloned().unwrap_or_default();
+    let qty = quantity(&f)?;
+    let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
+    ctx.app
+        .store
+        .call(move |s| s.update_session(&id, now, |sess| sess.cart.set(&sku, qty)))
+        .await?;
+    Ok(with_cookie(ctx, &sid, redirect("/cart")))
+}
+
+pub async fn cart_remove(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let (sid, f) = form(ctx, req).await?;
+    let sku = f.get("sku").cloned().unwrap_or_default();
+    let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
+    ctx.app
+        .store
+        .call(move |s| s.update_session(&id, now, |sess| sess.cart.remove(&sku)))
+        .await?;
+    Ok(with_cookie(ctx, &sid, redirect("/cart")))
+}
+
+pub async fn cart(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let v = visitor(ctx, &req).await?;
+    let cart = v.session.cart.clone();
+    let rule = ctx.app.config.shop.shipping;
+    let priced = ctx
+        .app
+        .store
+        .call(move |s| s.price_cart(&cart, rule))
+        .await?;
+    Ok(page(ctx, &v, views::cart(ctx, &v, &priced)))
+}
+
+pub async fn checkout_form(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let v = visitor(ctx, &req).await?;
+    if v.session.cart.is_empty() {
+        return Ok(with_cookie(ctx, &v.sid, redirect("/cart")));
+    }
+    let cart = v.session.cart.clone();
+    let rule = ctx.app.config.shop.shipping;
+    let priced = ctx
+        .app
+        .store
+        .call(move |s| s.price_cart(&cart, rule))
+        .await?;
+    let form = CheckoutForm::default();
+    Ok(page(
+        ctx,
+        &v,
+        views::checkout(ctx, &v, &priced, &form, &[], None),
+    ))
+}
+
+pub async fn checkout(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    check_origin(&req)?;
+    let v = visitor(ctx, &req).await?;
+    let body = read_body(req, ctx.app.config.server.body_limit).await?;
+    let f = parse_form(&body);
+    let form = CheckoutForm {
+        name: f.get("name").cloned().unwrap_or_default(),
+        mobile: f.get("mobile").cloned().unwrap_or_default(),
+        address: f.get("address").cloned().unwrap_or_default(),
+        note: f.get("note").cloned().unwrap_or_default(),
+    };
+    let t = ctx.app.config.shop.language.text();
+    let (problem, errors) = match form.validate() {
+        Ok((recipient, note)) => {
+            let new = NewOrder {
+                session: v.sid.id.clone(),
+                recipient,
+                note,
+                currency: ctx.app.config.shop.currency,
+                shipping: ctx.app.config.shop.shipping,
+                now: ctx.app.clock.now_cst(),
+                random: crate::app::random_u64(),
+            };
+            match ctx.app.store.call(move |s| s.place_order(new)).await {
+                Ok(order) => {
+                    tracing::info!(out_trade_no = %order.no, total = order.total.minor(), "order placed");
+                    let loc = format!("/orders/{}", order.no);
+                    return Ok(with_cookie(ctx, &v.sid, redirect(&loc)));
+                }
+                Err(PlaceOrderError::EmptyCart) => {
+                    return Ok(with_cookie(ctx, &v.sid, redirect("/cart")));
+                }
+                Err(PlaceOrderError::Unavailable(_)) => (t.item_unavailable.to_string(), vec![]),
+                Err(PlaceOrderError::OutOfStock(short)) => (
+                    short
+                        .iter()
+                        .map(|(name, n)| t.short_stock(name, *n))
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    vec![],
+                ),
+                Err(PlaceOrderError::Overflow) => {
+                    return Err(WebError::BadRequest("order total out of range".into()));
+                }
+                Err(PlaceOrderError::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(errors) => (t.fix_errors.to_string(), errors),
+    };
+    let cart = ctx
+        .app
+        .store
+        .call({
+            let id = v.sid.id.clone();
+            move |s| s.session(&id)
+        })
+        .await?
+        .unwrap_or_default()
+        .cart;
+    let rule = ctx.app.config.shop.shipping;
+    let priced = ctx
+        .app
+        .store
+        .call(move |s| s.price_cart(&cart, rule))
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = page(
+        ctx,
+        &v,
+        views::checkout(ctx, &v, &priced, &form, &errors, Some(&problem)),
+    );
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+pub async fn orders(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let v = visitor(ctx, &req).await?;
+    let id = v.sid.id.clone();
+    let orders = ctx
+        .app
+        .store
+        .call(move |s| s.orders_of_session(&id))
+        .await?;
+    Ok(page(ctx, &v, views::orders(ctx, &v, &orders)))
+}
+
+/// Loads an order the visitor owns; anyone else's order is "not found".
+async fn own_order(ctx: &Ctx, sid: &Sid, no: &str) -> Result<crate::order::Order, WebError> {
+    let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
+    let order = ctx.app.store.call(move |s| s.order(&no)).await?;
+    match order {
+        Some(o) if !sid.fresh && o.session == sid.id => Ok(o),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+pub async fn order(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
+    let v = visitor(ctx, &req).await?;
+    let order = own_order(ctx, &v.sid, no).await?;
+    Ok(page(ctx, &v, views::order(ctx, &v, &order)))
+}
+
+/// `GET /orders/{no}/status` → `{"state": "...", "out_trade_no": "..."}`.
+pub async fn order_status(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
+    let sid = Sid::from_headers(req.headers());
+    let order = own_order(ctx, &sid, no).await?;
+    Ok(json(&serde_json::json!({
+        "out_trade_no": order.no.as_str(),
+        "state": order.state.as_str(),
+        "total": order.total.minor(),
+        "currency": order.currency.code(),
+    })))
+}
+
+/// `GET /img/{sha256}`: content-addressed, so cached for a year.
+pub async fn image(ctx: &Ctx, req: Request<Incoming>, hash: &str) -> Result<Resp, WebError> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError::NotFound);
+    }
+    let h = hash.to_string();
+    let (ct, bytes) = ctx
+        .app
+        .store
+        .call(move |s| s.image(&h))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(cached_response(
+        req.headers(),
+        &ct,
+        &format!("\"{hash}\""),
+        "public, max-age=31536000, immutable",
+        &Bytes::from(bytes),
+        None,
+    ))
+}

@@ -1,0 +1,9 @@
+//! The one integration-test binary: every test starts the real server in-process on port 0
+//! (or runs the built binary) and talks HTTP to it.
+
+mod support;
+
+mod binary;
+mod config;
+mod orders;
+mod storefront;

@@ -1,0 +1,125 @@
+//! `TestApp`: the real server, in-process, on 127.0.0.1:0 with a temporary data dir.
+
+use puzi::app::{self, App};
+use puzi::config::Config;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub data: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// A demo shop (seeded catalog) in a fresh temporary directory.
+    pub async fn start() -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().to_path_buf();
+        let mut t = TestApp::start_in(&data).await;
+        t._dir = Some(dir);
+        t
+    }
+
+    /// A demo shop on an existing data directory (for restarts).
+    pub async fn start_in(data: &Path) -> TestApp {
+        let cfg = Config::demo(data.to_path_buf(), "127.0.0.1:0".parse().unwrap());
+        TestApp::start_with(cfg, true).await
+    }
+
+    pub async fn start_with(cfg: Config, seed: bool) -> TestApp {
+        let data = cfg.storage.data_dir.clone();
+        let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let app = tokio::task::spawn_blocking(move || App::open(cfg, seed))
+            .await
+            .unwrap()
+            .expect("open app");
+        let (tx, rx) = oneshot::channel::<()>();
+        let served = app.clone();
+        let task = tokio::spawn(async move {
+            app::run(listener, served, async {
+                let _ = rx.await;
+            })
+            .await
+        });
+        TestApp {
+            addr,
+            app,
+            data,
+            _dir: None,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server gracefully and releases the data file; keeps the temp dir alive.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        self._dir.take()
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn get_text(c: &reqwest::Client, url: &str) -> (u16, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+pub async fn add_to_cart(
+    c: &reqwest::Client,
+    t: &TestApp,
+    sku: &str,
+    qty: u32,
+) -> reqwest::Response {
+    c.post(t.url("/cart/add"))
+        .form(&[("sku", sku), ("qty", &qty.to_string())])
+        .send()
+        .await
+        .unwrap()
+}
+
+pub const GOOD_FORM: [(&str, &str); 4] = [
+    ("name", "张三"),
+    ("mobile", "13800138000"),
+    ("address", "上海市徐汇区漕溪北路 1 号"),
+    ("note", ""),
+];
+
+/// Posts the checkout form; returns the status and the Location header.
+pub async fn checkout(
+    c: &reqwest::Client,
+    t: &TestApp,
+    form: &[(&str, &str)],
+) -> (u16, Option<String>, String) {
+    let r = c.post(t.url("/checkout")).form(form).send().await.unwrap();
+    let status = r.status().as_u16();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, loc, r.text().await.unwrap())
+}
