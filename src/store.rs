@@ -375,7 +375,8 @@ impl Store {
     /// Stores image bytes under their SHA-256 and returns the hash. Storing the same bytes
     /// twice stores them once.
     pub fn put_image(&self, content_type: &str, bytes: &[u8]) -> Result<String, StoreError> {
-        let hash = hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref());
+        let hash =
+            crate::id::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref());
         let tx = self.db.begin_write()?;
         {
             let mut t = tx.open_table(IMAGES)?;
@@ -601,14 +602,4 @@ fn lookup_sku(
     let p: Product = dec("products", p.value())?;
     let n = stock.get(sku)?.map(|v| v.value() as u32).unwrap_or(0);
     Ok(Some((p, n)))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[usize::from(b >> 4)] as char);
-        s.push(HEX[usize::from(b & 15)] as char);
-    }
-    s
 }

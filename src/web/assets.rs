@@ -57,7 +57,7 @@ impl Assets {
             } else {
                 None
             };
-            let etag = format!("\"{}\"", crate::store::hex(&f.metadata.sha256_hash()[..16]));
+            let etag = format!("\"{}\"", crate::id::hex(&f.metadata.sha256_hash()[..16]));
             files.insert(
                 path.to_string(),
                 Asset {

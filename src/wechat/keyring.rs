@@ -1,0 +1,123 @@
+//! The keyring of WeChat Pay's keys that sign responses and notifications, looked up by the
+//! `Wechatpay-Serial` header: the WeChat Pay public key (`PUB_KEY_ID_…`, no expiry) and/or
+//! platform certificates (by serial, each until it expires). Both can be present at once,
+//! as during WeChat's migration from certificates to the public key.
+
+use super::crypto::PublicKey;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// Certificates are re-downloaded at least this often (WeChat asks for under 12 hours).
+pub const REFRESH_EVERY_SECS: i64 = 6 * 3600;
+/// An unknown serial triggers a download at most this often.
+pub const UNKNOWN_SERIAL_COOLDOWN_SECS: i64 = 60;
+
+#[derive(Debug, Clone)]
+pub struct PlatformCert {
+    pub key: PublicKey,
+    pub not_before: i64,
+    pub not_after: i64,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    public_key: Option<(String, PublicKey)>,
+    certs: HashMap<String, PlatformCert>,
+    last_download: Option<i64>,
+    last_attempt: Option<i64>,
+}
+
+#[derive(Debug)]
+pub struct Keyring {
+    /// Whether platform certificates are in use (downloaded from `/v3/certificates`).
+    cert_mode: bool,
+    inner: RwLock<Inner>,
+}
+
+impl Keyring {
+    /// `public_key`: the WeChat Pay public key and its id. `cert_mode`: also use platform
+    /// certificates. At least one of them must be given.
+    pub fn new(public_key: Option<(String, PublicKey)>, cert_mode: bool) -> Keyring {
+        Keyring {
+            cert_mode,
+            inner: RwLock::new(Inner {
+                public_key,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    pub fn cert_mode(&self) -> bool {
+        self.cert_mode
+    }
+
+    pub fn public_key_id(&self) -> Option<String> {
+        self.inner
+            .read()
+            .expect("keyring lock")
+            .public_key
+            .as_ref()
+            .map(|(id, _)| id.clone())
+    }
+
+    /// The key named by a `Wechatpay-Serial`, if known and (for certificates) valid now.
+    pub fn get(&self, serial: &str, now: i64) -> Option<PublicKey> {
+        let inner = self.inner.read().expect("keyring lock");
+        if let Some((id, key)) = &inner.public_key
+            && id == serial
+        {
+            return Some(key.clone());
+        }
+        inner
+            .certs
+            .get(serial)
+            .filter(|c| c.not_before <= now && now < c.not_after)
+            .map(|c| c.key.clone())
+    }
+
+    /// Replaces the certificate set with a fresh download, dropping expired ones.
+    pub fn set_certificates(&self, certs: Vec<(String, PlatformCert)>, now: i64) {
+        let mut inner = self.inner.write().expect("keyring lock");
+        inner.certs = certs
+            .into_iter()
+            .filter(|(_, c)| c.not_after > now)
+            .collect();
+        inner.last_download = Some(now);
+    }
+
+    pub fn serials(&self) -> Vec<String> {
+        let inner = self.inner.read().expect("keyring lock");
+        let mut v: Vec<String> = inner.certs.keys().cloned().collect();
+        if let Some((id, _)) = &inner.public_key {
+            v.push(id.clone());
+        }
+        v.sort();
+        v
+    }
+
+    /// Whether a scheduled download is due.
+    pub fn refresh_due(&self, now: i64) -> bool {
+        let inner = self.inner.read().expect("keyring lock");
+        self.cert_mode
+            && inner
+                .last_download
+                .is_none_or(|t| now - t >= REFRESH_EVERY_SECS)
+    }
+
+    /// Records an attempt to download for an unknown serial; false when one was made too
+    /// recently (rate limit).
+    pub fn try_begin_unknown_serial_refresh(&self, now: i64) -> bool {
+        if !self.cert_mode {
+            return false;
+        }
+        let mut inner = self.inner.write().expect("keyring lock");
+        if inner
+            .last_attempt
+            .is_some_and(|t| now - t < UNKNOWN_SERIAL_COOLDOWN_SECS)
+        {
+            return false;
+        }
+        inner.last_attempt = Some(now);
+        true
+    }
+}

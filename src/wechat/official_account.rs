@@ -1,0 +1,243 @@
+//! The merchant's Official Account: the API access token (through `stable_token`, cached
+//! until shortly before expiry and shared by all callers, one refresh at a time), template
+//! messages and the custom menu.
+
+use crate::clock::Clock;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// A token is renewed this long before WeChat says it expires.
+pub const RENEW_BEFORE_SECS: i64 = 300;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OaError {
+    #[error("WeChat error {errcode}: {errmsg}")]
+    Api { errcode: i64, errmsg: String },
+    #[error("cannot reach WeChat: {0}")]
+    Transport(String),
+    #[error("unexpected answer: {0}")]
+    Decode(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl OaError {
+    /// The access token was rejected (expired or replaced): renew and try once more.
+    fn token_rejected(&self) -> bool {
+        matches!(
+            self,
+            OaError::Api {
+                errcode: 40001 | 40014 | 42001,
+                ..
+            }
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TemplateValue {
+    pub value: String,
+}
+
+/// A template message (`POST /cgi-bin/message/template/send`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TemplateMessage {
+    pub touser: String,
+    pub template_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// De-duplicates retries on WeChat's side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
+    pub data: std::collections::BTreeMap<String, TemplateValue>,
+}
+
+/// A custom-menu button (`view` buttons open a URL).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MenuButton {
+    pub name: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_button: Vec<MenuButton>,
+}
+
+/// Checks WeChat's menu limits: 1–3 buttons, 1–5 sub-buttons, name and URL lengths.
+pub fn validate_menu(buttons: &[MenuButton]) -> Result<(), OaError> {
+    let bad = |m: String| Err(OaError::Invalid(m));
+    if buttons.is_empty() || buttons.len() > 3 {
+        return bad("a menu has 1–3 buttons".into());
+    }
+    for b in buttons {
+        if b.name.is_empty() || b.name.len() > 16 {
+            return bad(format!("button name {:?} must be 1–16 bytes", b.name));
+        }
+        if b.sub_button.len() > 5 {
+            return bad(format!("button {:?} has more than 5 sub-buttons", b.name));
+        }
+        for s in &b.sub_button {
+            if s.name.is_empty() || s.name.len() > 40 {
+                return bad(format!("sub-button name {:?} must be 1–40 bytes", s.name));
+            }
+        }
+        for u in std::iter::once(b)
+            .chain(&b.sub_button)
+            .filter_map(|x| x.url.as_ref())
+        {
+            if u.len() > 256 || !(u.starts_with("https://") || u.starts_with("http://")) {
+                return bad(format!(
+                    "menu URL {u:?} must be an http(s) URL of at most 256 bytes"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default)]
+    errcode: Option<i64>,
+    #[serde(default)]
+    errmsg: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<i64>,
+    #[serde(default)]
+    msgid: Option<i64>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    token: String,
+    renew_at: i64,
+}
+
+#[derive(Clone)]
+pub struct OfficialAccount {
+    sns_base: String,
+    appid: String,
+    secret: crate::config::Secret,
+    http: reqwest::Client,
+    clock: Clock,
+    token: Arc<Mutex<Option<Cached>>>,
+}
+
+impl std::fmt::Debug for OfficialAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OfficialAccount")
+            .field("appid", &self.appid)
+            .finish()
+    }
+}
+
+impl OfficialAccount {
+    pub fn new(
+        sns_base: &str,
+        appid: &str,
+        secret: crate::config::Secret,
+        clock: Clock,
+    ) -> OfficialAccount {
+        OfficialAccount {
+            sns_base: sns_base.trim_end_matches('/').to_string(),
+            appid: appid.to_string(),
+            secret,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("HTTP client builds"),
+            clock,
+            token: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    async fn post(&self, url: String, body: &serde_json::Value) -> Result<Answer, OaError> {
+        let r = self
+            .http
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| OaError::Transport(e.without_url().to_string()))?;
+        let a: Answer = r
+            .json()
+            .await
+            .map_err(|e| OaError::Decode(e.without_url().to_string()))?;
+        if let Some(code) = a.errcode.filter(|c| *c != 0) {
+            return Err(OaError::Api {
+                errcode: code,
+                errmsg: a.errmsg.clone().unwrap_or_default(),
+            });
+        }
+        Ok(a)
+    }
+
+    /// The current access token. Callers share one cached token; while it is renewed the
+    /// others wait for the same answer instead of asking WeChat themselves.
+    pub async fn access_token(&self) -> Result<String, OaError> {
+        let mut guard = self.token.lock().await;
+        let now = self.clock.unix();
+        if let Some(c) = guard.as_ref()
+            && now < c.renew_at
+        {
+            return Ok(c.token.clone());
+        }
+        let body = serde_json::json!({
+            "grant_type": "client_credential",
+            "appid": self.appid,
+            "secret": self.secret.expose(),
+            "force_refresh": false,
+        });
+        let a = self
+            .post(format!("{}/cgi-bin/stable_token", self.sns_base), &body)
+            .await?;
+        let token = a
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| OaError::Decode("no access_token".into()))?;
+        let expires = a.expires_in.unwrap_or(7200);
+        *guard = Some(Cached {
+            token: token.clone(),
+            renew_at: now + (expires - RENEW_BEFORE_SECS).max(expires / 2),
+        });
+        Ok(token)
+    }
+
+    async fn forget_token(&self) {
+        *self.token.lock().await = None;
+    }
+
+    async fn with_token(&self, path: &str, body: &serde_json::Value) -> Result<Answer, OaError> {
+        for attempt in 0..2 {
+            let token = self.access_token().await?;
+            let url = format!("{}{path}?access_token={token}", self.sns_base);
+            match self.post(url, body).await {
+                Err(e) if attempt == 0 && e.token_rejected() => self.forget_token().await,
+                other => return other,
+            }
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// Sends a template message; returns WeChat's msgid.
+    pub async fn send_template(&self, msg: &TemplateMessage) -> Result<i64, OaError> {
+        let body = serde_json::to_value(msg).map_err(|e| OaError::Invalid(e.to_string()))?;
+        let a = self
+            .with_token("/cgi-bin/message/template/send", &body)
+            .await?;
+        Ok(a.msgid.unwrap_or(0))
+    }
+
+    /// Installs the custom menu.
+    pub async fn create_menu(&self, buttons: &[MenuButton]) -> Result<(), OaError> {
+        validate_menu(buttons)?;
+        let body = serde_json::json!({ "button": buttons });
+        self.with_token("/cgi-bin/menu/create", &body).await?;
+        Ok(())
+    }
+}
