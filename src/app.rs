@@ -5,9 +5,14 @@
 //! own (temporary data dir, port 0, a clock they move by hand).
 
 pub use crate::clock::{CST, Clock};
-use crate::config::Config;
+use crate::config::{Config, Secret, WechatMode};
+use crate::sandbox::Sandbox;
 use crate::store::{Store, StoreError};
+use crate::wechat::oauth::OAuthClient;
+use crate::wechat::official_account::OfficialAccount;
+use crate::wechat::{Keyring, MerchantKey, PayClient, PayConfig, PublicKey};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -16,12 +21,36 @@ pub struct App {
     pub config: Arc<Config>,
     pub store: Store,
     pub clock: Clock,
+    /// The shop's WeChat clients (against real WeChat, or the sandbox in sandbox mode).
+    pub wechat: Arc<Wechat>,
+    /// The built-in simulator; `None` unless `[wechat] mode = "sandbox"`.
+    pub sandbox: Option<Sandbox>,
+    /// The public base URL shoppers and WeChat reach the shop at, without trailing slash.
+    pub base_url: String,
+}
+
+/// The WeChat clients, configured for this shop.
+#[derive(Debug)]
+pub struct Wechat {
+    pub pay: PayClient,
+    pub oauth: OAuthClient,
+    pub oa: OfficialAccount,
+    pub appid: String,
+    pub mchid: String,
+    /// `{base_url}/wechat/notify/pay`.
+    pub notify_url: String,
+    /// `{base_url}/wechat/notify/refund`.
+    pub refund_notify_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("sandbox: {0}")]
+    Sandbox(#[from] crate::sandbox::SandboxError),
+    #[error("{0}")]
+    Wechat(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -30,25 +59,193 @@ pub enum StartError {
 }
 
 impl App {
-    /// Opens the data file named by the config. `seed_demo` fills an empty store with the
-    /// demo catalog (once).
-    pub fn open(config: Config, seed_demo: bool) -> Result<App, StartError> {
+    /// Opens the data file named by the config and sets up the WeChat clients. `addr` is
+    /// the address the server listens on (the sandbox and default URLs derive from it);
+    /// `seed_demo` fills an empty store with the demo catalog (once).
+    pub fn open(config: Config, seed_demo: bool, addr: SocketAddr) -> Result<App, StartError> {
         let store = Store::open(&config.storage.db_path())?;
         if seed_demo {
             crate::seed::seed_demo(&store, config.shop.language)?;
         }
+        let clock = Clock::default();
+        let loopback = loopback_url(addr);
+        let base_url = config
+            .shop
+            .base_url
+            .clone()
+            .unwrap_or_else(|| loopback.clone());
+        let (wechat, sandbox) = match config.wechat.mode {
+            WechatMode::Sandbox => {
+                let settings = crate::sandbox::Settings {
+                    retry_scale: config.sandbox.notify_retry_scale,
+                    refund_delay_secs: config.sandbox.refund_delay_secs,
+                    merchant_name: config.shop.name.clone(),
+                    ..crate::sandbox::Settings::default()
+                };
+                let sb = Sandbox::open(
+                    &config.storage.data_dir.join("sandbox"),
+                    store.clone(),
+                    clock.clone(),
+                    settings,
+                )?;
+                let w = sandbox_clients(&sb, &format!("{loopback}/sandbox"), &base_url, &clock)?;
+                (w, Some(sb))
+            }
+            WechatMode::Live => (live_clients(&config, &base_url, &clock)?, None),
+        };
         Ok(App {
             config: Arc::new(config),
             store,
-            clock: Clock::default(),
+            clock,
+            wechat: Arc::new(wechat),
+            sandbox,
+            base_url,
         })
     }
+}
+
+/// `http://ADDR` with an unspecified address replaced by loopback.
+fn loopback_url(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() {
+        match addr {
+            SocketAddr::V4(_) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            SocketAddr::V6(_) => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        }
+    } else {
+        addr.ip()
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+fn wechat_clients(
+    pay: PayConfig,
+    keyring: Keyring,
+    oauth_base: &str,
+    sns_base: &str,
+    app_secret: Secret,
+    base_url: &str,
+    clock: &Clock,
+) -> Wechat {
+    let appid = pay.appid.clone();
+    let mchid = pay.mchid.clone();
+    Wechat {
+        oauth: OAuthClient::new(oauth_base, sns_base, &appid, app_secret.clone()),
+        oa: OfficialAccount::new(sns_base, &appid, app_secret, clock.clone()),
+        pay: PayClient::new(pay, keyring, clock.clone()),
+        appid,
+        mchid,
+        notify_url: format!("{base_url}/wechat/notify/pay"),
+        refund_notify_url: format!("{base_url}/wechat/notify/refund"),
+    }
+}
+
+fn sandbox_clients(
+    sb: &Sandbox,
+    api: &str,
+    base_url: &str,
+    clock: &Clock,
+) -> Result<Wechat, StartError> {
+    let k = sb.keys();
+    let m = &k.manifest;
+    let merchant = MerchantKey::from_pem(k.merchant.to_pem().as_bytes())
+        .map_err(|e| StartError::Wechat(e.to_string()))?;
+    let pay = PayConfig {
+        api_base: api.to_string(),
+        appid: m.appid.clone(),
+        mchid: m.mchid.clone(),
+        merchant_serial_no: m.merchant_serial_no.clone(),
+        merchant_key: Arc::new(merchant),
+        apiv3_key: Secret::new(m.apiv3_key.clone()),
+        timeout: PayConfig::DEFAULT_TIMEOUT,
+        retry_backoff: PayConfig::default_backoff(),
+        allow_http_notify: true,
+    };
+    let keyring = Keyring::new(Some((m.public_key_id.clone(), k.platform_public())), false);
+    Ok(wechat_clients(
+        pay,
+        keyring,
+        api,
+        api,
+        Secret::new(m.app_secret.clone()),
+        base_url,
+        clock,
+    ))
+}
+
+fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Wechat, StartError> {
+    let w = &config.wechat;
+    let missing = |k: &str| StartError::Wechat(format!("wechat.{k} is required in live mode"));
+    let key_file = w
+        .merchant_key_file
+        .as_ref()
+        .ok_or_else(|| missing("merchant_key_file"))?;
+    let pem = std::fs::read(key_file)
+        .map_err(|e| StartError::Wechat(format!("{}: {e}", key_file.display())))?;
+    let merchant = MerchantKey::from_pem(&pem)
+        .map_err(|e| StartError::Wechat(format!("{}: {e}", key_file.display())))?;
+    let public = match (&w.public_key_id, &w.public_key_file) {
+        (Some(id), Some(file)) => {
+            let pem = std::fs::read(file)
+                .map_err(|e| StartError::Wechat(format!("{}: {e}", file.display())))?;
+            let key = PublicKey::from_pem(&pem)
+                .map_err(|e| StartError::Wechat(format!("{}: {e}", file.display())))?;
+            Some((id.clone(), key))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(StartError::Wechat(
+                "wechat.public_key_id and wechat.public_key_file go together".into(),
+            ));
+        }
+    };
+    let cert_mode = public.is_none();
+    let pay = PayConfig {
+        api_base: w.api_base.clone(),
+        appid: w.appid.clone().ok_or_else(|| missing("appid"))?,
+        mchid: w.mchid.clone().ok_or_else(|| missing("mchid"))?,
+        merchant_serial_no: w
+            .merchant_serial_no
+            .clone()
+            .ok_or_else(|| missing("merchant_serial_no"))?,
+        merchant_key: Arc::new(merchant),
+        apiv3_key: w
+            .apiv3_key
+            .clone()
+            .ok_or_else(|| missing("apiv3_key_file"))?,
+        timeout: PayConfig::DEFAULT_TIMEOUT,
+        retry_backoff: PayConfig::default_backoff(),
+        allow_http_notify: false,
+    };
+    let secret = w.app_secret.clone().ok_or_else(|| missing("app_secret"))?;
+    Ok(wechat_clients(
+        pay,
+        Keyring::new(public, cert_mode),
+        &w.oauth_base,
+        &w.sns_base,
+        secret,
+        base_url,
+        clock,
+    ))
 }
 
 /// Serves the shop on `listener` until `shutdown` resolves, then lets in-flight requests
 /// finish (up to a deadline) and returns.
 pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
-    crate::web::serve(listener, app, shutdown).await
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let background = app.sandbox.clone().map(|sb| {
+        let mut rx = stop_rx.clone();
+        tokio::spawn(async move {
+            sb.run_deliveries(async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            })
+            .await
+        })
+    });
+    crate::web::serve(listener, app, shutdown).await;
+    let _ = stop_tx.send(true);
+    if let Some(task) = background {
+        let _ = task.await;
+    }
 }
 
 pub use crate::id::{random_bytes, random_token, random_u64};

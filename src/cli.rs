@@ -155,7 +155,7 @@ fn serve_config(cfg: Config, seed_demo: bool) -> ExitCode {
             }
         };
         let addr = listener.local_addr().unwrap_or(listen);
-        let app = match tokio::task::spawn_blocking(move || App::open(cfg, seed_demo)).await {
+        let app = match tokio::task::spawn_blocking(move || App::open(cfg, seed_demo, addr)).await {
             Ok(Ok(app)) => app,
             Ok(Err(e)) => {
                 eprintln!("puzi: {e}");

@@ -50,7 +50,26 @@ pub struct Config {
     pub storage: StorageConfig,
     pub tls: TlsMode,
     pub wechat: WechatConfig,
+    pub sandbox: SandboxConfig,
     pub log: LogFormat,
+}
+
+/// `[sandbox]`: knobs of the built-in WeChat simulator (sandbox mode only).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SandboxConfig {
+    /// Multiplies WeChat's notification retry schedule (1.0 = real time).
+    pub notify_retry_scale: f64,
+    /// How long a sandbox refund stays PROCESSING.
+    pub refund_delay_secs: i64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            notify_retry_scale: 1.0,
+            refund_delay_secs: 10,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -141,6 +160,15 @@ struct RawConfig {
     wechat: RawWechat,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    sandbox: RawSandbox,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSandbox {
+    notify_retry_scale: Option<f64>,
+    refund_delay_secs: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -446,6 +474,29 @@ fn validate(
         }
     }
 
+    let sandbox = SandboxConfig {
+        notify_retry_scale: match raw.sandbox.notify_retry_scale {
+            None => 1.0,
+            Some(x) if (0.0..=10.0).contains(&x) => x,
+            Some(x) => {
+                return Err(err(
+                    "sandbox.notify_retry_scale",
+                    format!("{x} is out of range 0–10"),
+                ));
+            }
+        },
+        refund_delay_secs: match raw.sandbox.refund_delay_secs {
+            None => 10,
+            Some(x) if (0..=86_400).contains(&x) => x,
+            Some(x) => {
+                return Err(err(
+                    "sandbox.refund_delay_secs",
+                    format!("{x} is out of range 0–86400"),
+                ));
+            }
+        },
+    };
+
     Ok(Config {
         source: Some(path.to_path_buf()),
         shop: ShopConfig {
@@ -463,6 +514,7 @@ fn validate(
         storage: StorageConfig { data_dir },
         tls,
         wechat,
+        sandbox,
         log,
     })
 }
@@ -521,6 +573,7 @@ impl Config {
                 oauth_base: DEFAULT_OAUTH_BASE.into(),
                 sns_base: DEFAULT_SNS_BASE.into(),
             },
+            sandbox: SandboxConfig::default(),
             log: LogFormat::Text,
         }
     }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod id;
 pub mod money;
 pub mod order;
+pub mod sandbox;
 pub mod seed;
 pub mod store;
 pub mod text;

@@ -34,6 +34,9 @@ const STOCK: TableDefinition<&str, u64> = TableDefinition::new("stock");
 const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("images");
 const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+/// The WeChat sandbox's own records (transactions, refunds, deliveries, messages), by
+/// prefixed key. Only the sandbox reads or writes it.
+const SANDBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("sandbox");
 /// session id → order numbers.
 const SESSION_ORDERS: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("session_orders");
@@ -188,6 +191,7 @@ impl Store {
             tx.open_table(SESSIONS)?;
             tx.open_table(ORDERS)?;
             tx.open_multimap_table(SESSION_ORDERS)?;
+            tx.open_table(SANDBOX)?;
         }
         tx.commit()?;
         Ok(())
@@ -602,4 +606,62 @@ fn lookup_sku(
     let p: Product = dec("products", p.value())?;
     let n = stock.get(sku)?.map(|v| v.value() as u32).unwrap_or(0);
     Ok(Some((p, n)))
+}
+
+/// The sandbox's key-value table inside one write transaction.
+pub struct SandboxTable<'t> {
+    table: redb::Table<'t, &'static str, &'static [u8]>,
+}
+
+impl SandboxTable<'_> {
+    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.table.get(key)?.map(|v| v.value().to_vec()))
+    }
+    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.table.insert(key, value)?;
+        Ok(())
+    }
+    pub fn remove(&mut self, key: &str) -> Result<(), StoreError> {
+        self.table.remove(key)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    pub fn sandbox_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(SANDBOX)?;
+        Ok(t.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Every record whose key starts with `prefix`, in key order.
+    pub fn sandbox_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(SANDBOX)?;
+        let mut out = Vec::new();
+        for row in t.range(prefix..)? {
+            let (k, v) = row?;
+            if !k.value().starts_with(prefix) {
+                break;
+            }
+            out.push((k.value().to_string(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Runs `f` in one durable write transaction over the sandbox table; nothing is
+    /// written when `f` returns an error.
+    pub fn sandbox_write<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let r = {
+            let table = tx.open_table(SANDBOX).map_err(StoreError::from)?;
+            let mut st = SandboxTable { table };
+            f(&mut st)?
+        };
+        tx.commit().map_err(StoreError::from)?;
+        Ok(r)
+    }
 }

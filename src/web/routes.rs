@@ -1,6 +1,6 @@
 //! The route table: every URL the shop answers, in one `match`.
 
-use super::http::{Resp, WebError, text};
+use super::http::{Resp, WebError, read_body, text};
 use super::{Ctx, shop};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -34,6 +34,10 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> 
             .respond("favicon.svg", req.headers())
             .ok_or(WebError::NotFound),
         ["healthz"] if get => health(ctx).await,
+        ["sandbox", ..] => match &ctx.app.sandbox {
+            Some(sb) => sandbox(ctx, sb, req).await,
+            None => Err(WebError::NotFound),
+        },
         [""]
         | ["c", _]
         | ["p", _]
@@ -45,6 +49,40 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> 
         | ["healthz"] => Err(WebError::MethodNotAllowed),
         _ => Err(WebError::NotFound),
     }
+}
+
+/// Hands a request under `/sandbox` to the simulator (sandbox mode only).
+async fn sandbox(
+    ctx: &Ctx,
+    sb: &crate::sandbox::Sandbox,
+    req: Request<Incoming>,
+) -> Result<Resp, WebError> {
+    let method = req.method().clone();
+    let path = req.uri().path().trim_start_matches("/sandbox").to_string();
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        path
+    };
+    let query = req.uri().query().map(str::to_string);
+    let headers = req.headers().clone();
+    let host = headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let body = read_body(req, ctx.app.config.server.body_limit).await?;
+    Ok(sb
+        .handle(crate::sandbox::Request {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            origin: format!("http://{host}"),
+        })
+        .await)
 }
 
 /// `GET /healthz`: 200 "ok" when the data file answers a read.

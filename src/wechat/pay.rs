@@ -29,6 +29,8 @@ pub struct PayConfig {
     pub timeout: Duration,
     /// Pauses before each retry of a call that is safe to repeat.
     pub retry_backoff: Vec<Duration>,
+    /// Accept `http://` notify URLs (the built-in sandbox only; WeChat requires https).
+    pub allow_http_notify: bool,
 }
 
 impl PayConfig {
@@ -246,7 +248,7 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> PayError {
 
 impl JsapiOrder {
     /// Enforces WeChat's field limits before anything is sent.
-    pub fn validate(&self) -> Result<(), PayError> {
+    pub fn validate(&self, allow_http_notify: bool) -> Result<(), PayError> {
         if self.description.is_empty() || self.description.len() > 127 {
             return Err(invalid("description", "must be 1–127 bytes"));
         }
@@ -264,7 +266,9 @@ impl JsapiOrder {
         {
             return Err(invalid("attach", "must be at most 128 bytes"));
         }
-        if !valid_notify_url(&self.notify_url) {
+        let http_ok = allow_http_notify
+            && valid_notify_url(&self.notify_url.replacen("http://", "https://", 1));
+        if !valid_notify_url(&self.notify_url) && !http_ok {
             return Err(invalid(
                 "notify_url",
                 "must be an https URL without a query string",
@@ -684,7 +688,7 @@ impl PayClient {
     /// `POST /v3/pay/transactions/jsapi` → `prepay_id`. Repeating the same order is safe:
     /// WeChat answers an identical repeat with the current prepay_id.
     pub async fn jsapi_prepay(&self, order: &JsapiOrder) -> Result<String, PayError> {
-        order.validate()?;
+        order.validate(self.inner.cfg.allow_http_notify)?;
         let cfg = &self.inner.cfg;
         let body = order.body(&cfg.appid, &cfg.mchid);
         let r = self
@@ -813,7 +817,9 @@ impl PayClient {
             body["reason"] = serde_json::Value::from(strip_4byte(r));
         }
         if let Some(u) = &req.notify_url {
-            if !valid_notify_url(u) {
+            let http_ok = self.inner.cfg.allow_http_notify
+                && valid_notify_url(&u.replacen("http://", "https://", 1));
+            if !valid_notify_url(u) && !http_ok {
                 return Err(invalid(
                     "notify_url",
                     "must be an https URL without a query string",

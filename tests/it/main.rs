@@ -6,4 +6,5 @@ mod support;
 mod binary;
 mod config;
 mod orders;
+mod sandbox;
 mod storefront;

@@ -31,13 +31,31 @@ impl TestApp {
         TestApp::start_with(cfg, true).await
     }
 
+    /// A demo shop whose config a test adjusts first (e.g. the sandbox retry scale).
+    pub async fn start_tuned(tune: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = Config::demo(dir.path().to_path_buf(), "127.0.0.1:0".parse().unwrap());
+        tune(&mut cfg);
+        let mut t = TestApp::start_with(cfg, true).await;
+        t._dir = Some(dir);
+        t
+    }
+
+    pub fn sandbox(&self) -> &puzi::sandbox::Sandbox {
+        self.app.sandbox.as_ref().expect("sandbox mode")
+    }
+
+    pub fn pay(&self) -> &puzi::wechat::PayClient {
+        &self.app.wechat.pay
+    }
+
     pub async fn start_with(cfg: Config, seed: bool) -> TestApp {
         let data = cfg.storage.data_dir.clone();
         let listener = tokio::net::TcpListener::bind(cfg.server.listen)
             .await
             .expect("bind");
         let addr = listener.local_addr().unwrap();
-        let app = tokio::task::spawn_blocking(move || App::open(cfg, seed))
+        let app = tokio::task::spawn_blocking(move || App::open(cfg, seed, addr))
             .await
             .unwrap()
             .expect("open app");
@@ -122,4 +140,97 @@ pub async fn checkout(
         .get("location")
         .map(|v| v.to_str().unwrap().to_string());
     (status, loc, r.text().await.unwrap())
+}
+
+/// A notification receiver on port 0 that acts like a careful merchant: it verifies and
+/// decrypts with the shop's own client, answers 204 when that works and 401 otherwise,
+/// and records everything it saw.
+pub struct Receiver {
+    pub url: String,
+    pub seen: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    /// Answer this status to valid notifications (to simulate a failing merchant).
+    pub answer: std::sync::Arc<std::sync::atomic::AtomicU16>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub verified: Result<puzi::wechat::notify::Notification, puzi::wechat::notify::NotifyError>,
+    pub answered: u16,
+}
+
+impl Receiver {
+    pub async fn start(pay: puzi::wechat::PayClient) -> Receiver {
+        use http_body_util::BodyExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/notify", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let answer = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(204));
+        let (tx, mut rx) = oneshot::channel::<()>();
+        let (seen2, answer2) = (seen.clone(), answer.clone());
+        tokio::spawn(async move {
+            loop {
+                let (tcp, _) = tokio::select! {
+                    r = listener.accept() => r.unwrap(),
+                    _ = &mut rx => break,
+                };
+                let (pay, seen, answer) = (pay.clone(), seen2.clone(), answer2.clone());
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let (pay, seen, answer) = (pay.clone(), seen.clone(), answer.clone());
+                            async move {
+                                let headers = req.headers().clone();
+                                let body = req.into_body().collect().await.unwrap().to_bytes();
+                                let verified = pay.parse_notification(&headers, &body).await;
+                                let status = if verified.is_ok() {
+                                    answer.load(std::sync::atomic::Ordering::SeqCst)
+                                } else {
+                                    401
+                                };
+                                seen.lock().unwrap().push(Received {
+                                    verified,
+                                    answered: status,
+                                });
+                                let mut r = hyper::Response::new(http_body_util::Full::new(
+                                    bytes::Bytes::new(),
+                                ));
+                                *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                                Ok::<_, std::convert::Infallible>(r)
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                        .await;
+                });
+            }
+        });
+        Receiver {
+            url,
+            seen,
+            answer,
+            stop: Some(tx),
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Notifications that verified and were acknowledged.
+    pub fn accepted(&self) -> usize {
+        self.received()
+            .iter()
+            .filter(|r| r.verified.is_ok() && (200..300).contains(&r.answered))
+            .count()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
 }

@@ -1,0 +1,338 @@
+//! The built-in WeChat simulator, mounted under `/sandbox/` when `[wechat] mode =
+//! "sandbox"`. It is not a mock: it speaks WeChat's wire format — signed Pay v3 requests
+//! and responses, encrypted and signed notifications with WeChat's retry schedule, OAuth
+//! codes, access tokens, template messages — and the shop's real `wechat` clients talk to
+//! it over HTTP. Faults (duplicate, lost, delayed, forged notifications, failing calls)
+//! can be asked for, and `/sandbox/phone` shows what the shopper's WeChat would receive.
+//!
+//! Records live in the store's sandbox table, so a restart loses no pending delivery.
+
+pub mod keys;
+mod notify;
+mod oauth;
+mod pages;
+mod pay;
+mod sheet;
+
+use crate::clock::Clock;
+use crate::store::{Store, StoreError};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{self, HeaderValue};
+use hyper::{HeaderMap, Method, Response, StatusCode};
+use keys::SandboxKeys;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use notify::RETRY_SCHEDULE;
+pub use oauth::openid;
+
+pub type Resp = Response<Full<Bytes>>;
+
+/// Knobs for demos and tests.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Multiplies WeChat's notification retry schedule (1.0 = real; 0 = retry at once).
+    pub retry_scale: f64,
+    /// How long a refund stays PROCESSING.
+    pub refund_delay_secs: i64,
+    /// How long a "hang" fault keeps an API call waiting.
+    pub hang: Duration,
+    /// Timeout of each notification POST (WeChat: 5 s).
+    pub notify_timeout: Duration,
+    /// The merchant name on the payment sheet and vouchers.
+    pub merchant_name: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            retry_scale: 1.0,
+            refund_delay_secs: 10,
+            hang: Duration::from_secs(15),
+            notify_timeout: Duration::from_secs(5),
+            merchant_name: "puzi".into(),
+        }
+    }
+}
+
+/// Faults waiting for the next notification or API call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Faults {
+    /// Applies to the next notification created.
+    pub next_notification: Option<NotificationFault>,
+    /// Applies to the next Pay API call.
+    pub next_api_call: Option<ApiFault>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NotificationFault {
+    /// Delivered twice, one after the other.
+    Duplicate,
+    /// Delivered twice at the same moment.
+    Concurrent,
+    /// Held back this many seconds.
+    Delay { seconds: i64 },
+    /// Never delivered.
+    Lose,
+    /// Delivered only after the payment sheet has returned to the page.
+    AfterReturn,
+    /// First attempt signed with a key that is not WeChat's.
+    Forged,
+    /// First attempt with a timestamp outside the five-minute window.
+    Stale,
+    /// First attempt carries a `WECHATPAY/SIGNTEST/` probe signature.
+    Probe,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApiFault {
+    /// Answer 500 `SYSTEM_ERROR`.
+    SystemError,
+    /// Answer only after `Settings::hang`.
+    Hang,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Keys(#[from] keys::KeysError),
+}
+
+pub(crate) struct Inner {
+    pub keys: SandboxKeys,
+    pub store: Store,
+    pub clock: Clock,
+    pub settings: Settings,
+    pub http: reqwest::Client,
+    pub faults: Mutex<Faults>,
+    pub wake: tokio::sync::Notify,
+    pub deliver_lock: tokio::sync::Mutex<()>,
+}
+
+#[derive(Clone)]
+pub struct Sandbox {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("appid", &self.inner.keys.manifest.appid)
+            .finish()
+    }
+}
+
+/// An HTTP request as the sandbox sees it: the path below `/sandbox`.
+pub struct Request {
+    pub method: Method,
+    /// E.g. `/v3/pay/transactions/jsapi`.
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// `scheme://host[:port]` the request reached, to build absolute sandbox URLs.
+    pub origin: String,
+}
+
+impl Request {
+    pub fn query_map(&self) -> std::collections::HashMap<String, String> {
+        form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    pub fn form(&self) -> std::collections::HashMap<String, String> {
+        form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+
+    /// The full path and query under the site root, as a signature covers it.
+    pub fn signed_url(&self) -> String {
+        match &self.query {
+            Some(q) => format!("/sandbox{}?{q}", self.path),
+            None => format!("/sandbox{}", self.path),
+        }
+    }
+}
+
+pub(crate) fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Resp {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub(crate) fn json(status: StatusCode, v: &serde_json::Value) -> Resp {
+    respond(status, "application/json", v.to_string())
+}
+
+pub(crate) fn html(markup: maud::Markup) -> Resp {
+    respond(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        markup.into_string(),
+    )
+}
+
+pub(crate) fn redirect(location: &str) -> Resp {
+    let mut r = respond(StatusCode::FOUND, "text/plain; charset=utf-8", "");
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+pub(crate) fn enc<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("plain records serialize")
+}
+
+pub(crate) fn dec<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(b).map_err(|e| StoreError::Corrupt {
+        table: "sandbox",
+        detail: e.to_string(),
+    })
+}
+
+/// RFC 3339 in China time, as WeChat writes times.
+pub(crate) fn rfc3339_cst(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(crate::clock::CST))
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+impl Sandbox {
+    /// Loads (or creates) the sandbox keys under `dir` and opens its records in `store`.
+    pub fn open(
+        dir: &std::path::Path,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+    ) -> Result<Sandbox, SandboxError> {
+        let keys = SandboxKeys::load_or_create(dir)?;
+        let http = reqwest::Client::builder()
+            .timeout(settings.notify_timeout)
+            .build()
+            .expect("HTTP client builds");
+        Ok(Sandbox {
+            inner: Arc::new(Inner {
+                keys,
+                store,
+                clock,
+                settings,
+                http,
+                faults: Mutex::new(Faults::default()),
+                wake: tokio::sync::Notify::new(),
+                deliver_lock: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    pub fn keys(&self) -> &SandboxKeys {
+        &self.inner.keys
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.inner.faults.lock().expect("faults lock").clone()
+    }
+
+    pub fn set_notification_fault(&self, f: NotificationFault) {
+        self.inner
+            .faults
+            .lock()
+            .expect("faults lock")
+            .next_notification = Some(f);
+    }
+
+    pub fn set_api_fault(&self, f: ApiFault) {
+        self.inner.faults.lock().expect("faults lock").next_api_call = Some(f);
+    }
+
+    /// Wakes the delivery loop (after the clock moved or a fault changed).
+    pub fn kick(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Handles one request below `/sandbox`.
+    pub async fn handle(&self, req: Request) -> Resp {
+        let path = req.path.clone();
+        let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let m = req.method.clone();
+        let get = m == Method::GET || m == Method::HEAD;
+        let post = m == Method::POST;
+        let r = match segs.as_slice() {
+            ["v3", ..] => pay::handle(self, &req, &segs[1..]).await,
+            ["connect", "oauth2", "authorize"] if get => oauth::authorize_page(self, &req).await,
+            ["connect", "oauth2", "approve"] if post => oauth::approve(self, &req).await,
+            ["sns", "oauth2", "access_token"] if get => oauth::exchange(self, &req).await,
+            ["cgi-bin", "token"] if get => oauth::token(self, &req).await,
+            ["cgi-bin", "stable_token"] if post => oauth::stable_token(self, &req).await,
+            ["cgi-bin", "message", "template", "send"] if post => {
+                oauth::template_send(self, &req).await
+            }
+            ["cgi-bin", "menu", "create"] if post => oauth::menu_create(self, &req).await,
+            ["bridge.js"] if get => Ok(sheet::bridge_js()),
+            ["sheet.css"] if get => Ok(sheet::sheet_css()),
+            ["pay", "sheet"] if post => sheet::sheet_info(self, &req).await,
+            ["pay", "confirm"] if post => sheet::confirm(self, &req).await,
+            ["pay", "returned"] if post => sheet::returned(self, &req).await,
+            ["control", "pay"] if post => sheet::control_pay(self, &req).await,
+            ["control", "fault"] if post => pages::control_fault(self, &req).await,
+            ["control", "deliver"] if post => {
+                self.kick();
+                Ok(json(StatusCode::OK, &serde_json::json!({"ok": true})))
+            }
+            ["control", "state"] if get => pages::control_state(self).await,
+            ["phone"] if get => pages::phone(self, &req).await,
+            [""] if get => pages::index(self).await,
+            _ => Ok(json(
+                StatusCode::NOT_FOUND,
+                &serde_json::json!({"code": "NOT_FOUND", "message": "no such sandbox endpoint"}),
+            )),
+        };
+        r.unwrap_or_else(|e| {
+            tracing::error!(error = %e, path, "sandbox request failed");
+            json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &serde_json::json!({"code": "SYSTEM_ERROR", "message": e.to_string()}),
+            )
+        })
+    }
+
+    /// Delivers due notifications until `stop` resolves.
+    pub async fn run_deliveries(&self, stop: impl std::future::Future<Output = ()>) {
+        notify::run(self, stop).await
+    }
+
+    /// Runs every notification that is due now (tests and the control API use it too).
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        notify::deliver_due(self).await
+    }
+
+    /// The deliveries, newest first (for the control page and tests).
+    pub fn deliveries(&self) -> Result<Vec<notify::Delivery>, StoreError> {
+        notify::all(self)
+    }
+}
+
+pub use notify::Delivery;
