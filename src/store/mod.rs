@@ -23,22 +23,22 @@ use std::sync::Arc;
 /// The schema this build writes and understands.
 pub const SCHEMA_VERSION: u32 = 1;
 
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-const CATEGORIES: TableDefinition<&str, &[u8]> = TableDefinition::new("categories");
-const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const CATEGORIES: TableDefinition<&str, &[u8]> = TableDefinition::new("categories");
+pub(crate) const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
 /// sku → product id.
-const SKUS: TableDefinition<&str, &str> = TableDefinition::new("skus");
+pub(crate) const SKUS: TableDefinition<&str, &str> = TableDefinition::new("skus");
 /// sku → units available (not reserved by an order).
-const STOCK: TableDefinition<&str, u64> = TableDefinition::new("stock");
+pub(crate) const STOCK: TableDefinition<&str, u64> = TableDefinition::new("stock");
 /// content hash → content type byte length, content type, bytes.
-const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("images");
-const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
-const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+pub(crate) const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("images");
+pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+pub(crate) const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
 /// The WeChat sandbox's own records (transactions, refunds, deliveries, messages), by
 /// prefixed key. Only the sandbox reads or writes it.
-const SANDBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("sandbox");
+pub(crate) const SANDBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("sandbox");
 /// session id → order numbers.
-const SESSION_ORDERS: MultimapTableDefinition<&str, &str> =
+pub(crate) const SESSION_ORDERS: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("session_orders");
 
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +122,7 @@ pub struct NewOrder {
 
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    pub(crate) db: Arc<Database>,
 }
 
 impl std::fmt::Debug for Store {
@@ -131,11 +131,11 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn enc<T: Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn enc<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("serializing a plain struct cannot fail")
 }
 
-fn dec<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+pub(crate) fn dec<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         table,
         detail: e.to_string(),
@@ -451,147 +451,9 @@ impl Store {
         tx.commit()?;
         Ok(r)
     }
-
-    // -- orders ----------------------------------------------------------------------
-
-    /// Turns the session's cart into an order in `PendingPayment`, reserving stock, in one
-    /// write transaction: either every line is reserved and the order exists, or nothing
-    /// changed. Prices come from the catalog inside the same transaction.
-    pub fn place_order(&self, new: NewOrder) -> Result<Order, PlaceOrderError> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
-        let order = {
-            let mut sessions = tx.open_table(SESSIONS)?;
-            let skus = tx.open_table(SKUS)?;
-            let products = tx.open_table(PRODUCTS)?;
-            let mut stock = tx.open_table(STOCK)?;
-            let mut orders = tx.open_table(ORDERS)?;
-            let mut by_session = tx.open_multimap_table(SESSION_ORDERS)?;
-
-            let mut session: Session = match sessions.get(new.session.as_str())? {
-                Some(v) => dec("sessions", v.value())?,
-                None => return Err(PlaceOrderError::EmptyCart),
-            };
-            if session.cart.is_empty() {
-                return Err(PlaceOrderError::EmptyCart);
-            }
-            let mut failure = None;
-            let priced = cart::price(&session.cart, new.shipping, |sku| {
-                match lookup_sku(&skus, &products, &stock, sku) {
-                    Ok(found) => found,
-                    Err(e) => {
-                        failure = Some(e);
-                        None
-                    }
-                }
-            })
-            .map_err(|_| PlaceOrderError::Overflow)?;
-            if let Some(e) = failure {
-                return Err(e.into());
-            }
-            if !priced.unavailable.is_empty() {
-                return Err(PlaceOrderError::Unavailable(priced.unavailable));
-            }
-            let short: Vec<(String, u32)> = priced
-                .short_lines()
-                .map(|l| (display_name(l), l.available))
-                .collect();
-            if !short.is_empty() {
-                return Err(PlaceOrderError::OutOfStock(short));
-            }
-            for l in &priced.lines {
-                let left = l.available - l.qty.get();
-                stock.insert(l.variant.sku.as_str(), u64::from(left))?;
-            }
-            let no = OrderNo::generate(new.now, new.random);
-            let at = new.now.unix_timestamp();
-            let order = Order {
-                no: no.clone(),
-                session: new.session.clone(),
-                state: OrderState::PendingPayment,
-                currency: new.currency,
-                lines: priced
-                    .lines
-                    .iter()
-                    .map(|l| OrderLine {
-                        product_id: l.product.id.clone(),
-                        sku: l.variant.sku.clone(),
-                        product_name: l.product.name.clone(),
-                        variant_name: l.variant.name.clone(),
-                        unit_price: l.variant.price,
-                        qty: l.qty.get(),
-                        line_total: l.line_total,
-                    })
-                    .collect(),
-                items_total: priced.items,
-                shipping: priced.shipping,
-                total: priced.total,
-                recipient: new.recipient,
-                note: new.note,
-                channel: session.channel.clone(),
-                created_at: at,
-                history: vec![OrderEvent {
-                    at,
-                    kind: "created".into(),
-                    detail: serde_json::json!({ "total": priced.total.minor() }),
-                }],
-            };
-            if orders.get(no.as_str())?.is_some() {
-                // Same second and same ten random digits: refuse rather than overwrite.
-                return Err(PlaceOrderError::Store(StoreError::Corrupt {
-                    table: "orders",
-                    detail: format!("order number {no} already taken"),
-                }));
-            }
-            orders.insert(no.as_str(), enc(&order).as_slice())?;
-            by_session.insert(new.session.as_str(), no.as_str())?;
-            session.cart = Cart::default();
-            session.last_seen = at;
-            sessions.insert(new.session.as_str(), enc(&session).as_slice())?;
-            order
-        };
-        tx.commit().map_err(StoreError::from)?;
-        Ok(order)
-    }
-
-    pub fn order(&self, no: &OrderNo) -> Result<Option<Order>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let t = tx.open_table(ORDERS)?;
-        t.get(no.as_str())?
-            .map(|v| dec::<Order>("orders", v.value()))
-            .transpose()
-    }
-
-    /// A session's orders, newest first.
-    pub fn orders_of_session(&self, session: &str) -> Result<Vec<Order>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let idx = tx.open_multimap_table(SESSION_ORDERS)?;
-        let orders = tx.open_table(ORDERS)?;
-        let mut out = Vec::new();
-        for no in idx.get(session)? {
-            let no = no?;
-            if let Some(v) = orders.get(no.value())? {
-                out.push(dec::<Order>("orders", v.value())?);
-            }
-        }
-        out.sort_by(|a, b| b.no.cmp(&a.no));
-        Ok(out)
-    }
-
-    pub fn order_count(&self) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read()?;
-        Ok(tx.open_table(ORDERS)?.len()?)
-    }
 }
 
-fn display_name(l: &cart::PricedLine) -> String {
-    if l.product.variants.len() > 1 {
-        format!("{} · {}", l.product.name, l.variant.name)
-    } else {
-        l.product.name.clone()
-    }
-}
-
-fn lookup_sku(
+pub(crate) fn lookup_sku(
     skus: &impl ReadableTable<&'static str, &'static str>,
     products: &impl ReadableTable<&'static str, &'static [u8]>,
     stock: &impl ReadableTable<&'static str, u64>,
@@ -608,60 +470,7 @@ fn lookup_sku(
     Ok(Some((p, n)))
 }
 
-/// The sandbox's key-value table inside one write transaction.
-pub struct SandboxTable<'t> {
-    table: redb::Table<'t, &'static str, &'static [u8]>,
-}
+mod orders;
+mod sandbox;
 
-impl SandboxTable<'_> {
-    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.table.get(key)?.map(|v| v.value().to_vec()))
-    }
-    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.table.insert(key, value)?;
-        Ok(())
-    }
-    pub fn remove(&mut self, key: &str) -> Result<(), StoreError> {
-        self.table.remove(key)?;
-        Ok(())
-    }
-}
-
-impl Store {
-    pub fn sandbox_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let t = tx.open_table(SANDBOX)?;
-        Ok(t.get(key)?.map(|v| v.value().to_vec()))
-    }
-
-    /// Every record whose key starts with `prefix`, in key order.
-    pub fn sandbox_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let t = tx.open_table(SANDBOX)?;
-        let mut out = Vec::new();
-        for row in t.range(prefix..)? {
-            let (k, v) = row?;
-            if !k.value().starts_with(prefix) {
-                break;
-            }
-            out.push((k.value().to_string(), v.value().to_vec()));
-        }
-        Ok(out)
-    }
-
-    /// Runs `f` in one durable write transaction over the sandbox table; nothing is
-    /// written when `f` returns an error.
-    pub fn sandbox_write<R, E: From<StoreError>>(
-        &self,
-        f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, E>,
-    ) -> Result<R, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
-        let r = {
-            let table = tx.open_table(SANDBOX).map_err(StoreError::from)?;
-            let mut st = SandboxTable { table };
-            f(&mut st)?
-        };
-        tx.commit().map_err(StoreError::from)?;
-        Ok(r)
-    }
-}
+pub use sandbox::SandboxTable;

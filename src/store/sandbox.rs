@@ -1,0 +1,61 @@
+//! The sandbox's own table: a prefixed key-value space only the WeChat simulator uses.
+
+use super::*;
+
+/// The sandbox's key-value table inside one write transaction.
+pub struct SandboxTable<'t> {
+    table: redb::Table<'t, &'static str, &'static [u8]>,
+}
+
+impl SandboxTable<'_> {
+    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.table.get(key)?.map(|v| v.value().to_vec()))
+    }
+    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.table.insert(key, value)?;
+        Ok(())
+    }
+    pub fn remove(&mut self, key: &str) -> Result<(), StoreError> {
+        self.table.remove(key)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    pub fn sandbox_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(SANDBOX)?;
+        Ok(t.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Every record whose key starts with `prefix`, in key order.
+    pub fn sandbox_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(SANDBOX)?;
+        let mut out = Vec::new();
+        for row in t.range(prefix..)? {
+            let (k, v) = row?;
+            if !k.value().starts_with(prefix) {
+                break;
+            }
+            out.push((k.value().to_string(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Runs `f` in one durable write transaction over the sandbox table; nothing is
+    /// written when `f` returns an error.
+    pub fn sandbox_write<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let r = {
+            let table = tx.open_table(SANDBOX).map_err(StoreError::from)?;
+            let mut st = SandboxTable { table };
+            f(&mut st)?
+        };
+        tx.commit().map_err(StoreError::from)?;
+        Ok(r)
+    }
+}
