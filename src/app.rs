@@ -6,11 +6,12 @@
 
 pub use crate::clock::{CST, Clock};
 use crate::config::{Config, Secret, WechatMode};
+use crate::payment::Payments;
 use crate::sandbox::Sandbox;
 use crate::store::{Store, StoreError};
 use crate::wechat::oauth::OAuthClient;
 use crate::wechat::official_account::OfficialAccount;
-use crate::wechat::{Keyring, MerchantKey, PayClient, PayConfig, PublicKey};
+use crate::wechat::{Clients, Keyring, MerchantKey, PayClient, PayConfig, PublicKey};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,25 +23,13 @@ pub struct App {
     pub store: Store,
     pub clock: Clock,
     /// The shop's WeChat clients (against real WeChat, or the sandbox in sandbox mode).
-    pub wechat: Arc<Wechat>,
+    pub wechat: Arc<Clients>,
     /// The built-in simulator; `None` unless `[wechat] mode = "sandbox"`.
     pub sandbox: Option<Sandbox>,
     /// The public base URL shoppers and WeChat reach the shop at, without trailing slash.
     pub base_url: String,
-}
-
-/// The WeChat clients, configured for this shop.
-#[derive(Debug)]
-pub struct Wechat {
-    pub pay: PayClient,
-    pub oauth: OAuthClient,
-    pub oa: OfficialAccount,
-    pub appid: String,
-    pub mchid: String,
-    /// `{base_url}/wechat/notify/pay`.
-    pub notify_url: String,
-    /// `{base_url}/wechat/notify/refund`.
-    pub refund_notify_url: String,
+    /// The payment flow.
+    pub payments: Payments,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,13 +82,23 @@ impl App {
             }
             WechatMode::Live => (live_clients(&config, &base_url, &clock)?, None),
         };
+        let wechat = Arc::new(wechat);
+        let payments = Payments::new(
+            store.clone(),
+            wechat.clone(),
+            clock.clone(),
+            &config.shop.name,
+            config.shop.currency,
+            config.shop.order_timeout,
+        );
         Ok(App {
             config: Arc::new(config),
             store,
             clock,
-            wechat: Arc::new(wechat),
+            wechat,
             sandbox,
             base_url,
+            payments,
         })
     }
 }
@@ -117,6 +116,7 @@ fn loopback_url(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn wechat_clients(
     pay: PayConfig,
     keyring: Keyring,
@@ -125,10 +125,10 @@ fn wechat_clients(
     app_secret: Secret,
     base_url: &str,
     clock: &Clock,
-) -> Wechat {
+) -> Clients {
     let appid = pay.appid.clone();
     let mchid = pay.mchid.clone();
-    Wechat {
+    Clients {
         oauth: OAuthClient::new(oauth_base, sns_base, &appid, app_secret.clone()),
         oa: OfficialAccount::new(sns_base, &appid, app_secret, clock.clone()),
         pay: PayClient::new(pay, keyring, clock.clone()),
@@ -144,7 +144,7 @@ fn sandbox_clients(
     api: &str,
     base_url: &str,
     clock: &Clock,
-) -> Result<Wechat, StartError> {
+) -> Result<Clients, StartError> {
     let k = sb.keys();
     let m = &k.manifest;
     let merchant = MerchantKey::from_pem(k.merchant.to_pem().as_bytes())
@@ -172,7 +172,7 @@ fn sandbox_clients(
     ))
 }
 
-fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Wechat, StartError> {
+fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Clients, StartError> {
     let w = &config.wechat;
     let missing = |k: &str| StartError::Wechat(format!("wechat.{k} is required in live mode"));
     let key_file = w
@@ -232,18 +232,22 @@ fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Wechat
 /// finish (up to a deadline) and returns.
 pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let background = app.sandbox.clone().map(|sb| {
-        let mut rx = stop_rx.clone();
-        tokio::spawn(async move {
-            sb.run_deliveries(async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            })
-            .await
-        })
-    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let mut background = Vec::new();
+    if let Some(sb) = app.sandbox.clone() {
+        let stop = stopped(stop_rx.clone());
+        background.push(tokio::spawn(async move { sb.run_deliveries(stop).await }));
+    }
+    let (jobs_app, interval) = (app.clone(), app.config.jobs_interval);
+    let stop = stopped(stop_rx.clone());
+    background.push(tokio::spawn(async move {
+        crate::jobs::run(jobs_app, interval, stop).await
+    }));
     crate::web::serve(listener, app, shutdown).await;
     let _ = stop_tx.send(true);
-    if let Some(task) = background {
+    for task in background {
         let _ = task.await;
     }
 }

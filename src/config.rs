@@ -52,6 +52,8 @@ pub struct Config {
     pub wechat: WechatConfig,
     pub sandbox: SandboxConfig,
     pub log: LogFormat,
+    /// How often background jobs (closing, reconciling, refunds, bill) run.
+    pub jobs_interval: Duration,
 }
 
 /// `[sandbox]`: knobs of the built-in WeChat simulator (sandbox mode only).
@@ -83,6 +85,18 @@ pub struct ShopConfig {
     pub shipping: ShippingRule,
     /// Unpaid orders are closed after this long.
     pub order_timeout: Duration,
+    /// The thank-you page after a confirmed payment.
+    pub thanks: Thanks,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Thanks {
+    pub text: Option<String>,
+    /// An image URL (https, or a path on the shop).
+    pub image: Option<String>,
+    /// A link the shopper can follow next (e.g. the Official Account article).
+    pub link: Option<String>,
+    pub link_text: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +176,14 @@ struct RawConfig {
     log: RawLog,
     #[serde(default)]
     sandbox: RawSandbox,
+    #[serde(default)]
+    jobs: RawJobs,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawJobs {
+    interval_secs: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -181,6 +203,10 @@ struct RawShop {
     shipping_fee: Option<String>,
     free_shipping_over: Option<String>,
     order_timeout_minutes: Option<u64>,
+    thanks_text: Option<String>,
+    thanks_image: Option<String>,
+    thanks_link: Option<String>,
+    thanks_link_text: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -332,6 +358,26 @@ fn validate(
     if name.trim().is_empty() || name.chars().count() > 40 {
         return Err(err("shop.name", "must be 1–40 characters".into()));
     }
+
+    for (key, v) in [
+        ("shop.thanks_image", &raw.shop.thanks_image),
+        ("shop.thanks_link", &raw.shop.thanks_link),
+    ] {
+        if let Some(u) = v
+            && !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
+        {
+            return Err(err(
+                key,
+                format!("{u:?} must be an http(s) URL or a path on the shop"),
+            ));
+        }
+    }
+    let thanks = Thanks {
+        text: raw.shop.thanks_text,
+        image: raw.shop.thanks_image,
+        link: raw.shop.thanks_link,
+        link_text: raw.shop.thanks_link_text,
+    };
 
     // [server]
     let listen_s = raw
@@ -497,6 +543,17 @@ fn validate(
         },
     };
 
+    let jobs_interval = match raw.jobs.interval_secs {
+        None => Duration::from_secs(10),
+        Some(n) if (1..=3600).contains(&n) => Duration::from_secs(n),
+        Some(n) => {
+            return Err(err(
+                "jobs.interval_secs",
+                format!("{n} is out of range 1–3600"),
+            ));
+        }
+    };
+
     Ok(Config {
         source: Some(path.to_path_buf()),
         shop: ShopConfig {
@@ -509,6 +566,7 @@ fn validate(
                 free_over,
             },
             order_timeout: Duration::from_secs(timeout_min * 60),
+            thanks,
         },
         server: ServerConfig { listen, body_limit },
         storage: StorageConfig { data_dir },
@@ -516,6 +574,7 @@ fn validate(
         wechat,
         sandbox,
         log,
+        jobs_interval,
     })
 }
 
@@ -552,6 +611,14 @@ impl Config {
                     free_over: Some(Money(9900)),
                 },
                 order_timeout: Duration::from_secs(15 * 60),
+                thanks: Thanks {
+                    text: Some(
+                        "感谢您的惠顾！我们会尽快为您发货，发货后将通过公众号通知您。".into(),
+                    ),
+                    image: None,
+                    link: Some("/".into()),
+                    link_text: Some("继续逛逛".into()),
+                },
             },
             server: ServerConfig {
                 listen,
@@ -575,6 +642,7 @@ impl Config {
             },
             sandbox: SandboxConfig::default(),
             log: LogFormat::Text,
+            jobs_interval: Duration::from_secs(10),
         }
     }
 
@@ -601,6 +669,10 @@ language = "zh-CN"                    # "zh-CN" or "en"
 shipping_fee = "8.00"                 # flat shipping fee, in the currency above
 free_shipping_over = "99.00"          # no shipping fee from this item total on; remove to always charge
 order_timeout_minutes = 15            # unpaid orders close after this (at least 5)
+# thanks_text = "感谢您的惠顾！"         # the thank-you page after payment
+# thanks_image = "https://shop.example.com/thanks.jpg"
+# thanks_link = "https://mp.weixin.qq.com/…"
+# thanks_link_text = "关注我们"
 
 [server]
 listen = "127.0.0.1:8080"

@@ -152,11 +152,126 @@ pub struct Order {
     /// Unix seconds.
     pub created_at: i64,
     pub history: Vec<OrderEvent>,
+    /// The WeChat order made for this order, reused while its prepay_id lives.
+    #[serde(default)]
+    pub attempt: Option<PaymentAttempt>,
+    /// The payment WeChat confirmed (by verified notification or query).
+    #[serde(default)]
+    pub payment: Option<Payment>,
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
+    #[serde(default)]
+    pub shipment: Option<Shipment>,
+}
+
+/// The WeChat (JSAPI) order behind an order: one per order, so a reload or a double tap
+/// never creates a second.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentAttempt {
+    pub prepay_id: String,
+    /// Unix seconds; prepay ids live two hours.
+    pub prepay_at: i64,
+    pub openid: String,
+    /// When the reconciler next asks WeChat about it.
+    pub next_query_at: i64,
+    pub queries: u32,
+}
+
+/// A payment WeChat confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub transaction_id: String,
+    pub amount: Money,
+    /// Unix seconds.
+    pub paid_at: i64,
+    /// "notification" or "query".
+    pub source: String,
+    #[serde(default)]
+    pub payer_total: Option<i64>,
+    #[serde(default)]
+    pub payer_currency: Option<String>,
+    #[serde(default)]
+    pub exchange_rate: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    /// Asked for; WeChat has not confirmed it yet (or the call failed and will be retried).
+    Requested,
+    Processing,
+    Success,
+    Closed,
+    Abnormal,
+}
+
+impl RefundStatus {
+    /// Whether the money is (or may still be) on its way back to the shopper.
+    pub fn counts(self) -> bool {
+        !matches!(self, RefundStatus::Closed)
+    }
+    pub fn settled(self) -> bool {
+        matches!(self, RefundStatus::Success | RefundStatus::Closed)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub out_refund_no: String,
+    pub amount: Money,
+    pub reason: String,
+    pub status: RefundStatus,
+    /// Unix seconds.
+    pub created_at: i64,
+    #[serde(default)]
+    pub settled_at: Option<i64>,
+    #[serde(default)]
+    pub refund_id: Option<String>,
+    /// Made by puzi itself (a payment that arrived for a closed order).
+    #[serde(default)]
+    pub automatic: bool,
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub courier: String,
+    pub tracking_no: String,
+    pub shipped_at: i64,
 }
 
 impl Order {
     pub fn units(&self) -> u32 {
         self.lines.iter().map(|l| l.qty).sum()
+    }
+
+    /// Appends to the timeline without changing state.
+    pub fn note(&mut self, at: i64, kind: &str, detail: serde_json::Value) {
+        self.history.push(OrderEvent {
+            at,
+            kind: kind.to_string(),
+            detail,
+        });
+    }
+
+    /// Money refunded or on its way back.
+    pub fn refunded(&self) -> Money {
+        Money(
+            self.refunds
+                .iter()
+                .filter(|r| r.status.counts())
+                .map(|r| r.amount.minor())
+                .sum(),
+        )
+    }
+
+    /// What may still be refunded: the sum of refunds never exceeds what was paid.
+    pub fn refundable(&self) -> Money {
+        match &self.payment {
+            Some(p) => Money((p.amount.minor() - self.refunded().minor()).max(0)),
+            None => Money::ZERO,
+        }
     }
 
     /// Moves to `to` if the lifecycle allows it and records the event.
@@ -171,6 +286,10 @@ impl Order {
             (self.state, to),
             (PendingPayment, Paid)
                 | (PendingPayment, Closed)
+                // A payment that arrives after the order was closed, with stock re-reserved.
+                | (Closed, Paid)
+                // …or without stock: refunded automatically.
+                | (Closed, Refunded)
                 | (Paid, Shipped)
                 | (Shipped, Completed)
                 | (Paid, Refunded)
@@ -356,6 +475,10 @@ mod tests {
             channel: None,
             created_at: 0,
             history: vec![],
+            attempt: None,
+            payment: None,
+            refunds: vec![],
+            shipment: None,
         };
         assert!(
             o.transition(OrderState::Shipped, 1, serde_json::Value::Null)
@@ -364,9 +487,20 @@ mod tests {
         o.transition(OrderState::Closed, 1, serde_json::Value::Null)
             .unwrap();
         assert!(
-            o.transition(OrderState::Paid, 2, serde_json::Value::Null)
+            o.transition(OrderState::Shipped, 2, serde_json::Value::Null)
                 .is_err()
         );
-        assert_eq!(o.history.len(), 1);
+        assert!(
+            o.transition(OrderState::Completed, 2, serde_json::Value::Null)
+                .is_err()
+        );
+        // A late payment may revive a closed order (with stock re-reserved).
+        o.transition(OrderState::Paid, 3, serde_json::Value::Null)
+            .unwrap();
+        assert!(
+            o.transition(OrderState::PendingPayment, 4, serde_json::Value::Null)
+                .is_err()
+        );
+        assert_eq!(o.history.len(), 2);
     }
 }

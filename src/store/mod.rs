@@ -34,6 +34,17 @@ pub(crate) const STOCK: TableDefinition<&str, u64> = TableDefinition::new("stock
 pub(crate) const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("images");
 pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 pub(crate) const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+/// WeChat transaction id → out_trade_no: a payment is applied at most once.
+pub(crate) const PAYMENTS: TableDefinition<&str, &str> = TableDefinition::new("payments");
+/// Every notification received, raw and decoded, by WeChat's notification id.
+pub(crate) const NOTIFICATIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("notifications");
+/// Orders still awaiting payment (out_trade_no → created_at), for the reconciler.
+pub(crate) const OPEN_ORDERS: TableDefinition<&str, u64> = TableDefinition::new("open_orders");
+/// out_refund_no → out_trade_no.
+pub(crate) const REFUNDS: TableDefinition<&str, &str> = TableDefinition::new("refunds");
+/// Merchant alerts by sequence number.
+pub(crate) const ALERTS: TableDefinition<u64, &[u8]> = TableDefinition::new("alerts");
 /// The WeChat sandbox's own records (transactions, refunds, deliveries, messages), by
 /// prefixed key. Only the sandbox reads or writes it.
 pub(crate) const SANDBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("sandbox");
@@ -107,6 +118,19 @@ pub struct Session {
     /// The `?ch=` tag the shopper arrived with.
     #[serde(default)]
     pub channel: Option<String>,
+    /// The shopper's openid under the shop's appid, once OAuth has run.
+    #[serde(default)]
+    pub openid: Option<String>,
+    /// An OAuth round trip in flight: its single-use state and where to return.
+    #[serde(default)]
+    pub oauth: Option<OAuthPending>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthPending {
+    pub state: String,
+    pub return_to: String,
+    pub at: i64,
 }
 
 /// What an order is made from, besides the cart.
@@ -192,6 +216,11 @@ impl Store {
             tx.open_table(ORDERS)?;
             tx.open_multimap_table(SESSION_ORDERS)?;
             tx.open_table(SANDBOX)?;
+            tx.open_table(PAYMENTS)?;
+            tx.open_table(NOTIFICATIONS)?;
+            tx.open_table(OPEN_ORDERS)?;
+            tx.open_table(REFUNDS)?;
+            tx.open_table(ALERTS)?;
         }
         tx.commit()?;
         Ok(())
@@ -471,6 +500,8 @@ pub(crate) fn lookup_sku(
 }
 
 mod orders;
+mod payments;
 mod sandbox;
 
+pub use payments::{Alert, OrderTxn};
 pub use sandbox::SandboxTable;

@@ -84,6 +84,10 @@ impl Store {
                     kind: "created".into(),
                     detail: serde_json::json!({ "total": priced.total.minor() }),
                 }],
+                attempt: None,
+                payment: None,
+                refunds: vec![],
+                shipment: None,
             };
             if orders.get(no.as_str())?.is_some() {
                 // Same second and same ten random digits: refuse rather than overwrite.
@@ -94,6 +98,7 @@ impl Store {
             }
             orders.insert(no.as_str(), enc(&order).as_slice())?;
             by_session.insert(new.session.as_str(), no.as_str())?;
+            tx.open_table(OPEN_ORDERS)?.insert(no.as_str(), at as u64)?;
             session.cart = Cart::default();
             session.last_seen = at;
             sessions.insert(new.session.as_str(), enc(&session).as_slice())?;

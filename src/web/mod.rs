@@ -7,6 +7,7 @@
 
 mod assets;
 mod http;
+mod pay;
 mod routes;
 mod session;
 mod shop;

@@ -1,7 +1,7 @@
 //! The route table: every URL the shop answers, in one `match`.
 
 use super::http::{Resp, WebError, read_body, text};
-use super::{Ctx, shop};
+use super::{Ctx, pay, shop};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
@@ -25,6 +25,12 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> 
         ["orders", no] if get => shop::order(ctx, req, no).await,
         ["orders", no, "status"] if get => shop::order_status(ctx, req, no).await,
         ["img", hash] if get => shop::image(ctx, req, hash).await,
+        ["pay", no] if get && pay::valid_no(no) => pay::pay_page(ctx, req, no).await,
+        ["pay", no, "jsapi"] if post && pay::valid_no(no) => pay::jsapi(ctx, req, no).await,
+        ["pay", no, "result"] if get && pay::valid_no(no) => pay::result(ctx, req, no).await,
+        ["wechat", "oauth"] if get => pay::oauth_return(ctx, req).await,
+        ["wechat", "notify", "pay"] if post => pay::notify_pay(ctx, req).await,
+        ["wechat", "notify", "refund"] if post => pay::notify_refund(ctx, req).await,
         ["assets", rest @ ..] if get => ctx
             .assets
             .respond(&rest.join("/"), req.headers())
@@ -45,6 +51,8 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> 
         | ["checkout"]
         | ["orders", ..]
         | ["img", _]
+        | ["pay", ..]
+        | ["wechat", ..]
         | ["assets", ..]
         | ["healthz"] => Err(WebError::MethodNotAllowed),
         _ => Err(WebError::NotFound),

@@ -39,7 +39,7 @@ fn channel_tag(q: &HashMap<String, String>) -> Option<String> {
 }
 
 /// Loads the visitor's session; remembers an entry channel if the URL carries one.
-async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visitor, WebError> {
+pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visitor, WebError> {
     let sid = Sid::from_headers(req.headers());
     let ch = channel_tag(&query(req));
     let id = sid.id.clone();
@@ -60,7 +60,7 @@ async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visitor, WebError
     Ok(Visitor { sid, session })
 }
 
-fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
+pub(super) fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
     let mut r = html(markup);
     v.sid.apply(&mut r, ctx.app.config.served_over_https());
     r
@@ -368,7 +368,11 @@ pub async fn orders(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError>
 }
 
 /// Loads an order the visitor owns; anyone else's order is "not found".
-async fn own_order(ctx: &Ctx, sid: &Sid, no: &str) -> Result<crate::order::Order, WebError> {
+pub(super) async fn own_order(
+    ctx: &Ctx,
+    sid: &Sid,
+    no: &str,
+) -> Result<crate::order::Order, WebError> {
     let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
     let order = ctx.app.store.call(move |s| s.order(&no)).await?;
     match order {
@@ -380,13 +384,23 @@ async fn own_order(ctx: &Ctx, sid: &Sid, no: &str) -> Result<crate::order::Order
 pub async fn order(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
     let v = visitor(ctx, &req).await?;
     let order = own_order(ctx, &v.sid, no).await?;
-    Ok(page(ctx, &v, views::order(ctx, &v, &order)))
+    let cancelled = query(&req).get("cancelled").map(String::as_str) == Some("1");
+    Ok(page(ctx, &v, views::order(ctx, &v, &order, cancelled)))
 }
 
 /// `GET /orders/{no}/status` → `{"state": "...", "out_trade_no": "..."}`.
 pub async fn order_status(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
     let sid = Sid::from_headers(req.headers());
-    let order = own_order(ctx, &sid, no).await?;
+    let mut order = own_order(ctx, &sid, no).await?;
+    if query(&req).get("confirm").map(String::as_str) == Some("1")
+        && order.state == crate::order::OrderState::PendingPayment
+    {
+        // The result page is waiting: ask WeChat when the notification is late.
+        match ctx.app.payments.confirm(&order.no).await {
+            Ok(state) => order.state = state,
+            Err(e) => tracing::warn!(error = %e, order = %order.no, "confirm failed"),
+        }
+    }
     Ok(json(&serde_json::json!({
         "out_trade_no": order.no.as_str(),
         "state": order.state.as_str(),

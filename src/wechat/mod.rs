@@ -16,5 +16,22 @@ pub use crypto::{MerchantKey, PublicKey};
 pub use keyring::Keyring;
 pub use pay::{PayClient, PayConfig, PayError};
 
+use oauth::OAuthClient;
+use official_account::OfficialAccount;
+
+/// The WeChat clients one shop uses, configured together.
+#[derive(Debug)]
+pub struct Clients {
+    pub pay: PayClient,
+    pub oauth: OAuthClient,
+    pub oa: OfficialAccount,
+    pub appid: String,
+    pub mchid: String,
+    /// `{base_url}/wechat/notify/pay`.
+    pub notify_url: String,
+    /// `{base_url}/wechat/notify/refund`.
+    pub refund_notify_url: String,
+}
+
 #[cfg(test)]
 mod vectors;

@@ -1,0 +1,80 @@
+/* puzi cashier and result page. The JS `ok` only sends the shopper to the result page;
+ * only the backend (a verified notification or a query) decides that an order is paid. */
+(function () {
+  "use strict";
+
+  function postJson(url) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: "{}"
+    }).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, body: j }; });
+    });
+  }
+
+  var btn = document.getElementById("pay-button");
+  if (btn) {
+    var msg = document.getElementById("pay-msg");
+    var no = btn.getAttribute("data-no");
+    var busy = false;
+    var fail = function (text) {
+      busy = false;
+      btn.disabled = false;
+      btn.textContent = btn.getAttribute("data-retry");
+      msg.textContent = text || btn.getAttribute("data-fail");
+    };
+    var invoke = function (params) {
+      var go = function () {
+        window.WeixinJSBridge.invoke("getBrandWCPayRequest", params, function (res) {
+          var r = res && res.err_msg;
+          if (r === "get_brand_wcpay_request:ok") {
+            window.location.href = "/pay/" + no + "/result";
+          } else if (r === "get_brand_wcpay_request:cancel") {
+            window.location.href = "/orders/" + no + "?cancelled=1";
+          } else {
+            fail(btn.getAttribute("data-fail"));
+          }
+        });
+      };
+      if (typeof window.WeixinJSBridge === "undefined") {
+        document.addEventListener("WeixinJSBridgeReady", go, false);
+      } else {
+        go();
+      }
+    };
+    btn.addEventListener("click", function () {
+      if (busy) return;
+      busy = true;
+      btn.disabled = true;
+      msg.textContent = "";
+      postJson("/pay/" + no + "/jsapi").then(function (r) {
+        if (!r.ok) { fail(r.body && r.body.error); return; }
+        invoke(r.body);
+      }, function () { fail(btn.getAttribute("data-unavailable")); });
+    });
+  }
+
+  var result = document.getElementById("result");
+  if (result) {
+    var order = result.getAttribute("data-no");
+    var polls = 0;
+    var poll = function () {
+      polls += 1;
+      fetch("/orders/" + order + "/status?confirm=1", { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (s.state && s.state !== "pending_payment") {
+            window.location.reload();
+            return;
+          }
+          if (polls === 20) {
+            document.getElementById("result-msg").textContent = result.getAttribute("data-still");
+          }
+          setTimeout(poll, polls < 20 ? 1500 : 5000);
+        }, function () { setTimeout(poll, 3000); });
+    };
+    setTimeout(poll, 1000);
+  }
+})();
