@@ -71,6 +71,7 @@ pub async fn sheet_info(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError>
 pub(crate) async fn mark_paid(
     sb: &Sandbox,
     out_trade_no: &str,
+    force: bool,
 ) -> Result<Result<Tx, &'static str>, StoreError> {
     let fault = sb
         .inner
@@ -91,6 +92,8 @@ pub(crate) async fn mark_paid(
                 };
                 match tx.state.as_str() {
                     "NOTPAY" => {}
+                    // `force`: a payment that races the merchant's close.
+                    "CLOSED" if force => {}
                     "CLOSED" => return Ok(Err("订单已关闭")),
                     _ => return Ok(Err("订单已支付")),
                 }
@@ -157,7 +160,7 @@ pub async fn confirm(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
     if sb.inner.clock.unix() - tx.prepay_at >= PREPAY_TTL_SECS {
         return Ok(fail("prepay_id 已过期"));
     }
-    Ok(match mark_paid(sb, &tx.out_trade_no).await? {
+    Ok(match mark_paid(sb, &tx.out_trade_no, false).await? {
         Ok(t) => json(
             StatusCode::OK,
             &j!({ "ok": true, "transaction_id": t.transaction_id }),
@@ -176,14 +179,21 @@ pub async fn returned(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
     Ok(json(StatusCode::OK, &j!({ "ok": true })))
 }
 
-/// `POST /sandbox/control/pay` `{"out_trade_no": …}` (JSON or form): pays as the sheet would.
+/// `POST /sandbox/control/pay` `{"out_trade_no": …}` (JSON or form): pays as the sheet
+/// would. `"late": true` pays even a closed transaction, as when a payment races the
+/// merchant's close.
 pub async fn control_pay(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
-    let no = serde_json::from_slice::<serde_json::Value>(&req.body)
-        .ok()
+    let json_body = serde_json::from_slice::<serde_json::Value>(&req.body).ok();
+    let no = json_body
+        .as_ref()
         .and_then(|v| v["out_trade_no"].as_str().map(str::to_string))
         .or_else(|| req.form().get("out_trade_no").cloned())
         .unwrap_or_default();
-    Ok(match mark_paid(sb, &no).await? {
+    let late = json_body
+        .as_ref()
+        .and_then(|v| v["late"].as_bool())
+        .unwrap_or(false);
+    Ok(match mark_paid(sb, &no, late).await? {
         Ok(t) => json(
             StatusCode::OK,
             &j!({ "ok": true, "transaction_id": t.transaction_id }),

@@ -6,5 +6,6 @@ mod support;
 mod binary;
 mod config;
 mod orders;
+mod payment;
 mod sandbox;
 mod storefront;
