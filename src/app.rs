@@ -77,7 +77,8 @@ impl App {
                     clock.clone(),
                     settings,
                 )?;
-                let w = sandbox_clients(&sb, &format!("{loopback}/sandbox"), &base_url, &clock)?;
+                let w =
+                    sandbox_clients(sb.keys(), &format!("{loopback}/sandbox"), &base_url, &clock)?;
                 (w, Some(sb))
             }
             WechatMode::Live => (live_clients(&config, &base_url, &clock)?, None),
@@ -100,6 +101,34 @@ impl App {
             base_url,
             payments,
         })
+    }
+}
+
+/// The WeChat clients a config describes, without opening the store (for CLI commands
+/// that run beside the shop). In sandbox mode they talk to the running shop's sandbox at
+/// its listen address, with the keys in `<data>/sandbox/`.
+pub fn clients_for(config: &Config) -> Result<Clients, StartError> {
+    let clock = Clock::default();
+    let loopback = loopback_url(config.server.listen);
+    let base_url = config
+        .shop
+        .base_url
+        .clone()
+        .unwrap_or_else(|| loopback.clone());
+    match config.wechat.mode {
+        WechatMode::Sandbox => {
+            let dir = config.storage.data_dir.join("sandbox");
+            if !dir.join("sandbox.json").exists() {
+                return Err(StartError::Wechat(format!(
+                    "{} has no sandbox keys yet; start the shop once (puzi serve or puzi demo)",
+                    dir.display()
+                )));
+            }
+            let keys = crate::sandbox::keys::SandboxKeys::load_or_create(&dir)
+                .map_err(|e| StartError::Wechat(e.to_string()))?;
+            sandbox_clients(&keys, &format!("{loopback}/sandbox"), &base_url, &clock)
+        }
+        WechatMode::Live => live_clients(config, &base_url, &clock),
     }
 }
 
@@ -140,12 +169,11 @@ fn wechat_clients(
 }
 
 fn sandbox_clients(
-    sb: &Sandbox,
+    k: &crate::sandbox::keys::SandboxKeys,
     api: &str,
     base_url: &str,
     clock: &Clock,
 ) -> Result<Clients, StartError> {
-    let k = sb.keys();
     let m = &k.manifest;
     let merchant = MerchantKey::from_pem(k.merchant.to_pem().as_bytes())
         .map_err(|e| StartError::Wechat(e.to_string()))?;

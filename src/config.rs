@@ -143,6 +143,8 @@ pub struct WechatConfig {
     pub mchid: Option<String>,
     pub merchant_serial_no: Option<String>,
     pub merchant_key_file: Option<PathBuf>,
+    /// `apiclient_cert.pem`, only used to check that key and serial belong together.
+    pub merchant_cert_file: Option<PathBuf>,
     pub apiv3_key: Option<Secret>,
     pub public_key_id: Option<String>,
     pub public_key_file: Option<PathBuf>,
@@ -243,6 +245,7 @@ struct RawWechat {
     mchid: Option<String>,
     merchant_serial_no: Option<String>,
     merchant_key_file: Option<String>,
+    merchant_cert_file: Option<String>,
     apiv3_key_file: Option<String>,
     public_key_id: Option<String>,
     public_key_file: Option<String>,
@@ -484,6 +487,7 @@ fn validate(
         mchid: w.mchid,
         merchant_serial_no: w.merchant_serial_no,
         merchant_key_file: w.merchant_key_file.map(PathBuf::from),
+        merchant_cert_file: w.merchant_cert_file.map(PathBuf::from),
         apiv3_key,
         public_key_id: w.public_key_id,
         public_key_file: w.public_key_file.map(PathBuf::from),
@@ -633,6 +637,7 @@ impl Config {
                 mchid: None,
                 merchant_serial_no: None,
                 merchant_key_file: None,
+                merchant_cert_file: None,
                 apiv3_key: None,
                 public_key_id: None,
                 public_key_file: None,
@@ -694,6 +699,7 @@ mode = "sandbox"                      # "sandbox": WeChat simulated in-process; 
 # mchid = "190000…"
 # merchant_serial_no = "…"            # serial of apiclient_cert.pem
 # merchant_key_file = "/etc/puzi/apiclient_key.pem"
+# merchant_cert_file = "/etc/puzi/apiclient_cert.pem"   # optional: lets `puzi wechat check` match key and serial
 # apiv3_key_file = "/etc/puzi/apiv3.key"   # or PUZI_WECHAT_APIV3_KEY
 # public_key_id = "PUB_KEY_ID_…"      # WeChat Pay public-key mode
 # public_key_file = "/etc/puzi/pub_key.pem"

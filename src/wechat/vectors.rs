@@ -264,3 +264,140 @@ fn v10_is_js_sdk_only() {
         "f4d90daf4b3bca3078ab155816175ba34c443a7b"
     );
 }
+
+// -- property tests: random inputs from the OS RNG, many cases each -------------------------
+
+fn random_vec(max: usize) -> Vec<u8> {
+    let mut len = [0u8; 2];
+    aws_lc_rs::rand::fill(&mut len).unwrap();
+    let n = usize::from(u16::from_le_bytes(len)) % (max + 1);
+    let mut v = vec![0u8; n];
+    aws_lc_rs::rand::fill(&mut v).unwrap();
+    v
+}
+
+#[test]
+fn prop_decrypt_inverts_encrypt() {
+    for _ in 0..300 {
+        let key: [u8; 32] = crate::id::random_bytes();
+        let nonce: [u8; 12] = crate::id::random_bytes();
+        let aad = random_vec(32);
+        let plain = String::from_utf8_lossy(&random_vec(2048)).into_owned();
+        let ct = aead_encrypt(&key, &nonce, &aad, plain.as_bytes()).unwrap();
+        assert_eq!(aead_decrypt(&key, &nonce, &aad, &ct).unwrap(), plain);
+    }
+}
+
+#[test]
+fn prop_any_one_byte_change_is_refused() {
+    use base64::Engine;
+    let key = MerchantKey::generate();
+    let public = key.public_key();
+    let lookup = |s: &str| (s == "K").then(|| public.clone());
+    for round in 0..4 {
+        let body = format!(
+            "{{\"n\":{round},\"x\":\"{}\"}}",
+            crate::id::random_token::<8>()
+        );
+        let ts = "1700000000".to_string();
+        let nonce = nonce();
+        let sig = key.sign(&response_message(&ts, &nonce, body.as_bytes()));
+        let good = SignedHeaders {
+            timestamp: ts.clone(),
+            nonce: nonce.clone(),
+            signature: sig.clone(),
+            serial: "K".into(),
+        };
+        assert_eq!(good.verify(body.as_bytes(), 1700000000, lookup), Ok(()));
+        // Every byte of the body.
+        for i in 0..body.len() {
+            let mut b = body.clone().into_bytes();
+            b[i] ^= 0x01;
+            assert!(
+                good.verify(&b, 1700000000, lookup).is_err(),
+                "body byte {i}"
+            );
+        }
+        // Every byte of the signature.
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&sig)
+            .unwrap();
+        for i in 0..raw.len() {
+            let mut r = raw.clone();
+            r[i] ^= 0x80;
+            let h = SignedHeaders {
+                signature: base64::engine::general_purpose::STANDARD.encode(&r),
+                ..good.clone()
+            };
+            assert!(
+                h.verify(body.as_bytes(), 1700000000, lookup).is_err(),
+                "signature byte {i}"
+            );
+        }
+        // Every digit of the timestamp (still inside the window where possible).
+        for i in 0..ts.len() {
+            let mut t = ts.clone().into_bytes();
+            t[i] = if t[i] == b'9' { b'8' } else { t[i] + 1 };
+            let t = String::from_utf8(t).unwrap();
+            let now: i64 = t.parse().unwrap();
+            let h = SignedHeaders {
+                timestamp: t,
+                ..good.clone()
+            };
+            assert!(
+                h.verify(body.as_bytes(), now, lookup).is_err(),
+                "timestamp digit {i}"
+            );
+        }
+        // Every character of the nonce.
+        for i in 0..nonce.len() {
+            let mut n = nonce.clone().into_bytes();
+            n[i] = if n[i] == b'a' { b'b' } else { b'a' };
+            let h = SignedHeaders {
+                nonce: String::from_utf8(n).unwrap(),
+                ..good.clone()
+            };
+            assert!(
+                h.verify(body.as_bytes(), 1700000000, lookup).is_err(),
+                "nonce char {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn malformed_notifications_are_errors_never_panics() {
+    let key = b"a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
+    let good = super::notify::encrypt(
+        key,
+        "EV-1",
+        "2026-11-25T00:00:00+08:00",
+        "TRANSACTION.SUCCESS",
+        "ok",
+        "transaction",
+        r#"{"out_trade_no":"X1234567","trade_state":"SUCCESS"}"#,
+    )
+    .unwrap();
+    assert!(super::notify::decrypt(good.as_bytes(), key).is_ok());
+    // Every truncation and a sweep of single-byte corruptions.
+    for n in 0..good.len() {
+        let _ = super::notify::decrypt(&good.as_bytes()[..n], key);
+    }
+    for i in 0..good.len() {
+        let mut b = good.clone().into_bytes();
+        b[i] = b[i].wrapping_add(1);
+        let _ = super::notify::decrypt(&b, key);
+    }
+    for _ in 0..500 {
+        let _ = super::notify::decrypt(&random_vec(600), key);
+    }
+    let wrong_types = [
+        r#"{"id":1,"event_type":"X","resource":{}}"#,
+        r#"{"id":"1","event_type":"TRANSACTION.SUCCESS","resource":{"algorithm":"AEAD_AES_256_GCM","nonce":"short","ciphertext":"AAAA"}}"#,
+        r#"[]"#,
+        r#"null"#,
+    ];
+    for w in wrong_types {
+        assert!(super::notify::decrypt(w.as_bytes(), key).is_err(), "{w}");
+    }
+}

@@ -4,8 +4,10 @@
 mod support;
 
 mod binary;
+mod cli_wechat;
 mod config;
 mod orders;
 mod payment;
 mod sandbox;
 mod storefront;
+mod wechat_client;

@@ -288,41 +288,6 @@ async fn forged_stale_and_probe_notifications_are_refused_then_the_genuine_retry
     t.stop().await;
 }
 
-/// Signs and encrypts a notification exactly as WeChat (the sandbox) would.
-fn wechat_notification(
-    t: &TestApp,
-    plaintext: &serde_json::Value,
-) -> (reqwest::header::HeaderMap, String) {
-    let k = t.sandbox().keys();
-    let body = puzi::wechat::notify::encrypt(
-        k.manifest.apiv3_key.as_bytes(),
-        &format!("EV-TEST-{}", puzi::id::random_token::<6>()),
-        "2026-11-25T12:00:00+08:00",
-        "TRANSACTION.SUCCESS",
-        "支付成功",
-        "transaction",
-        &plaintext.to_string(),
-    )
-    .unwrap();
-    let ts = t.app.clock.unix().to_string();
-    let nonce = puzi::wechat::crypto::nonce();
-    let sig = k.platform.sign(&puzi::wechat::crypto::response_message(
-        &ts,
-        &nonce,
-        body.as_bytes(),
-    ));
-    let mut h = reqwest::header::HeaderMap::new();
-    h.insert("wechatpay-timestamp", ts.parse().unwrap());
-    h.insert("wechatpay-nonce", nonce.parse().unwrap());
-    h.insert("wechatpay-signature", sig.parse().unwrap());
-    h.insert(
-        "wechatpay-serial",
-        k.manifest.public_key_id.parse().unwrap(),
-    );
-    h.insert("content-type", "application/json".parse().unwrap());
-    (h, body)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tampered_amount_never_marks_paid_and_alerts_the_merchant() {
     let t = TestApp::start().await;

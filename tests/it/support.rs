@@ -241,3 +241,38 @@ impl Drop for Receiver {
         }
     }
 }
+
+/// Signs and encrypts a notification exactly as WeChat (the sandbox) would.
+pub fn wechat_notification(
+    t: &TestApp,
+    plaintext: &serde_json::Value,
+) -> (reqwest::header::HeaderMap, String) {
+    let k = t.sandbox().keys();
+    let body = puzi::wechat::notify::encrypt(
+        k.manifest.apiv3_key.as_bytes(),
+        &format!("EV-TEST-{}", puzi::id::random_token::<6>()),
+        "2026-11-25T12:00:00+08:00",
+        "TRANSACTION.SUCCESS",
+        "支付成功",
+        "transaction",
+        &plaintext.to_string(),
+    )
+    .unwrap();
+    let ts = t.app.clock.unix().to_string();
+    let nonce = puzi::wechat::crypto::nonce();
+    let sig = k.platform.sign(&puzi::wechat::crypto::response_message(
+        &ts,
+        &nonce,
+        body.as_bytes(),
+    ));
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("wechatpay-timestamp", ts.parse().unwrap());
+    h.insert("wechatpay-nonce", nonce.parse().unwrap());
+    h.insert("wechatpay-signature", sig.parse().unwrap());
+    h.insert(
+        "wechatpay-serial",
+        k.manifest.public_key_id.parse().unwrap(),
+    );
+    h.insert("content-type", "application/json".parse().unwrap());
+    (h, body)
+}

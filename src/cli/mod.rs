@@ -2,6 +2,8 @@
 //! runtime, and calls into the library. Exit status: 0 success, 1 runtime failure,
 //! 2 bad configuration or usage.
 
+mod wechat;
+
 use crate::app::{self, App};
 use crate::config::{self, Config, LogFormat};
 use clap::{Parser, Subcommand};
@@ -45,6 +47,26 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// WeChat debugging aids.
+    Wechat {
+        #[command(subcommand)]
+        command: WechatCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WechatCommand {
+    /// Verify and decrypt a captured notification ({"headers": {...}, "body": "..."}).
+    DecryptNotify {
+        #[arg(long)]
+        config: PathBuf,
+        capture: PathBuf,
+    },
+    /// Load the keys, match key and certificate, and make one signed call.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -71,6 +93,42 @@ pub fn main() -> ExitCode {
             });
             let cfg = Config::demo(data, listen);
             serve_config(cfg, true)
+        }
+        Command::Wechat { command } => {
+            let path = match &command {
+                WechatCommand::DecryptNotify { config, .. } | WechatCommand::Check { config } => {
+                    config.clone()
+                }
+            };
+            let cfg = match config::load(&path) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("puzi: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let rt = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("puzi: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            rt.block_on(async move {
+                let clients = match app::clients_for(&cfg) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("puzi: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                match command {
+                    WechatCommand::DecryptNotify { capture, .. } => {
+                        wechat::decrypt_notify(&cfg, &clients, &capture).await
+                    }
+                    WechatCommand::Check { .. } => wechat::check(&cfg, &clients).await,
+                }
+            })
         }
         Command::Serve { config } => match config::load(&config) {
             Ok(cfg) => serve_config(cfg, false),

@@ -1,0 +1,251 @@
+//! `puzi wechat …`: the merchant's debugging aids. `decrypt-notify` explains a captured
+//! notification check by check; `check` proves the keys and one signed call work end to
+//! end; `menu` installs the Official Account menu.
+
+use crate::config::{Config, WechatMode};
+use crate::wechat::verify::SignedHeaders;
+use crate::wechat::{Clients, PublicKey};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "ok  " } else { "FAIL" }
+}
+
+/// `puzi wechat decrypt-notify --config FILE CAPTURE`. The capture is
+/// `{"headers": {...}, "body": "..."}` as a proxy or a log would record it.
+pub async fn decrypt_notify(cfg: &Config, clients: &Clients, capture: &Path) -> ExitCode {
+    let text = match std::fs::read_to_string(capture) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("puzi: {}: {e}", capture.display());
+            return ExitCode::from(2);
+        }
+    };
+    let v: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "puzi: {}: not a capture ({{\"headers\": …, \"body\": …}}): {e}",
+                capture.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut headers = hyper::HeaderMap::new();
+    if let Some(h) = v["headers"].as_object() {
+        for (k, val) in h {
+            if let (Ok(name), Some(Ok(value))) = (
+                hyper::header::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
+                val.as_str().map(hyper::header::HeaderValue::from_str),
+            ) {
+                headers.insert(name, value);
+            }
+        }
+    }
+    let body = v["body"].as_str().unwrap_or("").as_bytes().to_vec();
+    let mut all_ok = true;
+    let signed = match SignedHeaders::from_headers(&headers) {
+        Ok(s) => {
+            println!(
+                "{} signature headers present (serial {})",
+                mark(true),
+                s.serial
+            );
+            s
+        }
+        Err(e) => {
+            println!("{} signature headers: {e}", mark(false));
+            println!("verdict: FAILED at the signature headers");
+            return ExitCode::from(1);
+        }
+    };
+    let ts: i64 = signed.timestamp.parse().unwrap_or(0);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let age = now - ts;
+    if age.abs() < crate::wechat::verify::WINDOW_SECS {
+        println!("{} timestamp inside the 5-minute window", mark(true));
+    } else {
+        println!(
+            "note timestamp is {age} s old: the shop would refuse it now as stale (normal for an old capture)"
+        );
+    }
+    let pay = &clients.pay;
+    let mut key: Option<PublicKey> = pay.keyring().get(&signed.serial, ts);
+    if key.is_none() && pay.keyring().cert_mode() {
+        match pay.refresh_certificates().await {
+            Ok(n) => println!("{} downloaded {n} platform certificate(s)", mark(true)),
+            Err(e) => println!("{} platform certificate download: {e}", mark(false)),
+        }
+        key = pay.keyring().get(&signed.serial, ts);
+    }
+    match &key {
+        Some(_) => println!(
+            "{} key for Wechatpay-Serial {} is known",
+            mark(true),
+            signed.serial
+        ),
+        None => {
+            all_ok = false;
+            println!(
+                "{} no key for Wechatpay-Serial {} (configured: {:?})",
+                mark(false),
+                signed.serial,
+                pay.keyring().serials()
+            );
+        }
+    }
+    if let Some(k) = key {
+        // Checked at the capture's own time, so an old capture can still be verified.
+        match signed.verify(&body, ts, |_| Some(k.clone())) {
+            Ok(()) => println!("{} signature verifies over the raw body", mark(true)),
+            Err(e) => {
+                all_ok = false;
+                println!("{} signature: {e}", mark(false));
+            }
+        }
+    }
+    let apiv3 = match cfg.wechat.mode {
+        WechatMode::Sandbox | WechatMode::Live => {
+            pay.config().apiv3_key.expose().as_bytes().to_vec()
+        }
+    };
+    match crate::wechat::notify::decrypt(&body, &apiv3) {
+        Ok(n) => {
+            println!(
+                "{} resource decrypted: {} ({}), id {}",
+                mark(true),
+                n.event_type,
+                n.summary,
+                n.id
+            );
+            let pretty = serde_json::from_str::<serde_json::Value>(&n.plaintext)
+                .map(|j| serde_json::to_string_pretty(&j).unwrap_or_default())
+                .unwrap_or(n.plaintext);
+            println!("{pretty}");
+        }
+        Err(e) => {
+            all_ok = false;
+            println!("{} resource: {e}", mark(false));
+        }
+    }
+    if all_ok {
+        println!("verdict: OK");
+        ExitCode::SUCCESS
+    } else {
+        println!("verdict: FAILED");
+        ExitCode::from(1)
+    }
+}
+
+/// `puzi wechat check --config FILE`.
+pub async fn check(cfg: &Config, clients: &Clients) -> ExitCode {
+    let pay = &clients.pay;
+    let mut ok = true;
+    println!(
+        "{} merchant key loaded (mchid {}, appid {})",
+        mark(true),
+        clients.mchid,
+        clients.appid
+    );
+    let cert_file = match cfg.wechat.mode {
+        WechatMode::Sandbox => Some(
+            cfg.storage
+                .data_dir
+                .join("sandbox")
+                .join(crate::sandbox::keys::MERCHANT_CERT_FILE),
+        ),
+        WechatMode::Live => cfg.wechat.merchant_cert_file.clone(),
+    };
+    match cert_file {
+        Some(f) => match std::fs::read(&f)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| {
+                use rustls::pki_types::pem::PemObject;
+                let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem)
+                    .map_err(|e| e.to_string())?;
+                crate::wechat::x509::parse(&der)
+            }) {
+            Ok(cert) => {
+                let key_matches = cert.public_key == pay.merchant_public_key();
+                let serial_matches = cert
+                    .serial
+                    .eq_ignore_ascii_case(pay.config().merchant_serial_no.trim_start_matches('0'))
+                    || cert
+                        .serial
+                        .eq_ignore_ascii_case(&pay.config().merchant_serial_no);
+                ok &= key_matches && serial_matches;
+                println!(
+                    "{} {} belongs to the merchant key",
+                    mark(key_matches),
+                    f.display()
+                );
+                println!(
+                    "{} certificate serial {} matches merchant_serial_no {}",
+                    mark(serial_matches),
+                    cert.serial,
+                    pay.config().merchant_serial_no
+                );
+            }
+            Err(e) => {
+                ok = false;
+                println!("{} {}: {e}", mark(false), f.display());
+            }
+        },
+        None => println!("note no merchant_cert_file configured: key/serial pairing not checked"),
+    }
+    match pay.keyring().public_key_id() {
+        Some(id) => println!("{} WeChat Pay public-key mode ({id})", mark(true)),
+        None => match pay.refresh_certificates().await {
+            Ok(n) => println!(
+                "{} platform-certificate mode: {n} certificate(s) downloaded and verified",
+                mark(true)
+            ),
+            Err(e) => {
+                ok = false;
+                println!("{} platform certificates: {e}", mark(false));
+            }
+        },
+    }
+    match pay.query_by_out_trade_no("PUZICHECK0000001").await {
+        Err(e) if e.code() == Some("ORDER_NOT_EXIST") => {
+            println!(
+                "{} signed call to {}: WeChat verified our signature and its signed answer verified",
+                mark(true),
+                pay.config().api_base
+            );
+        }
+        Ok(_) => println!("{} signed call answered and verified", mark(true)),
+        Err(crate::wechat::PayError::Api { code, message, .. }) if code == "SIGN_ERROR" => {
+            ok = false;
+            println!(
+                "{} WeChat refused our signature ({message}): check merchant_serial_no and apiclient_key.pem",
+                mark(false)
+            );
+        }
+        Err(crate::wechat::PayError::Verify(e)) => {
+            ok = false;
+            println!(
+                "{} WeChat's answer did not verify ({e}): check public_key_id / pub_key.pem",
+                mark(false)
+            );
+        }
+        Err(e) => {
+            ok = false;
+            println!("{} signed call: {e}", mark(false));
+        }
+    }
+    println!(
+        "{}",
+        if ok {
+            "all checks passed"
+        } else {
+            "some checks FAILED"
+        }
+    );
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

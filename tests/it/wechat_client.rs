@@ -1,0 +1,270 @@
+//! The Pay v3 client against a deliberately misbehaving fake WeChat on port 0: the server
+//! verifies what the client signs, and the client refuses tampered, stale, unsigned,
+//! probe-signed and unknown-serial responses.
+
+use http_body_util::BodyExt;
+use puzi::wechat::crypto::{self, MerchantKey};
+use puzi::wechat::pay::PayError;
+use puzi::wechat::verify::VerifyError;
+use puzi::wechat::{Keyring, PayClient, PayConfig};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+const GOOD: u8 = 0;
+const TAMPERED: u8 = 1;
+const STALE: u8 = 2;
+const UNSIGNED: u8 = 3;
+const PROBE: u8 = 4;
+const UNKNOWN_SERIAL: u8 = 5;
+
+struct Fake {
+    base: String,
+    mode: Arc<AtomicU8>,
+    merchant: Arc<MerchantKey>,
+    platform_public: puzi::wechat::PublicKey,
+}
+
+async fn start_fake() -> Fake {
+    let merchant = Arc::new(MerchantKey::generate());
+    let platform = Arc::new(MerchantKey::generate());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mode = Arc::new(AtomicU8::new(GOOD));
+    let (m2, p2, mode2) = (merchant.public_key(), platform.clone(), mode.clone());
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let (m, p, mode) = (m2.clone(), p2.clone(), mode2.clone());
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (m, p, mode) = (m.clone(), p.clone(), mode.clone());
+                        async move {
+                            let method = req.method().to_string();
+                            let url = req.uri().path_and_query().unwrap().to_string();
+                            let auth = req
+                                .headers()
+                                .get("authorization")
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_string);
+                            let body = req.into_body().collect().await.unwrap().to_bytes();
+                            // Verify the client's signature like WeChat does.
+                            let ok = auth
+                                .as_deref()
+                                .and_then(crypto::parse_authorization)
+                                .is_some_and(|a| {
+                                    let msg = crypto::request_message(
+                                        &method,
+                                        &url,
+                                        a.timestamp.parse().unwrap_or(0),
+                                        &a.nonce_str,
+                                        &body,
+                                    );
+                                    m.verify(&msg, &a.signature)
+                                });
+                            let (status, out) = if ok {
+                                (200, br#"{"prepay_id":"wx20261125000000abcdef"}"#.to_vec())
+                            } else {
+                                (401, br#"{"code":"SIGN_ERROR","message":"bad"}"#.to_vec())
+                            };
+                            let mode = mode.load(Ordering::SeqCst);
+                            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                            let ts = if mode == STALE { now - 301 } else { now }.to_string();
+                            let nonce = crypto::nonce();
+                            let mut sig = p.sign(&crypto::response_message(&ts, &nonce, &out));
+                            if mode == PROBE {
+                                sig = format!("WECHATPAY/SIGNTEST/{sig}");
+                            }
+                            let mut sent = out.clone();
+                            if mode == TAMPERED {
+                                sent = String::from_utf8(out)
+                                    .unwrap()
+                                    .replace("abcdef", "abcdeg")
+                                    .into_bytes();
+                            }
+                            let mut r = hyper::Response::new(http_body_util::Full::new(
+                                bytes::Bytes::from(sent),
+                            ));
+                            *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                            if mode != UNSIGNED {
+                                let h = r.headers_mut();
+                                h.insert("wechatpay-timestamp", ts.parse().unwrap());
+                                h.insert("wechatpay-nonce", nonce.parse().unwrap());
+                                h.insert("wechatpay-signature", sig.parse().unwrap());
+                                let serial = if mode == UNKNOWN_SERIAL {
+                                    "PUB_KEY_ID_OTHER"
+                                } else {
+                                    "PUB_KEY_ID_TEST"
+                                };
+                                h.insert("wechatpay-serial", serial.parse().unwrap());
+                                h.insert("request-id", "REQ-1".parse().unwrap());
+                            }
+                            Ok::<_, std::convert::Infallible>(r)
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                    .await;
+            });
+        }
+    });
+    Fake {
+        base,
+        mode,
+        platform_public: platform.public_key(),
+        merchant,
+    }
+}
+
+fn client(f: &Fake, key: Arc<MerchantKey>) -> PayClient {
+    PayClient::new(
+        PayConfig {
+            api_base: f.base.clone(),
+            appid: "wxtest".into(),
+            mchid: "1900000109".into(),
+            merchant_serial_no: "ABCDEF".into(),
+            merchant_key: key,
+            apiv3_key: puzi::config::Secret::new("0123456789abcdef0123456789abcdef"),
+            timeout: Duration::from_secs(5),
+            retry_backoff: vec![],
+            allow_http_notify: true,
+        },
+        Keyring::new(
+            Some(("PUB_KEY_ID_TEST".into(), f.platform_public.clone())),
+            false,
+        ),
+        puzi::clock::Clock::default(),
+    )
+}
+
+fn order() -> puzi::wechat::pay::JsapiOrder {
+    puzi::wechat::pay::JsapiOrder {
+        description: "test".into(),
+        out_trade_no: "FAKE00000001".into(),
+        time_expire: None,
+        attach: Some("a".into()),
+        notify_url: "https://shop.example.com/wechat/notify/pay".into(),
+        total: 100,
+        currency: "CNY".into(),
+        openid: "o1".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_verifies_what_the_client_signs() {
+    let f = start_fake().await;
+    let c = client(&f, f.merchant.clone());
+    assert_eq!(
+        c.jsapi_prepay(&order()).await.unwrap(),
+        "wx20261125000000abcdef"
+    );
+    // Another key: WeChat says SIGN_ERROR, and the error keeps code, status and request id.
+    let rogue = client(&f, Arc::new(MerchantKey::generate()));
+    match rogue.jsapi_prepay(&order()).await.unwrap_err() {
+        PayError::Api {
+            status,
+            code,
+            request_id,
+            ..
+        } => {
+            assert_eq!((status, code.as_str()), (401, "SIGN_ERROR"));
+            assert_eq!(request_id.as_deref(), Some("REQ-1"));
+        }
+        e => panic!("{e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_responses_are_refused() {
+    let f = start_fake().await;
+    let c = client(&f, f.merchant.clone());
+    type Expect = fn(&PayError) -> bool;
+    let cases: [(u8, Expect); 5] = [
+        (TAMPERED, |e| {
+            matches!(
+                e,
+                PayError::Verify(VerifyError::BadSignature { probe: false })
+            )
+        }),
+        (STALE, |e| {
+            matches!(e, PayError::Verify(VerifyError::Stale { .. }))
+        }),
+        (UNSIGNED, |e| {
+            matches!(e, PayError::Verify(VerifyError::MissingHeader(_)))
+        }),
+        (PROBE, |e| {
+            matches!(
+                e,
+                PayError::Verify(VerifyError::BadSignature { probe: true })
+            )
+        }),
+        (UNKNOWN_SERIAL, |e| {
+            matches!(e, PayError::Verify(VerifyError::UnknownSerial(_)))
+        }),
+    ];
+    for (mode, expect) in cases {
+        f.mode.store(mode, Ordering::SeqCst);
+        let e = c.jsapi_prepay(&order()).await.unwrap_err();
+        assert!(expect(&e), "mode {mode}: {e}");
+    }
+    f.mode.store(GOOD, Ordering::SeqCst);
+    assert!(c.jsapi_prepay(&order()).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn field_limits_are_enforced_before_sending() {
+    let f = start_fake().await;
+    let c = client(&f, f.merchant.clone());
+    let checks: Vec<(&str, puzi::wechat::pay::JsapiOrder)> = vec![
+        (
+            "description",
+            puzi::wechat::pay::JsapiOrder {
+                description: "x".repeat(128),
+                ..order()
+            },
+        ),
+        (
+            "description",
+            puzi::wechat::pay::JsapiOrder {
+                description: "茶🍵".into(),
+                ..order()
+            },
+        ),
+        (
+            "out_trade_no",
+            puzi::wechat::pay::JsapiOrder {
+                out_trade_no: "abc".into(),
+                ..order()
+            },
+        ),
+        (
+            "out_trade_no",
+            puzi::wechat::pay::JsapiOrder {
+                out_trade_no: "bad order no".into(),
+                ..order()
+            },
+        ),
+        (
+            "attach",
+            puzi::wechat::pay::JsapiOrder {
+                attach: Some("a".repeat(129)),
+                ..order()
+            },
+        ),
+        (
+            "notify_url",
+            puzi::wechat::pay::JsapiOrder {
+                notify_url: "https://x.example/n?a=1".into(),
+                ..order()
+            },
+        ),
+    ];
+    for (field, o) in checks {
+        match c.jsapi_prepay(&o).await.unwrap_err() {
+            PayError::Invalid { field: f, .. } => assert_eq!(f, field),
+            e => panic!("{field}: {e}"),
+        }
+    }
+}
