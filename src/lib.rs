@@ -4,6 +4,7 @@
 //! I/O. `store` persists them in one redb file; `web` serves them over HTTP; `app` ties
 //! config, store and clock together; `cli` is what `main` calls. See the README codemap.
 
+pub mod account;
 pub mod app;
 pub mod cart;
 pub mod catalog;

@@ -43,6 +43,14 @@ pub(crate) const NOTIFICATIONS: TableDefinition<&str, &[u8]> =
 pub(crate) const OPEN_ORDERS: TableDefinition<&str, u64> = TableDefinition::new("open_orders");
 /// out_refund_no → out_trade_no.
 pub(crate) const REFUNDS: TableDefinition<&str, &str> = TableDefinition::new("refunds");
+/// The owner account and one-time setup links.
+pub(crate) const ADMIN: TableDefinition<&str, &[u8]> = TableDefinition::new("admin");
+/// Back-office sessions by token.
+pub(crate) const ADMIN_SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("admin_sessions");
+/// Every stock adjustment, by sequence number.
+pub(crate) const STOCK_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("stock_log");
+/// Messages to send to WeChat (delivery notices), by sequence number.
+pub(crate) const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// Merchant alerts by sequence number.
 pub(crate) const ALERTS: TableDefinition<u64, &[u8]> = TableDefinition::new("alerts");
 /// The WeChat sandbox's own records (transactions, refunds, deliveries, messages), by
@@ -221,6 +229,10 @@ impl Store {
             tx.open_table(OPEN_ORDERS)?;
             tx.open_table(REFUNDS)?;
             tx.open_table(ALERTS)?;
+            tx.open_table(ADMIN)?;
+            tx.open_table(ADMIN_SESSIONS)?;
+            tx.open_table(STOCK_LOG)?;
+            tx.open_table(OUTBOX)?;
         }
         tx.commit()?;
         Ok(())
@@ -499,9 +511,11 @@ pub(crate) fn lookup_sku(
     Ok(Some((p, n)))
 }
 
+mod admin;
 mod orders;
 mod payments;
 mod sandbox;
 
+pub use admin::{AdminSession, OutboxEntry, Owner, SetupToken, StockChange};
 pub use payments::{Alert, OrderTxn};
 pub use sandbox::SandboxTable;

@@ -156,3 +156,5 @@ mod tests {
         assert!(!is_slug(""));
     }
 }
+
+pub mod csv;
