@@ -57,6 +57,22 @@ pub fn issue_setup_token(store: &Store, now: i64, reset: bool) -> Result<String,
     Ok(token)
 }
 
+/// A fresh setup link when there is no owner yet (first start).
+pub fn first_start_link(store: &Store, base_url: &str, now: i64) -> Result<Option<String>, StoreError> {
+    if store.owner()?.is_some() {
+        return Ok(None);
+    }
+    let token = issue_setup_token(store, now, false)?;
+    Ok(Some(format!("{base_url}/admin/setup/{token}")))
+}
+
+/// A setup link now: for the first owner, or to reset the owner's password.
+pub fn setup_link(store: &Store, base_url: &str, now: i64, reset: bool) -> Result<String, StoreError> {
+    let reset = reset && store.owner()?.is_some();
+    let token = issue_setup_token(store, now, reset)?;
+    Ok(format!("{base_url}/admin/setup/{token}"))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SetupProblem {
     LinkInvalid,

@@ -6,6 +6,7 @@
 
 pub use crate::clock::{CST, Clock};
 use crate::config::{Config, Secret, WechatMode};
+use crate::fulfilment::Fulfilment;
 use crate::payment::Payments;
 use crate::sandbox::Sandbox;
 use crate::store::{Store, StoreError};
@@ -30,6 +31,10 @@ pub struct App {
     pub base_url: String,
     /// The payment flow.
     pub payments: Payments,
+    /// Shipping and the delivery message outbox.
+    pub fulfilment: Fulfilment,
+    /// Failed back-office logins, per address and account.
+    pub logins: Arc<crate::account::LoginLimiter>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +97,17 @@ impl App {
             config.shop.currency,
             config.shop.order_timeout,
         );
+        let fulfilment = Fulfilment::new(
+            store.clone(),
+            wechat.clone(),
+            clock.clone(),
+            config
+                .wechat
+                .shipped_template_id
+                .clone()
+                .map(|t| (t, config.wechat.shipped_template_keys.clone())),
+            &base_url,
+        );
         Ok(App {
             config: Arc::new(config),
             store,
@@ -100,6 +116,8 @@ impl App {
             sandbox,
             base_url,
             payments,
+            fulfilment,
+            logins: Arc::default(),
         })
     }
 }
@@ -267,6 +285,11 @@ pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output =
     if let Some(sb) = app.sandbox.clone() {
         let stop = stopped(stop_rx.clone());
         background.push(tokio::spawn(async move { sb.run_deliveries(stop).await }));
+    }
+    #[cfg(unix)]
+    {
+        let (control_app, stop) = (app.clone(), stopped(stop_rx.clone()));
+        background.push(tokio::spawn(async move { crate::control::serve(control_app, stop).await }));
     }
     let (jobs_app, interval) = (app.clone(), app.config.jobs_interval);
     let stop = stopped(stop_rx.clone());

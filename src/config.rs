@@ -102,6 +102,8 @@ pub struct Thanks {
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
 }
@@ -151,7 +153,15 @@ pub struct WechatConfig {
     pub api_base: String,
     pub oauth_base: String,
     pub sns_base: String,
+    /// The Official Account template for "your order has shipped"; none = no message.
+    pub shipped_template_id: Option<String>,
+    /// The template's keys for order number, goods, courier and tracking number.
+    pub shipped_template_keys: [String; 4],
+    /// Custom menu buttons `puzi wechat menu` installs: (name, URL or path).
+    pub menu: Vec<(String, String)>,
 }
+
+pub const DEFAULT_SHIPPED_KEYS: [&str; 4] = ["character_string1", "thing2", "thing3", "character_string4"];
 
 pub const DEFAULT_API_BASE: &str = "https://api.mch.weixin.qq.com";
 pub const DEFAULT_OAUTH_BASE: &str = "https://open.weixin.qq.com";
@@ -215,6 +225,8 @@ struct RawShop {
 #[serde(deny_unknown_fields)]
 struct RawServer {
     listen: Option<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     body_limit_kb: Option<u64>,
 }
 
@@ -252,6 +264,17 @@ struct RawWechat {
     api_base: Option<String>,
     oauth_base: Option<String>,
     sns_base: Option<String>,
+    shipped_template_id: Option<String>,
+    shipped_template_keys: Option<Vec<String>>,
+    #[serde(default)]
+    menu: Vec<RawMenuButton>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMenuButton {
+    name: String,
+    url: String,
 }
 
 /// Environment variables that may carry secrets instead of the file.
@@ -404,6 +427,13 @@ fn validate(
         }
     };
 
+    let mut trusted_proxies = Vec::new();
+    for p in &raw.server.trusted_proxies {
+        trusted_proxies.push(p.parse().map_err(|_| {
+            err("server.trusted_proxies", format!("{p:?} is not an IP address"))
+        })?);
+    }
+
     // [storage]
     let data_dir = PathBuf::from(raw.storage.data_dir.unwrap_or_else(|| "./puzi-data".into()));
     if data_dir.as_os_str().is_empty() {
@@ -494,6 +524,32 @@ fn validate(
         api_base: base("wechat.api_base", w.api_base, DEFAULT_API_BASE)?,
         oauth_base: base("wechat.oauth_base", w.oauth_base, DEFAULT_OAUTH_BASE)?,
         sns_base: base("wechat.sns_base", w.sns_base, DEFAULT_SNS_BASE)?,
+        shipped_template_id: w.shipped_template_id.filter(|t| !t.trim().is_empty()),
+        shipped_template_keys: match w.shipped_template_keys {
+            None => DEFAULT_SHIPPED_KEYS.map(String::from),
+            Some(k) if k.len() == 4 && k.iter().all(|x| !x.is_empty()) => {
+                [k[0].clone(), k[1].clone(), k[2].clone(), k[3].clone()]
+            }
+            Some(_) => {
+                return Err(err(
+                    "wechat.shipped_template_keys",
+                    "needs four keys: order number, goods, courier, tracking number".into(),
+                ));
+            }
+        },
+        menu: {
+            if w.menu.len() > 3 {
+                return Err(err("wechat.menu", "a menu has at most 3 buttons".into()));
+            }
+            let mut v = Vec::new();
+            for b in w.menu {
+                if b.name.is_empty() || b.name.len() > 16 {
+                    return Err(err("wechat.menu", format!("button name {:?} must be 1–16 bytes", b.name)));
+                }
+                v.push((b.name, b.url));
+            }
+            v
+        },
     };
     if mode == WechatMode::Live {
         let required: [(&str, bool); 6] = [
@@ -572,7 +628,11 @@ fn validate(
             order_timeout: Duration::from_secs(timeout_min * 60),
             thanks,
         },
-        server: ServerConfig { listen, body_limit },
+        server: ServerConfig {
+            listen,
+            trusted_proxies,
+            body_limit,
+        },
         storage: StorageConfig { data_dir },
         tls,
         wechat,
@@ -626,6 +686,7 @@ impl Config {
             },
             server: ServerConfig {
                 listen,
+                trusted_proxies: Vec::new(),
                 body_limit: DEFAULT_BODY_LIMIT,
             },
             storage: StorageConfig { data_dir },
@@ -644,6 +705,9 @@ impl Config {
                 api_base: DEFAULT_API_BASE.into(),
                 oauth_base: DEFAULT_OAUTH_BASE.into(),
                 sns_base: DEFAULT_SNS_BASE.into(),
+                shipped_template_id: Some("SANDBOX_TPL_SHIPPED".into()),
+                shipped_template_keys: DEFAULT_SHIPPED_KEYS.map(String::from),
+                menu: vec![("商城".into(), "/".into()), ("我的订单".into(), "/orders".into())],
             },
             sandbox: SandboxConfig::default(),
             log: LogFormat::Text,
@@ -681,6 +745,7 @@ order_timeout_minutes = 15            # unpaid orders close after this (at least
 
 [server]
 listen = "127.0.0.1:8080"
+# trusted_proxies = ["127.0.0.1"]    # believe X-Forwarded-For/-Proto only from these
 # body_limit_kb = 64
 
 [storage]
@@ -706,6 +771,11 @@ mode = "sandbox"                      # "sandbox": WeChat simulated in-process; 
 # api_base = "https://api.mch.weixin.qq.com"
 # oauth_base = "https://open.weixin.qq.com"
 # sns_base = "https://api.weixin.qq.com"
+# shipped_template_id = "…"           # Official Account template for "order shipped"; unset = no message
+# shipped_template_keys = ["character_string1", "thing2", "thing3", "character_string4"]  # order no, goods, courier, tracking
+# [[wechat.menu]]                     # buttons `puzi wechat menu` installs (at most 3)
+# name = "商城"
+# url = "/"
 "#;
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub async fn tick(app: &App) {
     if let Err(e) = p.retry_refunds().await {
         tracing::warn!(error = %e, "retrying refunds failed");
     }
+    if let Err(e) = app.fulfilment.deliver_outbox().await {
+        tracing::warn!(error = %e, "outbox delivery failed");
+    }
     if let Err(e) = daily_bill(app).await {
         tracing::warn!(error = %e, "trade bill comparison failed");
     }

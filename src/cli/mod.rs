@@ -2,9 +2,11 @@
 //! runtime, and calls into the library. Exit status: 0 success, 1 runtime failure,
 //! 2 bad configuration or usage.
 
+mod ops;
 mod wechat;
 
 use crate::app::{self, App};
+use crate::control;
 use crate::config::{self, Config, LogFormat};
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -47,10 +49,92 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// WeChat debugging aids.
+    /// WeChat debugging aids and the Official Account menu.
     Wechat {
         #[command(subcommand)]
         command: WechatCommand,
+    },
+    /// The owner account.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Catalog CSV import and export.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Bookkeeping exports.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// A consistent copy of the data file, taken while the shop keeps serving.
+    Backup {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the data file with a verified backup (the shop must be stopped).
+    Restore {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Check config, keys, TLS, clock, disk space, WeChat URL rules and the data file.
+    Doctor {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Write the QR code of any URL (SVG or PNG by the file's extension).
+    Qr {
+        url: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Print a one-time link that creates the owner account.
+    SetupLink {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Disable the owner's password and print a one-time link to set a new one.
+    ResetPassword {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Import products from CSV (all rows or none).
+    Import {
+        #[arg(long)]
+        config: PathBuf,
+        file: PathBuf,
+    },
+    /// Export the catalog as CSV to stdout (or --out FILE).
+    Export {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Orders as CSV for bookkeeping, to stdout (or --out FILE).
+    Orders {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -64,6 +148,11 @@ enum WechatCommand {
     },
     /// Load the keys, match key and certificate, and make one signed call.
     Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Install the Official Account custom menu from `[[wechat.menu]]`.
+    Menu {
         #[arg(long)]
         config: PathBuf,
     },
@@ -96,7 +185,9 @@ pub fn main() -> ExitCode {
         }
         Command::Wechat { command } => {
             let path = match &command {
-                WechatCommand::DecryptNotify { config, .. } | WechatCommand::Check { config } => {
+                WechatCommand::DecryptNotify { config, .. }
+                | WechatCommand::Check { config }
+                | WechatCommand::Menu { config } => {
                     config.clone()
                 }
             };
@@ -127,9 +218,40 @@ pub fn main() -> ExitCode {
                         wechat::decrypt_notify(&cfg, &clients, &capture).await
                     }
                     WechatCommand::Check { .. } => wechat::check(&cfg, &clients).await,
+                    WechatCommand::Menu { .. } => wechat::menu(&cfg, &clients).await,
                 }
             })
         }
+        Command::Admin { command } => match command {
+            AdminCommand::SetupLink { config } => control_command(&config, control::Command::SetupLink, None),
+            AdminCommand::ResetPassword { config } => {
+                control_command(&config, control::Command::ResetPassword, None)
+            }
+        },
+        Command::Catalog { command } => match command {
+            CatalogCommand::Import { config, file } => match std::fs::read_to_string(&file) {
+                Ok(csv) => control_command(&config, control::Command::CatalogImport { csv }, None),
+                Err(e) => {
+                    eprintln!("puzi: {}: {e}", file.display());
+                    ExitCode::from(2)
+                }
+            },
+            CatalogCommand::Export { config, out } => {
+                control_command(&config, control::Command::CatalogExport, out)
+            }
+        },
+        Command::Export { command } => match command {
+            ExportCommand::Orders { config, out } => {
+                control_command(&config, control::Command::ExportOrders, out)
+            }
+        },
+        Command::Backup { config, out } => {
+            let out = std::path::absolute(&out).unwrap_or(out);
+            control_command(&config, control::Command::Backup { out }, None)
+        }
+        Command::Restore { config, from } => ops::restore(&config, &from),
+        Command::Doctor { config } => ops::doctor(&config),
+        Command::Qr { url, out } => ops::qr(&url, &out),
         Command::Serve { config } => match config::load(&config) {
             Ok(cfg) => serve_config(cfg, false),
             Err(e) => {
@@ -137,6 +259,36 @@ pub fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// Runs a control command (through the running shop, or on the store) and prints its
+/// output to stdout or `out`. Exit 0 on success, 1 on failure, 2 on a bad config.
+fn control_command(config: &std::path::Path, cmd: control::Command, out: Option<PathBuf>) -> ExitCode {
+    let cfg = match config::load(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("puzi: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let reply = control::run(&cfg, cmd);
+    if !reply.ok {
+        eprintln!("puzi: {}", reply.output);
+        return ExitCode::from(1);
+    }
+    match out {
+        Some(path) => match std::fs::write(&path, reply.output.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("puzi: {}: {e}", path.display());
+                ExitCode::from(1)
+            }
+        },
+        None => {
+            println!("{}", reply.output.trim_end());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -224,10 +376,24 @@ fn serve_config(cfg: Config, seed_demo: bool) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        let link = {
+            let (store, base, now) = (app.store.clone(), app.base_url.clone(), app.clock.unix());
+            tokio::task::spawn_blocking(move || crate::account::first_start_link(&store, &base, now))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+        };
         {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "listening on http://{addr}");
+            if let Some(l) = &link {
+                let _ = writeln!(out, "create the owner account (one-time link): {l}");
+            }
             let _ = out.flush();
+        }
+        if let Some(l) = &link {
+            tracing::warn!(link = %l, "no owner account yet; open the one-time setup link");
         }
         tracing::info!(%addr, data = %app.config.storage.data_dir.display(), "shop open");
         app::run(listener, app, shutdown_signal()).await;

@@ -140,112 +140,50 @@ pub async fn decrypt_notify(cfg: &Config, clients: &Clients, capture: &Path) -> 
 
 /// `puzi wechat check --config FILE`.
 pub async fn check(cfg: &Config, clients: &Clients) -> ExitCode {
-    let pay = &clients.pay;
-    let mut ok = true;
-    println!(
-        "{} merchant key loaded (mchid {}, appid {})",
-        mark(true),
-        clients.mchid,
-        clients.appid
-    );
-    let cert_file = match cfg.wechat.mode {
-        WechatMode::Sandbox => Some(
-            cfg.storage
-                .data_dir
-                .join("sandbox")
-                .join(crate::sandbox::keys::MERCHANT_CERT_FILE),
-        ),
-        WechatMode::Live => cfg.wechat.merchant_cert_file.clone(),
-    };
-    match cert_file {
-        Some(f) => match std::fs::read(&f)
-            .map_err(|e| e.to_string())
-            .and_then(|pem| {
-                use rustls::pki_types::pem::PemObject;
-                let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem)
-                    .map_err(|e| e.to_string())?;
-                crate::wechat::x509::parse(&der)
-            }) {
-            Ok(cert) => {
-                let key_matches = cert.public_key == pay.merchant_public_key();
-                let serial_matches = cert
-                    .serial
-                    .eq_ignore_ascii_case(pay.config().merchant_serial_no.trim_start_matches('0'))
-                    || cert
-                        .serial
-                        .eq_ignore_ascii_case(&pay.config().merchant_serial_no);
-                ok &= key_matches && serial_matches;
-                println!(
-                    "{} {} belongs to the merchant key",
-                    mark(key_matches),
-                    f.display()
-                );
-                println!(
-                    "{} certificate serial {} matches merchant_serial_no {}",
-                    mark(serial_matches),
-                    cert.serial,
-                    pay.config().merchant_serial_no
-                );
-            }
-            Err(e) => {
-                ok = false;
-                println!("{} {}: {e}", mark(false), f.display());
-            }
-        },
-        None => println!("note no merchant_cert_file configured: key/serial pairing not checked"),
+    let checks = crate::checklist::run_live(cfg, clients).await;
+    for c in &checks {
+        println!("{} {}", mark(c.ok), c.detail);
     }
-    match pay.keyring().public_key_id() {
-        Some(id) => println!("{} WeChat Pay public-key mode ({id})", mark(true)),
-        None => match pay.refresh_certificates().await {
-            Ok(n) => println!(
-                "{} platform-certificate mode: {n} certificate(s) downloaded and verified",
-                mark(true)
-            ),
-            Err(e) => {
-                ok = false;
-                println!("{} platform certificates: {e}", mark(false));
-            }
-        },
-    }
-    match pay.query_by_out_trade_no("PUZICHECK0000001").await {
-        Err(e) if e.code() == Some("ORDER_NOT_EXIST") => {
-            println!(
-                "{} signed call to {}: WeChat verified our signature and its signed answer verified",
-                mark(true),
-                pay.config().api_base
-            );
-        }
-        Ok(_) => println!("{} signed call answered and verified", mark(true)),
-        Err(crate::wechat::PayError::Api { code, message, .. }) if code == "SIGN_ERROR" => {
-            ok = false;
-            println!(
-                "{} WeChat refused our signature ({message}): check merchant_serial_no and apiclient_key.pem",
-                mark(false)
-            );
-        }
-        Err(crate::wechat::PayError::Verify(e)) => {
-            ok = false;
-            println!(
-                "{} WeChat's answer did not verify ({e}): check public_key_id / pub_key.pem",
-                mark(false)
-            );
-        }
-        Err(e) => {
-            ok = false;
-            println!("{} signed call: {e}", mark(false));
-        }
-    }
-    println!(
-        "{}",
-        if ok {
-            "all checks passed"
-        } else {
-            "some checks FAILED"
-        }
-    );
-    if ok {
+    if checks.iter().all(|c| c.ok) {
+        println!("all checks passed");
         ExitCode::SUCCESS
     } else {
+        println!("some checks FAILED");
         ExitCode::from(1)
+    }
+}
+
+/// `puzi wechat menu --config FILE`: installs `[[wechat.menu]]` (paths are made absolute
+/// with the shop's base URL).
+pub async fn menu(cfg: &Config, clients: &Clients) -> ExitCode {
+    let base = cfg
+        .shop
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
+    if cfg.wechat.menu.is_empty() {
+        eprintln!("puzi: no [[wechat.menu]] buttons in the config");
+        return ExitCode::from(2);
+    }
+    let buttons: Vec<crate::wechat::official_account::MenuButton> = cfg
+        .wechat
+        .menu
+        .iter()
+        .map(|(name, url)| crate::wechat::official_account::MenuButton {
+            name: name.clone(),
+            kind: Some("view".into()),
+            url: Some(if url.starts_with('/') { format!("{base}{url}") } else { url.clone() }),
+            sub_button: vec![],
+        })
+        .collect();
+    match clients.oa.create_menu(&buttons).await {
+        Ok(()) => {
+            println!("menu installed: {}", buttons.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(" | "));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("puzi: {e}");
+            ExitCode::from(1)
+        }
     }
 }

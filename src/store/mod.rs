@@ -512,6 +512,7 @@ pub(crate) fn lookup_sku(
 }
 
 mod admin;
+mod backup;
 mod orders;
 mod payments;
 mod sandbox;

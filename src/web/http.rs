@@ -193,3 +193,21 @@ pub fn check_origin(req: &Request<Incoming>) -> Result<(), WebError> {
     }
     Ok(())
 }
+
+/// The client's address: the peer, or — when the peer is a trusted reverse proxy — the
+/// address it reports in `X-Forwarded-For` (the last one it appended).
+pub fn client_ip(
+    req: &Request<Incoming>,
+    peer: std::net::SocketAddr,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer.ip();
+    }
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(peer.ip())
+}

@@ -5,6 +5,7 @@
 //! Every response leaves through `finish`, which adds the security headers, and every
 //! error through `WebError::into_response`, where it is logged once.
 
+pub(crate) mod admin;
 mod assets;
 mod http;
 mod pay;
@@ -100,7 +101,7 @@ async fn handle(
 ) -> Response<Full<Bytes>> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let resp = match routes::route(ctx, req).await {
+    let resp = match routes::route(ctx, req, peer).await {
         Ok(r) => r,
         Err(e) => e.into_response(ctx, &method, &path, peer),
     };

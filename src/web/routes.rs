@@ -5,7 +5,7 @@ use super::{Ctx, pay, shop};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
-pub async fn route(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+pub async fn route(ctx: &Ctx, req: Request<Incoming>, peer: std::net::SocketAddr) -> Result<Resp, WebError> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -40,6 +40,7 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> 
             .respond("favicon.svg", req.headers())
             .ok_or(WebError::NotFound),
         ["healthz"] if get => health(ctx).await,
+        ["admin", rest @ ..] => super::admin::route(ctx, req, rest, peer).await,
         ["sandbox", ..] => match &ctx.app.sandbox {
             Some(sb) => sandbox(ctx, sb, req).await,
             None => Err(WebError::NotFound),

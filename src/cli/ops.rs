@@ -1,0 +1,146 @@
+//! Operations: `restore`, `doctor` and `qr`.
+
+use crate::config;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Replaces the data file with a verified backup, keeping the old file aside.
+pub fn restore(config_path: &Path, from: &Path) -> ExitCode {
+    let cfg = match config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("puzi: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if crate::control::ask(&crate::control::socket_path(&cfg), &crate::control::Command::SetupLink).is_some() {
+        eprintln!("puzi: the shop is running; stop it before restoring");
+        return ExitCode::from(1);
+    }
+    match crate::store::Store::verify_file(from) {
+        Ok(summary) => println!("backup verified: {summary}"),
+        Err(e) => {
+            eprintln!("puzi: {} is not a usable backup: {e}; nothing was changed", from.display());
+            return ExitCode::from(1);
+        }
+    }
+    let db = cfg.storage.db_path();
+    if let Some(dir) = db.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if db.exists() {
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let aside = db.with_extension(format!("redb.before-restore-{stamp}"));
+        if let Err(e) = std::fs::rename(&db, &aside) {
+            eprintln!("puzi: cannot move {} aside: {e}", db.display());
+            return ExitCode::from(1);
+        }
+        println!("the previous data file is kept as {}", aside.display());
+    }
+    let tmp = db.with_extension("restoring");
+    if let Err(e) = std::fs::copy(from, &tmp).and_then(|_| std::fs::rename(&tmp, &db)) {
+        eprintln!("puzi: restore failed: {e}");
+        return ExitCode::from(1);
+    }
+    println!("restored {} from {}", db.display(), from.display());
+    ExitCode::SUCCESS
+}
+
+fn line(ok: bool, what: &str) -> bool {
+    println!("{} {what}", if ok { "ok  " } else { "FAIL" });
+    ok
+}
+
+/// Free bytes on the file system holding `dir`.
+#[cfg(unix)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and a zeroed statvfs the call fills in.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &Path) -> Option<u64> {
+    None
+}
+
+/// `puzi doctor`: every check printed; exit 0 only when all pass.
+pub fn doctor(config_path: &Path) -> ExitCode {
+    let cfg = match config::load(config_path) {
+        Ok(c) => {
+            line(true, &format!("config {} is valid", config_path.display()));
+            c
+        }
+        Err(e) => {
+            line(false, &e.to_string());
+            return ExitCode::from(1);
+        }
+    };
+    let mut ok = true;
+    match crate::app::clients_for(&cfg) {
+        Ok(c) => ok &= line(true, &format!("WeChat keys load (mchid {}, {})", c.mchid, match c.pay.keyring().public_key_id() {
+            Some(id) => format!("public key {id}"),
+            None => "platform certificates".into(),
+        })),
+        Err(e) => ok &= line(false, &format!("WeChat keys: {e}")),
+    }
+    ok &= match crate::tls::doctor(&cfg) {
+        Ok(msg) => line(true, &msg),
+        Err(msg) => line(false, &msg),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    ok &= line(now.year() >= 2025, &format!("system clock reads {now} (UTC)"));
+    let dir = &cfg.storage.data_dir;
+    let _ = std::fs::create_dir_all(dir);
+    match free_bytes(dir) {
+        Some(b) => ok &= line(b >= 200 * 1024 * 1024, &format!("{} MB free in {}", b / 1024 / 1024, dir.display())),
+        None => ok &= line(false, &format!("cannot read free space of {}", dir.display())),
+    }
+    let base = cfg.shop.base_url.clone().unwrap_or_default();
+    if cfg.wechat.mode == config::WechatMode::Live {
+        let host = base.trim_start_matches("https://").split('/').next().unwrap_or("");
+        ok &= line(base.starts_with("https://"), &format!("base_url {base} is https (WeChat's notify URL rule)"));
+        ok &= line(!host.contains(':') || host.ends_with(":443"), "base_url uses the standard port");
+        ok &= line(!base.contains('?'), "notify URLs carry no query string");
+    } else {
+        line(true, "sandbox mode: WeChat URL rules apply when going live");
+    }
+    let reply = crate::control::run(&cfg, crate::control::Command::Verify);
+    ok &= line(reply.ok, &format!("data file: {}", reply.output));
+    if ok {
+        println!("all checks passed");
+        ExitCode::SUCCESS
+    } else {
+        println!("some checks FAILED");
+        ExitCode::from(1)
+    }
+}
+
+/// `puzi qr URL --out FILE`.
+pub fn qr(url: &str, out: &Path) -> ExitCode {
+    let data = match out.extension().and_then(|e| e.to_str()) {
+        Some("png") => crate::qr::png(url, 8),
+        Some("svg") => crate::qr::svg(url, 300).map(String::into_bytes),
+        _ => {
+            eprintln!("puzi: --out must end in .svg or .png");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(data) = data else {
+        eprintln!("puzi: that URL is too long for a QR code");
+        return ExitCode::from(2);
+    };
+    match std::fs::write(out, data) {
+        Ok(()) => {
+            println!("wrote {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("puzi: {}: {e}", out.display());
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Fulfilment: shipping an order (courier and tracking number) and the delivery message to
+//! the shopper's WeChat through a durable outbox, retried until WeChat accepts it. A
+//! failing message never blocks shipping.
+
+use crate::clock::Clock;
+use crate::order::{OrderNo, OrderState, Shipment};
+use crate::store::{OutboxEntry, Store, StoreError};
+use crate::wechat::Clients;
+use crate::wechat::official_account::{TemplateMessage, TemplateValue};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Waits between attempts of an outbox message, in seconds; then it is marked failed.
+pub const OUTBOX_BACKOFF: [i64; 6] = [60, 300, 1800, 7200, 21600, 43200];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShipError {
+    #[error("no such order")]
+    NotFound,
+    #[error("only a paid order can ship (this one is {0:?})")]
+    NotPaid(OrderState),
+    #[error("courier and tracking number are required (at most 40 characters each)")]
+    Invalid,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone)]
+pub struct Fulfilment {
+    store: Store,
+    wechat: Arc<Clients>,
+    clock: Clock,
+    template: Option<(String, [String; 4])>,
+    base_url: String,
+}
+
+impl std::fmt::Debug for Fulfilment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fulfilment")
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    let c: String = s.chars().take(n).collect();
+    if s.chars().count() > n { format!("{}…", c.chars().take(n - 1).collect::<String>()) } else { c }
+}
+
+impl Fulfilment {
+    pub fn new(store: Store, wechat: Arc<Clients>, clock: Clock, template: Option<(String, [String; 4])>, base_url: &str) -> Fulfilment {
+        Fulfilment { store, wechat, clock, template, base_url: base_url.to_string() }
+    }
+
+    /// Ships a paid order and queues the delivery message (when a template is configured
+    /// and the shopper's openid is known). Returns the outbox id, if any.
+    pub async fn ship(&self, no: &OrderNo, courier: &str, tracking_no: &str, by: &str) -> Result<Option<u64>, ShipError> {
+        let (courier, tracking_no) = (courier.trim().to_string(), tracking_no.trim().to_string());
+        if courier.is_empty() || tracking_no.is_empty() || courier.chars().count() > 40 || tracking_no.chars().count() > 40 {
+            return Err(ShipError::Invalid);
+        }
+        let now = self.clock.unix();
+        let (no2, c2, t2, by) = (no.clone(), courier.clone(), tracking_no.clone(), by.to_string());
+        let order = self
+            .store
+            .call(move |s| {
+                s.update_order(&no2, now, |o, _| -> Result<Result<crate::order::Order, ShipError>, StoreError> {
+                    if o.state != OrderState::Paid {
+                        return Ok(Err(ShipError::NotPaid(o.state)));
+                    }
+                    o.shipment = Some(Shipment { courier: c2.clone(), tracking_no: t2.clone(), shipped_at: now });
+                    o.transition(OrderState::Shipped, now, json!({ "courier": c2, "tracking_no": t2, "by": by }))
+                        .expect("paid → shipped is legal");
+                    Ok(Ok(o.clone()))
+                })
+            })
+            .await?
+            .ok_or(ShipError::NotFound)??;
+        let Some((template_id, keys)) = &self.template else {
+            return Ok(None);
+        };
+        let Some(openid) = order.attempt.as_ref().map(|a| a.openid.clone()) else {
+            return Ok(None);
+        };
+        let goods = match order.lines.as_slice() {
+            [one] => one.product_name.clone(),
+            [first, ..] => format!("{}等{}件", first.product_name, order.units()),
+            [] => String::new(),
+        };
+        let mut data = std::collections::BTreeMap::new();
+        data.insert(keys[0].clone(), TemplateValue { value: order.no.to_string() });
+        data.insert(keys[1].clone(), TemplateValue { value: clip(&goods, 20) });
+        data.insert(keys[2].clone(), TemplateValue { value: clip(&courier, 20) });
+        data.insert(keys[3].clone(), TemplateValue { value: tracking_no.clone() });
+        let msg = TemplateMessage {
+            touser: openid,
+            template_id: template_id.clone(),
+            url: Some(format!("{}/orders/{}", self.base_url, order.no)),
+            client_msg_id: Some(format!("ship-{}", order.no)),
+            data,
+        };
+        let entry = OutboxEntry {
+            id: 0,
+            order: order.no.to_string(),
+            kind: "shipped".into(),
+            payload: serde_json::to_value(&msg).expect("message serializes"),
+            created_at: now,
+            attempts: 0,
+            next_at: now,
+            state: "pending".into(),
+            last_error: None,
+            msgid: None,
+        };
+        let id = self.store.call(move |s| s.enqueue(&entry)).await?;
+        // Try at once; the job retries on failure.
+        let _ = self.deliver_outbox().await;
+        Ok(Some(id))
+    }
+
+    /// Sends every due outbox message; failures wait on the backoff, and after the last
+    /// attempt the message is marked failed and the merchant alerted.
+    pub async fn deliver_outbox(&self) -> Result<usize, StoreError> {
+        let now = self.clock.unix();
+        let due: Vec<OutboxEntry> = self
+            .store
+            .call(|s| s.outbox())
+            .await?
+            .into_iter()
+            .filter(|e| e.state == "pending" && e.next_at <= now)
+            .collect();
+        let mut sent = 0;
+        for mut e in due {
+            let msg: Result<TemplateMessage, _> = serde_json::from_value(e.payload.clone());
+            let result = match msg {
+                Ok(m) => self.wechat.oa.send_template(&m).await.map_err(|e| e.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            e.attempts += 1;
+            match result {
+                Ok(msgid) => {
+                    e.state = "sent".into();
+                    e.msgid = Some(msgid);
+                    e.last_error = None;
+                    sent += 1;
+                }
+                Err(err) => {
+                    e.last_error = Some(err.clone());
+                    match OUTBOX_BACKOFF.get(e.attempts as usize - 1) {
+                        Some(wait) => e.next_at = now + wait,
+                        None => {
+                            e.state = "failed".into();
+                            let order = OrderNo::parse(&e.order);
+                            let msg = format!("the delivery message for order {} could not be sent: {err}", e.order);
+                            self.store.call(move |s| s.alert("message_failed", order.as_ref(), msg, now)).await?;
+                        }
+                    }
+                }
+            }
+            let e2 = e.clone();
+            self.store.call(move |s| s.put_outbox(&e2)).await?;
+        }
+        Ok(sent)
+    }
+}

@@ -1,0 +1,107 @@
+//! Backups: a consistent copy of every table, taken from one read snapshot while the shop
+//! keeps serving (redb has no online backup of its own), written to a new file that is a
+//! complete puzi store; and verification of a backup before it replaces anything.
+
+use super::*;
+use redb::ReadableMultimapTable;
+
+macro_rules! copy_tables {
+    ($rtx:expr, $wtx:expr, $($t:ident),* $(,)?) => {$(
+        {
+            let src = $rtx.open_table($t)?;
+            let mut dst = $wtx.open_table($t)?;
+            for row in src.iter()? {
+                let (k, v) = row?;
+                dst.insert(k.value(), v.value())?;
+            }
+        }
+    )*};
+}
+
+impl Store {
+    /// Copies the store, as of one snapshot, into a new file at `out` (which must not
+    /// exist). Returns the size of the file written.
+    pub fn backup_to(&self, out: &Path) -> Result<u64, String> {
+        if out.exists() {
+            return Err(format!("{} exists already; choose a new file", out.display()));
+        }
+        let tmp = out.with_extension("partial");
+        let _ = std::fs::remove_file(&tmp);
+        let r = (|| -> Result<(), StoreError> {
+            let rtx = self.db.begin_read()?;
+            let dst = Database::create(&tmp)?;
+            let wtx = dst.begin_write()?;
+            copy_tables!(
+                rtx, wtx, META, CATEGORIES, PRODUCTS, SKUS, STOCK, IMAGES, SESSIONS, ORDERS, PAYMENTS,
+                NOTIFICATIONS, OPEN_ORDERS, REFUNDS, ALERTS, ADMIN, ADMIN_SESSIONS, STOCK_LOG, OUTBOX,
+                SANDBOX,
+            );
+            {
+                let src = rtx.open_multimap_table(SESSION_ORDERS)?;
+                let mut dst = wtx.open_multimap_table(SESSION_ORDERS)?;
+                for row in src.iter()? {
+                    let (k, vs) = row?;
+                    for v in vs {
+                        dst.insert(k.value(), v?.value())?;
+                    }
+                }
+            }
+            wtx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = r {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.to_string());
+        }
+        std::fs::rename(&tmp, out).map_err(|e| format!("{}: {e}", out.display()))?;
+        Ok(std::fs::metadata(out).map(|m| m.len()).unwrap_or(0))
+    }
+
+    /// Opens a backup read-only and checks it (see `verify`).
+    pub fn verify_file(path: &Path) -> Result<String, String> {
+        let db = redb::ReadOnlyDatabase::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let tx = db.begin_read().map_err(|e| e.to_string())?;
+        verify_tx(&tx)
+    }
+
+    /// Checks this store: schema, and every order, product and session decodes.
+    pub fn verify(&self) -> Result<String, String> {
+        let tx = self.db.begin_read().map_err(|e| e.to_string())?;
+        verify_tx(&tx)
+    }
+}
+
+fn verify_tx(tx: &redb::ReadTransaction) -> Result<String, String> {
+    {
+        let err = |e: &dyn std::fmt::Display| e.to_string();
+        let meta = tx.open_table(META).map_err(|e| err(&e))?;
+        let version = meta
+            .get("schema_version")
+            .map_err(|e| err(&e))?
+            .map(|v| u32::from_le_bytes(v.value().try_into().unwrap_or([0xff; 4])))
+            .ok_or("no schema version: not a puzi data file")?;
+        if version > SCHEMA_VERSION {
+            return Err(format!("schema {version} is newer than this puzi ({SCHEMA_VERSION})"));
+        }
+        let orders = tx.open_table(ORDERS).map_err(|e| err(&e))?;
+        let mut n_orders = 0;
+        for row in orders.iter().map_err(|e| err(&e))? {
+            let (_, v) = row.map_err(|e| err(&e))?;
+            dec::<Order>("orders", v.value()).map_err(|e| err(&e))?;
+            n_orders += 1;
+        }
+        let products = tx.open_table(PRODUCTS).map_err(|e| err(&e))?;
+        let mut n_products = 0;
+        for row in products.iter().map_err(|e| err(&e))? {
+            let (_, v) = row.map_err(|e| err(&e))?;
+            dec::<Product>("products", v.value()).map_err(|e| err(&e))?;
+            n_products += 1;
+        }
+        let sessions = tx.open_table(SESSIONS).map_err(|e| err(&e))?;
+        for row in sessions.iter().map_err(|e| err(&e))? {
+            let (_, v) = row.map_err(|e| err(&e))?;
+            dec::<Session>("sessions", v.value()).map_err(|e| err(&e))?;
+        }
+        Ok(format!("schema {version}, {n_products} products, {n_orders} orders"))
+    }
+}

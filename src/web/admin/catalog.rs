@@ -1,0 +1,437 @@
+//! Back-office catalog: products (create, edit, publish, variants, images, stock with a
+//! log), categories, CSV import/export, and QR entry points.
+
+use super::{Admin, Form, IMAGE_MAX, lang, multipart, page, views};
+use crate::catalog::{Category, Product, Variant, is_slug};
+use crate::money::Money;
+use crate::store::StoreError;
+use crate::web::Ctx;
+use crate::web::http::{Resp, WebError, redirect};
+use bytes::Bytes;
+use hyper::StatusCode;
+use hyper::header::{self, HeaderValue};
+
+pub async fn list(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
+    let rows = ctx
+        .app
+        .store
+        .call(|s| -> Result<_, StoreError> {
+            let mut v = Vec::new();
+            for p in s.products()? {
+                let st = s.stock_of(&p)?;
+                v.push((p, st));
+            }
+            Ok(v)
+        })
+        .await?;
+    Ok(page(views::products(ctx, admin, &rows)))
+}
+
+pub async fn edit_page(ctx: &Ctx, admin: &Admin, id: Option<&str>, saved: Option<()>) -> Result<Resp, WebError> {
+    let wanted = id.is_some();
+    let id = id.map(str::to_string);
+    let (product, cats, log) = ctx
+        .app
+        .store
+        .call(move |s| -> Result<_, StoreError> {
+            let p = match &id {
+                Some(id) => s.product(id)?.map(|p| {
+                    let st = s.stock_of(&p).unwrap_or_default();
+                    (p, st)
+                }),
+                None => None,
+            };
+            let mut log = Vec::new();
+            if let Some((p, _)) = &p {
+                for v in &p.variants {
+                    log.extend(s.stock_log(Some(&v.sku))?);
+                }
+            }
+            log.sort_by(|a, b| b.id.cmp(&a.id));
+            Ok((p, s.categories()?, log))
+        })
+        .await?;
+    if wanted && product.is_none() {
+        return Err(WebError::NotFound);
+    }
+    Ok(page(views::product_form(ctx, admin, product.as_ref(), &cats, &log, &[], saved.is_some())))
+}
+
+/// Reads the product form into a product, or lists what is wrong.
+fn product_from_form(ctx: &Ctx, f: &Form, existing: Option<&Product>) -> Result<Product, Vec<String>> {
+    let cur = ctx.app.config.shop.currency;
+    let mut errors = Vec::new();
+    let id = match existing {
+        Some(p) => p.id.clone(),
+        None => f.get("id").trim().to_string(),
+    };
+    if !is_slug(&id) {
+        errors.push(format!("id {id:?}: 1–64 of a-z, 0-9 and -"));
+    }
+    let name = f.get("name").trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 {
+        errors.push("name: 1–60 characters".into());
+    }
+    let mut variants = Vec::new();
+    for i in 0..20 {
+        let sku = f.get(&format!("sku{i}")).trim().to_string();
+        let vname = f.get(&format!("vname{i}")).trim().to_string();
+        let price = f.get(&format!("price{i}")).trim().to_string();
+        if sku.is_empty() && vname.is_empty() && price.is_empty() {
+            continue;
+        }
+        if sku.is_empty() || sku.len() > 64 || sku.contains(char::is_whitespace) {
+            errors.push(format!("variant {}: SKU must be 1–64 characters without spaces", i + 1));
+        }
+        let price = match Money::parse_decimal(&price, cur) {
+            Some(m) if m > Money::ZERO => m,
+            _ => {
+                errors.push(format!("variant {}: price {price:?} is not an amount in {cur}", i + 1));
+                Money::ZERO
+            }
+        };
+        variants.push(Variant { sku, name: vname, price });
+    }
+    if variants.is_empty() {
+        errors.push("at least one variant with a SKU and a price".into());
+    }
+    let mut skus: Vec<&str> = variants.iter().map(|v| v.sku.as_str()).collect();
+    skus.sort();
+    if skus.windows(2).any(|w| w[0] == w[1]) {
+        errors.push("every SKU must be different".into());
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Product {
+        id,
+        category: f.get("category").to_string(),
+        name,
+        summary: f.get("summary").trim().chars().take(80).collect(),
+        description: f.get("description").trim().chars().take(2000).collect(),
+        images: existing.map(|p| p.images.clone()).unwrap_or_default(),
+        option_name: f.get("option_name").trim().chars().take(20).collect(),
+        variants,
+        featured: f.get("featured") == "1",
+        published: existing.map(|p| p.published).unwrap_or(false) || f.get("published") == "1",
+        sort: f.get("sort").trim().parse().unwrap_or(0),
+    })
+}
+
+pub async fn save(ctx: &Ctx, admin: &Admin, id: Option<&str>, f: Form) -> Result<Resp, WebError> {
+    let existing = match id {
+        Some(id) => {
+            let id = id.to_string();
+            Some(ctx.app.store.call(move |s| s.product(&id)).await?.ok_or(WebError::NotFound)?)
+        }
+        None => None,
+    };
+    match product_from_form(ctx, &f, existing.as_ref()) {
+        Ok(p) => {
+            if existing.is_none() {
+                let pid = p.id.clone();
+                if ctx.app.store.call(move |s| s.product(&pid)).await?.is_some() {
+                    return render_errors(ctx, admin, None, vec![format!("a product {} exists already", p.id)]).await;
+                }
+            }
+            let pid = p.id.clone();
+            ctx.app.store.call(move |s| s.put_product(&p, &[])).await?;
+            Ok(redirect(&format!("/admin/products/{pid}?saved=1")))
+        }
+        Err(errors) => render_errors(ctx, admin, existing, errors).await,
+    }
+}
+
+async fn render_errors(ctx: &Ctx, admin: &Admin, existing: Option<Product>, errors: Vec<String>) -> Result<Resp, WebError> {
+    let (cats, st) = ctx
+        .app
+        .store
+        .call({
+            let e = existing.clone();
+            move |s| -> Result<_, StoreError> {
+                let st = match &e {
+                    Some(p) => s.stock_of(p)?,
+                    None => vec![],
+                };
+                Ok((s.categories()?, st))
+            }
+        })
+        .await?;
+    let p = existing.map(|p| (p, st));
+    let mut r = page(views::product_form(ctx, admin, p.as_ref(), &cats, &[], &errors, false));
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+pub async fn publish(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
+    let (id, on) = (id.to_string(), f.get("published") == "1");
+    let found = ctx
+        .app
+        .store
+        .call({
+            let id = id.clone();
+            move |s| -> Result<bool, StoreError> {
+                match s.product(&id)? {
+                    Some(mut p) => {
+                        p.published = on;
+                        s.put_product(&p, &[])?;
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            }
+        })
+        .await?;
+    if !found {
+        return Err(WebError::NotFound);
+    }
+    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+}
+
+/// Several images at once; each is checked for type (PNG, JPEG, GIF, WebP) and size, and
+/// none is stored unless all pass.
+pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
+    if f.files.is_empty() {
+        return Err(WebError::BadRequest("choose at least one image".into()));
+    }
+    let mut images = Vec::new();
+    for file in &f.files {
+        if file.data.len() > IMAGE_MAX {
+            return Err(WebError::BadRequest(format!(
+                "{} is larger than {} MB",
+                file.filename.as_deref().unwrap_or("an image"),
+                IMAGE_MAX / 1024 / 1024
+            )));
+        }
+        let Some(ct) = multipart::image_type(&file.data) else {
+            return Err(WebError::BadRequest(format!(
+                "{} is not a PNG, JPEG, GIF or WebP image",
+                file.filename.as_deref().unwrap_or("the file")
+            )));
+        };
+        images.push((ct, file.data.clone()));
+    }
+    let id2 = id.to_string();
+    let found = ctx
+        .app
+        .store
+        .call(move |s| -> Result<bool, StoreError> {
+            let Some(mut p) = s.product(&id2)? else {
+                return Ok(false);
+            };
+            for (ct, data) in images {
+                let h = s.put_image(ct, &data)?;
+                if !p.images.contains(&h) {
+                    p.images.push(h);
+                }
+            }
+            s.put_product(&p, &[])?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(WebError::NotFound);
+    }
+    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+}
+
+pub async fn delete_image(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
+    let (id2, hash) = (id.to_string(), f.get("hash").to_string());
+    let found = ctx
+        .app
+        .store
+        .call(move |s| -> Result<bool, StoreError> {
+            let Some(mut p) = s.product(&id2)? else {
+                return Ok(false);
+            };
+            p.images.retain(|h| *h != hash);
+            s.put_product(&p, &[])?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(WebError::NotFound);
+    }
+    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+}
+
+pub async fn adjust_stock(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
+    let sku = f.get("sku").to_string();
+    let stock: u32 = f
+        .get("stock")
+        .trim()
+        .parse()
+        .map_err(|_| WebError::BadRequest("stock must be a whole number".into()))?;
+    let reason = f.get("reason").trim().chars().take(80).collect::<String>();
+    let reason = if reason.is_empty() { "manual".to_string() } else { reason };
+    let (id2, by, now) = (id.to_string(), admin.session.username.clone(), ctx.app.clock.unix());
+    let ok = ctx
+        .app
+        .store
+        .call(move |s| -> Result<bool, StoreError> {
+            match s.product(&id2)? {
+                Some(p) if p.variant(&sku).is_some() => {
+                    s.adjust_stock(&sku, stock, &reason, &by, now)?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        })
+        .await?;
+    if !ok {
+        return Err(WebError::NotFound);
+    }
+    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+}
+
+pub async fn categories(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
+    let cats = ctx.app.store.call(|s| s.categories()).await?;
+    Ok(page(views::categories(ctx, admin, &cats)))
+}
+
+pub async fn save_category(ctx: &Ctx, f: Form) -> Result<Resp, WebError> {
+    let id = f.get("id").trim().to_string();
+    let name = f.get("name").trim().to_string();
+    if !is_slug(&id) || name.is_empty() || name.chars().count() > 20 {
+        return Err(WebError::BadRequest("a category needs an id (a-z, 0-9, -) and a name of 1–20 characters".into()));
+    }
+    if f.get("delete") == "1" {
+        ctx.app.store.call(move |s| s.delete_category(&id)).await?;
+    } else {
+        let c = Category { id, name, sort: f.get("sort").trim().parse().unwrap_or(0) };
+        ctx.app.store.call(move |s| s.put_category(&c)).await?;
+    }
+    Ok(redirect("/admin/categories"))
+}
+
+fn attachment(content_type: &'static str, name: &str, body: Vec<u8>) -> Resp {
+    let mut r = hyper::Response::new(http_body_util::Full::new(Bytes::from(body)));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub async fn export_csv(ctx: &Ctx) -> Result<Resp, WebError> {
+    let cur = ctx.app.config.shop.currency;
+    let text = ctx.app.store.call(move |s| catalog_csv(s, cur)).await?;
+    Ok(attachment("text/csv; charset=utf-8", "catalog.csv", text.into_bytes()))
+}
+
+/// The whole catalog as CSV.
+pub fn catalog_csv(s: &crate::store::Store, cur: crate::money::Currency) -> Result<String, StoreError> {
+    let products = s.products()?;
+    let mut stock = Vec::new();
+    for p in &products {
+        stock.push(s.stock_of(p)?);
+    }
+    Ok(crate::catalog::csv::export(&products, &stock, cur))
+}
+
+/// Imports a catalog CSV: all rows or none. Returns (products imported) or the errors.
+pub fn import_catalog(s: &crate::store::Store, text: &str, cur: crate::money::Currency, by: &str, now: i64) -> Result<Result<usize, Vec<String>>, StoreError> {
+    let cats = s.categories()?;
+    let has_image = |h: &str| s.image(h).ok().flatten().is_some();
+    let rows = match crate::catalog::csv::import(text, cur, &cats, &has_image) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let n = rows.len();
+    for r in rows {
+        let initial: Vec<(String, u32)> = r.stock.iter().filter_map(|(k, v)| v.map(|n| (k.clone(), n))).collect();
+        s.put_product(&r.product, &initial)?;
+        for (sku, n) in r.stock {
+            if let Some(n) = n
+                && s.stock(&sku)? != n
+            {
+                s.adjust_stock(&sku, n, "CSV import", by, now)?;
+            }
+        }
+    }
+    Ok(Ok(n))
+}
+
+pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
+    let text = match f.files.first() {
+        Some(file) => String::from_utf8(file.data.clone()).map_err(|_| WebError::BadRequest("the CSV must be UTF-8".into()))?,
+        None => f.get("csv").to_string(),
+    };
+    let cur = ctx.app.config.shop.currency;
+    let (by, now) = (admin.session.username.clone(), ctx.app.clock.unix());
+    let r = ctx.app.store.call(move |s| import_catalog(s, &text, cur, &by, now)).await?;
+    let rows = ctx
+        .app
+        .store
+        .call(|s| -> Result<_, StoreError> {
+            let mut v = Vec::new();
+            for p in s.products()? {
+                let st = s.stock_of(&p)?;
+                v.push((p, st));
+            }
+            Ok(v)
+        })
+        .await?;
+    let l = lang(ctx);
+    Ok(match r {
+        Ok(n) => page(views::products_with(ctx, admin, &rows, Some(format!("{} {n}", l.imported)), &[])),
+        Err(errors) => {
+            let mut r = page(views::products_with(ctx, admin, &rows, None, &errors));
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+    })
+}
+
+fn product_url(ctx: &Ctx, id: &str, ch: Option<&str>) -> String {
+    let ch = ch.filter(|c| !c.is_empty() && c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    match ch {
+        Some(c) => format!("{}/p/{id}?ch={c}", ctx.app.base_url),
+        None => format!("{}/p/{id}", ctx.app.base_url),
+    }
+}
+
+/// `/admin/qr/{product}.svg` or `.png`, with an optional `?ch=` channel tag.
+pub async fn qr(ctx: &Ctx, file: &str, ch: Option<&str>) -> Result<Resp, WebError> {
+    let (id, ext) = file.rsplit_once('.').ok_or(WebError::NotFound)?;
+    if !is_slug(id) {
+        return Err(WebError::NotFound);
+    }
+    let id2 = id.to_string();
+    if ctx.app.store.call(move |s| s.product(&id2)).await?.is_none() {
+        return Err(WebError::NotFound);
+    }
+    let url = product_url(ctx, id, ch);
+    let (ct, body): (&'static str, Vec<u8>) = match ext {
+        "svg" => ("image/svg+xml", crate::qr::svg(&url, 300).ok_or(WebError::Internal("QR".into()))?.into_bytes()),
+        "png" => ("image/png", crate::qr::png(&url, 8).ok_or(WebError::Internal("QR".into()))?),
+        _ => return Err(WebError::NotFound),
+    };
+    let mut r = hyper::Response::new(http_body_util::Full::new(Bytes::from(body)));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// A printable A4 sheet of product cards with their QR codes.
+pub async fn qr_sheet(ctx: &Ctx, ch: Option<&str>) -> Result<Resp, WebError> {
+    let products: Vec<Product> = ctx
+        .app
+        .store
+        .call(|s| s.products())
+        .await?
+        .into_iter()
+        .filter(|p| p.published)
+        .collect();
+    let cards: Vec<(Product, String, String)> = products
+        .into_iter()
+        .map(|p| {
+            let url = product_url(ctx, &p.id, ch);
+            let svg = crate::qr::svg(&url, 150).unwrap_or_default();
+            let svg = svg.find("<svg").map(|i| svg[i..].to_string()).unwrap_or(svg);
+            (p, url, svg)
+        })
+        .collect();
+    Ok(page(views::qr_sheet(ctx, &cards)))
+}

@@ -1,0 +1,290 @@
+//! The back office under `/admin`: access (setup link, login, sessions, CSRF), the
+//! dashboard, products and categories, orders (ship, refund, CSV), QR entry points and the
+//! WeChat setup checklist. Every route but login and setup refuses without a session;
+//! every form carries the session's CSRF token.
+
+mod catalog;
+mod multipart;
+mod orders;
+mod views;
+
+pub use catalog::{catalog_csv, import_catalog};
+pub use orders::orders_csv;
+
+use super::http::{Resp, WebError, cookie, html, parse_form, query, read_body, redirect};
+use super::Ctx;
+use crate::account;
+use crate::store::AdminSession;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, StatusCode};
+use std::collections::HashMap;
+
+pub const COOKIE: &str = "puzi_admin";
+/// Uploads may be larger than other forms: several images of up to 2 MB.
+pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
+pub const IMAGE_MAX: usize = 2 * 1024 * 1024;
+
+/// A signed-in owner.
+pub struct Admin {
+    pub token: String,
+    pub session: AdminSession,
+}
+
+/// A POSTed form, CSRF-checked.
+pub struct Form {
+    pub fields: HashMap<String, String>,
+    pub files: Vec<multipart::Part>,
+}
+
+impl Form {
+    pub fn get(&self, k: &str) -> &str {
+        self.fields.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn lang(ctx: &Ctx) -> &'static crate::text::AdminText {
+    ctx.app.config.shop.language.admin()
+}
+
+async fn admin_of(ctx: &Ctx, req: &Request<Incoming>) -> Result<Option<Admin>, WebError> {
+    let Some(token) = cookie(req.headers(), COOKIE).map(str::to_string) else {
+        return Ok(None);
+    };
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let now = ctx.app.clock.unix();
+    let t2 = token.clone();
+    let s = ctx.app.store.call(move |s| account::session(s, &t2, now)).await?;
+    Ok(s.map(|session| Admin { token, session }))
+}
+
+/// Reads a POST body as a form (urlencoded or multipart) and checks its CSRF token.
+async fn form(ctx: &Ctx, admin: &Admin, req: Request<Incoming>) -> Result<Form, WebError> {
+    super::http::check_origin(&req)?;
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let limit = if ct.starts_with("multipart/") { UPLOAD_LIMIT } else { ctx.app.config.server.body_limit };
+    let body = read_body(req, limit).await?;
+    let f = match multipart::boundary(&ct) {
+        Some(b) => {
+            let parts = multipart::parse(&body, &b).map_err(|e| WebError::BadRequest(e.to_string()))?;
+            let mut fields = HashMap::new();
+            let mut files = Vec::new();
+            for p in parts {
+                if p.filename.is_some() {
+                    if !p.data.is_empty() {
+                        files.push(p);
+                    }
+                } else {
+                    fields.insert(p.name.clone(), String::from_utf8_lossy(&p.data).into_owned());
+                }
+            }
+            Form { fields, files }
+        }
+        None => Form { fields: parse_form(&body), files: Vec::new() },
+    };
+    if !account::constant_time_eq(f.get("csrf"), &admin.session.csrf) {
+        return Err(WebError::Forbidden("the form expired; reload the page and try again"));
+    }
+    Ok(f)
+}
+
+fn secure(ctx: &Ctx) -> &'static str {
+    if ctx.app.config.served_over_https() { "; Secure" } else { "" }
+}
+
+fn set_cookie(ctx: &Ctx, r: &mut Resp, value: &str) {
+    let v = format!("{COOKIE}={value}; Path=/admin; HttpOnly; SameSite=Strict{}", secure(ctx));
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+pub(crate) fn page(markup: maud::Markup) -> Resp {
+    let mut r = html(markup);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub async fn route(ctx: &Ctx, req: Request<Incoming>, segs: &[&str], peer: std::net::SocketAddr) -> Result<Resp, WebError> {
+    let get = req.method() == Method::GET || req.method() == Method::HEAD;
+    let post = req.method() == Method::POST;
+    // Without a session: only login and setup.
+    match segs {
+        ["login"] if get => return Ok(page(views::login(ctx, None))),
+        ["login"] if post => return login(ctx, req, peer).await,
+        ["setup", token] if get => return setup_page(ctx, token).await,
+        ["setup", token] if post => return setup(ctx, req, token).await,
+        _ => {}
+    }
+    let Some(admin) = admin_of(ctx, &req).await? else {
+        return if get { Ok(redirect("/admin/login")) } else { Err(WebError::Forbidden("sign in first")) };
+    };
+    let q = query(&req);
+    match segs {
+        [] | [""] if get => dashboard(ctx, &admin).await,
+        ["logout"] if post => {
+            let _ = form(ctx, &admin, req).await?;
+            let t = admin.token.clone();
+            ctx.app.store.call(move |s| s.remove_admin_session(&t)).await?;
+            let mut r = redirect("/admin/login");
+            set_cookie(ctx, &mut r, "; Max-Age=0");
+            Ok(r)
+        }
+        ["alerts", id, "ack"] if post => {
+            let _ = form(ctx, &admin, req).await?;
+            let id: u64 = id.parse().map_err(|_| WebError::NotFound)?;
+            ctx.app.store.call(move |s| s.acknowledge_alert(id)).await?;
+            Ok(redirect("/admin"))
+        }
+        ["products"] if get => catalog::list(ctx, &admin).await,
+        ["products", "new"] if get => catalog::edit_page(ctx, &admin, None, None).await,
+        ["products", "new"] if post => catalog::save(ctx, &admin, None, form(ctx, &admin, req).await?).await,
+        ["products", id] if get => catalog::edit_page(ctx, &admin, Some(id), q.get("saved").map(|_| ())).await,
+        ["products", id] if post => catalog::save(ctx, &admin, Some(id), form(ctx, &admin, req).await?).await,
+        ["products", id, "publish"] if post => catalog::publish(ctx, id, form(ctx, &admin, req).await?).await,
+        ["products", id, "images"] if post => catalog::upload(ctx, id, form(ctx, &admin, req).await?).await,
+        ["products", id, "images", "delete"] if post => catalog::delete_image(ctx, id, form(ctx, &admin, req).await?).await,
+        ["products", id, "stock"] if post => catalog::adjust_stock(ctx, &admin, id, form(ctx, &admin, req).await?).await,
+        ["categories"] if get => catalog::categories(ctx, &admin).await,
+        ["categories"] if post => catalog::save_category(ctx, form(ctx, &admin, req).await?).await,
+        ["catalog.csv"] if get => catalog::export_csv(ctx).await,
+        ["catalog.csv"] if post => catalog::import_csv(ctx, &admin, form(ctx, &admin, req).await?).await,
+        ["qr", file] if get => catalog::qr(ctx, file, q.get("ch").map(String::as_str)).await,
+        ["qr-sheet"] if get => catalog::qr_sheet(ctx, q.get("ch").map(String::as_str)).await,
+        ["orders"] if get => orders::list(ctx, &admin, &q).await,
+        ["orders.csv"] if get => orders::export_csv(ctx, &q).await,
+        ["orders", no] if get => orders::detail(ctx, &admin, no, None).await,
+        ["orders", no, "ship"] if post => orders::ship(ctx, &admin, no, form(ctx, &admin, req).await?).await,
+        ["orders", no, "refund"] if post => orders::refund(ctx, &admin, no, form(ctx, &admin, req).await?).await,
+        ["settings"] if get => settings(ctx, &admin, None).await,
+        ["settings", "check"] if post => {
+            let _ = form(ctx, &admin, req).await?;
+            let checks = crate::checklist::live(&ctx.app).await;
+            settings(ctx, &admin, Some(checks)).await
+        }
+        _ if get || post => Err(WebError::NotFound),
+        _ => Err(WebError::MethodNotAllowed),
+    }
+}
+
+fn client_addr(req: &Request<Incoming>, peer: std::net::SocketAddr, ctx: &Ctx) -> String {
+    super::http::client_ip(req, peer, &ctx.app.config.server.trusted_proxies).to_string()
+}
+
+async fn login(ctx: &Ctx, req: Request<Incoming>, peer: std::net::SocketAddr) -> Result<Resp, WebError> {
+    super::http::check_origin(&req)?;
+    let addr = client_addr(&req, peer, ctx);
+    let body = read_body(req, 4096).await?;
+    let f = parse_form(&body);
+    let user = f.get("username").cloned().unwrap_or_default();
+    let pass = f.get("password").cloned().unwrap_or_default();
+    let now = ctx.app.clock.unix();
+    let l = lang(ctx);
+    if !ctx.app.logins.allowed(&addr, &user, now) {
+        let mut r = page(views::login(ctx, Some(l.rate_limited)));
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(r);
+    }
+    let u2 = user.clone();
+    let ok = ctx
+        .app
+        .store
+        .call(move |s| -> Result<bool, crate::store::StoreError> {
+            Ok(match s.owner()? {
+                Some(o) => o.username == u2 && account::verify_password(&pass, &o.password_hash),
+                None => false,
+            })
+        })
+        .await?;
+    if !ok {
+        ctx.app.logins.failed(&addr, &user, now);
+        tracing::warn!(%addr, user, "back-office login failed");
+        let mut r = page(views::login(ctx, Some(l.login_failed)));
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(r);
+    }
+    ctx.app.logins.succeeded(&user);
+    let token = ctx.app.store.call(move |s| account::start_session(s, &user, now)).await?;
+    let mut r = redirect("/admin");
+    set_cookie(ctx, &mut r, &token);
+    Ok(r)
+}
+
+async fn setup_page(ctx: &Ctx, token: &str) -> Result<Resp, WebError> {
+    let st = ctx.app.store.call(|s| s.setup_token()).await?;
+    let now = ctx.app.clock.unix();
+    let valid = st.as_ref().is_some_and(|s| {
+        account::constant_time_eq(&s.token_sha256, &account::sha256_hex(token)) && now < s.expires_at
+    });
+    let reset = st.as_ref().is_some_and(|s| s.reset);
+    let mut r = page(views::setup(ctx, token, reset, (!valid).then_some(lang(ctx).link_invalid)));
+    if !valid {
+        *r.status_mut() = StatusCode::NOT_FOUND;
+    }
+    Ok(r)
+}
+
+async fn setup(ctx: &Ctx, req: Request<Incoming>, token: &str) -> Result<Resp, WebError> {
+    super::http::check_origin(&req)?;
+    let body = read_body(req, 4096).await?;
+    let f = parse_form(&body);
+    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let (user, pass, confirm, token2) = (g("username"), g("password"), g("confirm"), token.to_string());
+    let now = ctx.app.clock.unix();
+    let r = ctx
+        .app
+        .store
+        .call(move |s| account::complete_setup(s, &token2, &user, &pass, &confirm, now))
+        .await?;
+    let l = lang(ctx);
+    match r {
+        Ok(_) => Ok(page(views::login(ctx, Some(l.setup_done)))),
+        Err(problem) => {
+            let msg = match problem {
+                account::SetupProblem::LinkInvalid => l.link_invalid,
+                account::SetupProblem::Username => l.bad_username,
+                account::SetupProblem::PasswordTooShort => l.password_short,
+                account::SetupProblem::PasswordsDiffer => l.passwords_differ,
+            };
+            let st = ctx.app.store.call(|s| s.setup_token()).await?;
+            let mut r = page(views::setup(ctx, token, st.is_some_and(|s| s.reset), Some(msg)));
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+    }
+}
+
+async fn dashboard(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
+    let (orders, alerts, products) = ctx
+        .app
+        .store
+        .call(|s| -> Result<_, crate::store::StoreError> {
+            let products = s.products()?;
+            let mut low = Vec::new();
+            for p in products.iter().filter(|p| p.published) {
+                for (v, n) in p.variants.iter().zip(s.stock_of(p)?) {
+                    if n <= crate::catalog::LOW_STOCK {
+                        low.push((p.name.clone(), v.name.clone(), n));
+                    }
+                }
+            }
+            Ok((s.all_orders()?, s.alerts()?, low))
+        })
+        .await?;
+    let stats = views::Stats::compute(&orders, ctx.app.clock.now_cst());
+    let open: Vec<_> = alerts.into_iter().filter(|a| !a.acknowledged).collect();
+    Ok(page(views::dashboard(ctx, admin, &stats, &open, &products)))
+}
+
+async fn settings(ctx: &Ctx, admin: &Admin, live: Option<Vec<crate::checklist::Check>>) -> Result<Resp, WebError> {
+    let offline = crate::checklist::offline(&ctx.app);
+    Ok(page(views::settings(ctx, admin, &offline, live.as_deref())))
+}
