@@ -33,12 +33,19 @@ pub fn hash_password(password: &str) -> String {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    !hash.is_empty() && Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    !hash.is_empty()
+        && Argon2::default()
+            .verify_password(password.as_bytes(), hash)
+            .is_ok()
 }
 
 /// Comparison whose time does not depend on where the strings differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Issues a new setup link token (replacing any earlier one). `reset`: for an existing owner.
@@ -58,7 +65,11 @@ pub fn issue_setup_token(store: &Store, now: i64, reset: bool) -> Result<String,
 }
 
 /// A fresh setup link when there is no owner yet (first start).
-pub fn first_start_link(store: &Store, base_url: &str, now: i64) -> Result<Option<String>, StoreError> {
+pub fn first_start_link(
+    store: &Store,
+    base_url: &str,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
     if store.owner()?.is_some() {
         return Ok(None);
     }
@@ -67,7 +78,12 @@ pub fn first_start_link(store: &Store, base_url: &str, now: i64) -> Result<Optio
 }
 
 /// A setup link now: for the first owner, or to reset the owner's password.
-pub fn setup_link(store: &Store, base_url: &str, now: i64, reset: bool) -> Result<String, StoreError> {
+pub fn setup_link(
+    store: &Store,
+    base_url: &str,
+    now: i64,
+    reset: bool,
+) -> Result<String, StoreError> {
     let reset = reset && store.owner()?.is_some();
     let token = issue_setup_token(store, now, reset)?;
     Ok(format!("{base_url}/admin/setup/{token}"))
@@ -102,7 +118,9 @@ pub fn complete_setup(
         _ => username.trim().to_string(),
     };
     let valid_name = (3..=32).contains(&username.chars().count())
-        && username.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c));
+        && username
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-@".contains(c));
     if !valid_name {
         return Ok(Err(SetupProblem::Username));
     }
@@ -179,7 +197,9 @@ impl LoginLimiter {
     pub fn failed(&self, addr: &str, user: &str, now: i64) {
         let mut m = self.failures.lock().expect("limiter lock");
         m.entry(format!("ip:{addr}")).or_default().push(now);
-        m.entry(format!("user:{}", user.to_lowercase())).or_default().push(now);
+        m.entry(format!("user:{}", user.to_lowercase()))
+            .or_default()
+            .push(now);
     }
 
     pub fn succeeded(&self, user: &str) {
@@ -211,6 +231,9 @@ mod tests {
         assert!(!l.allowed("1.2.3.4", "other", 1), "per address");
         assert!(!l.allowed("5.6.7.8", "BOSS", 1), "per account");
         assert!(l.allowed("5.6.7.8", "other", 1));
-        assert!(l.allowed("1.2.3.4", "boss", FAILURE_WINDOW_SECS), "the window passes");
+        assert!(
+            l.allowed("1.2.3.4", "boss", FAILURE_WINDOW_SECS),
+            "the window passes"
+        );
     }
 }

@@ -289,7 +289,9 @@ pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output =
     #[cfg(unix)]
     {
         let (control_app, stop) = (app.clone(), stopped(stop_rx.clone()));
-        background.push(tokio::spawn(async move { crate::control::serve(control_app, stop).await }));
+        background.push(tokio::spawn(async move {
+            crate::control::serve(control_app, stop).await
+        }));
     }
     let (jobs_app, interval) = (app.clone(), app.config.jobs_interval);
     let stop = stopped(stop_rx.clone());

@@ -15,7 +15,11 @@ pub struct Check {
 }
 
 fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
-    Check { name: name.to_string(), ok, detail: detail.into() }
+    Check {
+        name: name.to_string(),
+        ok,
+        detail: detail.into(),
+    }
 }
 
 /// What to paste where: (console field, value).
@@ -42,10 +46,19 @@ pub fn offline(app: &App) -> Vec<Check> {
     let cfg = &app.config;
     let base = &app.base_url;
     let https = base.starts_with("https://");
-    let host_part = base.trim_start_matches("https://").trim_start_matches("http://");
-    let has_port = host_part.split('/').next().is_some_and(|h| h.contains(':') && !h.ends_with(":443"));
+    let host_part = base
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let has_port = host_part
+        .split('/')
+        .next()
+        .is_some_and(|h| h.contains(':') && !h.ends_with(":443"));
     match cfg.wechat.mode {
-        WechatMode::Sandbox => v.push(check("mode", true, "sandbox: WeChat is simulated; no real money moves")),
+        WechatMode::Sandbox => v.push(check(
+            "mode",
+            true,
+            "sandbox: WeChat is simulated; no real money moves",
+        )),
         WechatMode::Live => v.push(check("mode", true, "live WeChat Pay")),
     }
     let live = cfg.wechat.mode == WechatMode::Live;
@@ -55,13 +68,19 @@ pub fn offline(app: &App) -> Vec<Check> {
         if https && !has_port {
             format!("{base} is https on the standard port")
         } else {
-            format!("{base}: WeChat needs https on port 443 for the notify URL and payment directory")
+            format!(
+                "{base}: WeChat needs https on port 443 for the notify URL and payment directory"
+            )
         },
     ));
     let kr = app.wechat.pay.keyring();
     v.push(match kr.public_key_id() {
         Some(id) => check("keys", true, format!("WeChat Pay public-key mode ({id})")),
-        None => check("keys", true, "platform-certificate mode (downloaded every 6 hours)"),
+        None => check(
+            "keys",
+            true,
+            "platform-certificate mode (downloaded every 6 hours)",
+        ),
     });
     v
 }
@@ -74,34 +93,70 @@ pub async fn live(app: &App) -> Vec<Check> {
 
 pub async fn run_live(cfg: &Config, clients: &Clients) -> Vec<Check> {
     let pay = &clients.pay;
-    let mut v = vec![check("merchant_key", true, format!("merchant key loaded (mchid {}, appid {})", clients.mchid, clients.appid))];
+    let mut v = vec![check(
+        "merchant_key",
+        true,
+        format!(
+            "merchant key loaded (mchid {}, appid {})",
+            clients.mchid, clients.appid
+        ),
+    )];
     let cert_file = match cfg.wechat.mode {
-        WechatMode::Sandbox => Some(cfg.storage.data_dir.join("sandbox").join(crate::sandbox::keys::MERCHANT_CERT_FILE)),
+        WechatMode::Sandbox => Some(
+            cfg.storage
+                .data_dir
+                .join("sandbox")
+                .join(crate::sandbox::keys::MERCHANT_CERT_FILE),
+        ),
         WechatMode::Live => cfg.wechat.merchant_cert_file.clone(),
     };
     match cert_file {
         Some(f) => {
-            let parsed = std::fs::read(&f).map_err(|e| e.to_string()).and_then(|pem| {
-                use rustls::pki_types::pem::PemObject;
-                let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).map_err(|e| e.to_string())?;
-                crate::wechat::x509::parse(&der)
-            });
+            let parsed = std::fs::read(&f)
+                .map_err(|e| e.to_string())
+                .and_then(|pem| {
+                    use rustls::pki_types::pem::PemObject;
+                    let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem)
+                        .map_err(|e| e.to_string())?;
+                    crate::wechat::x509::parse(&der)
+                });
             match parsed {
                 Ok(cert) => {
                     let key_ok = cert.public_key == pay.merchant_public_key();
                     let serial = &pay.config().merchant_serial_no;
-                    let serial_ok = cert.serial.eq_ignore_ascii_case(serial.trim_start_matches('0'));
-                    v.push(check("certificate_key", key_ok, format!("{} belongs to the merchant key", f.display())));
-                    v.push(check("certificate_serial", serial_ok, format!("certificate serial {} matches merchant_serial_no {serial}", cert.serial)));
+                    let serial_ok = cert
+                        .serial
+                        .eq_ignore_ascii_case(serial.trim_start_matches('0'));
+                    v.push(check(
+                        "certificate_key",
+                        key_ok,
+                        format!("{} belongs to the merchant key", f.display()),
+                    ));
+                    v.push(check(
+                        "certificate_serial",
+                        serial_ok,
+                        format!(
+                            "certificate serial {} matches merchant_serial_no {serial}",
+                            cert.serial
+                        ),
+                    ));
                 }
                 Err(e) => v.push(check("certificate", false, format!("{}: {e}", f.display()))),
             }
         }
-        None => v.push(check("certificate", true, "no merchant_cert_file configured: key/serial pairing not checked")),
+        None => v.push(check(
+            "certificate",
+            true,
+            "no merchant_cert_file configured: key/serial pairing not checked",
+        )),
     }
     if pay.keyring().public_key_id().is_none() {
         v.push(match pay.refresh_certificates().await {
-            Ok(n) => check("platform_certificates", true, format!("{n} platform certificate(s) downloaded and verified")),
+            Ok(n) => check(
+                "platform_certificates",
+                true,
+                format!("{n} platform certificate(s) downloaded and verified"),
+            ),
             Err(e) => check("platform_certificates", false, e.to_string()),
         });
     }
@@ -127,6 +182,10 @@ pub async fn run_live(cfg: &Config, clients: &Clients) -> Vec<Check> {
     });
     // A verified answer inside WeChat's five-minute window means the clocks agree that well.
     let after = time::OffsetDateTime::now_utc().unix_timestamp();
-    v.push(check("clock", after - before < 60, "the clock agrees with WeChat's within the signature window"));
+    v.push(check(
+        "clock",
+        after - before < 60,
+        "the clock agrees with WeChat's within the signature window",
+    ));
     v
 }

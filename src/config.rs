@@ -161,7 +161,8 @@ pub struct WechatConfig {
     pub menu: Vec<(String, String)>,
 }
 
-pub const DEFAULT_SHIPPED_KEYS: [&str; 4] = ["character_string1", "thing2", "thing3", "character_string4"];
+pub const DEFAULT_SHIPPED_KEYS: [&str; 4] =
+    ["character_string1", "thing2", "thing3", "character_string4"];
 
 pub const DEFAULT_API_BASE: &str = "https://api.mch.weixin.qq.com";
 pub const DEFAULT_OAUTH_BASE: &str = "https://open.weixin.qq.com";
@@ -430,7 +431,10 @@ fn validate(
     let mut trusted_proxies = Vec::new();
     for p in &raw.server.trusted_proxies {
         trusted_proxies.push(p.parse().map_err(|_| {
-            err("server.trusted_proxies", format!("{p:?} is not an IP address"))
+            err(
+                "server.trusted_proxies",
+                format!("{p:?} is not an IP address"),
+            )
         })?);
     }
 
@@ -544,7 +548,10 @@ fn validate(
             let mut v = Vec::new();
             for b in w.menu {
                 if b.name.is_empty() || b.name.len() > 16 {
-                    return Err(err("wechat.menu", format!("button name {:?} must be 1–16 bytes", b.name)));
+                    return Err(err(
+                        "wechat.menu",
+                        format!("button name {:?} must be 1–16 bytes", b.name),
+                    ));
                 }
                 v.push((b.name, b.url));
             }
@@ -707,7 +714,10 @@ impl Config {
                 sns_base: DEFAULT_SNS_BASE.into(),
                 shipped_template_id: Some("SANDBOX_TPL_SHIPPED".into()),
                 shipped_template_keys: DEFAULT_SHIPPED_KEYS.map(String::from),
-                menu: vec![("商城".into(), "/".into()), ("我的订单".into(), "/orders".into())],
+                menu: vec![
+                    ("商城".into(), "/".into()),
+                    ("我的订单".into(), "/orders".into()),
+                ],
             },
             sandbox: SandboxConfig::default(),
             log: LogFormat::Text,

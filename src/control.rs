@@ -17,9 +17,13 @@ pub enum Command {
     SetupLink,
     ResetPassword,
     CatalogExport,
-    CatalogImport { csv: String },
+    CatalogImport {
+        csv: String,
+    },
     ExportOrders,
-    Backup { out: PathBuf },
+    Backup {
+        out: PathBuf,
+    },
     /// Checks every record of the data file.
     Verify,
 }
@@ -49,20 +53,33 @@ pub fn execute(store: &Store, config: &Config, base: &str, cmd: Command) -> Repl
     let r: Result<Result<String, String>, StoreError> = (|| match cmd {
         Command::SetupLink => Ok(Ok(crate::account::setup_link(store, base, now, false)?)),
         Command::ResetPassword => Ok(Ok(crate::account::setup_link(store, base, now, true)?)),
-        Command::CatalogExport => Ok(Ok(crate::web::admin::catalog_csv(store, config.shop.currency)?)),
-        Command::CatalogImport { csv } => Ok(
-            crate::web::admin::import_catalog(store, &csv, config.shop.currency, "cli", now)?
-                .map(|n| format!("imported {n} products"))
-                .map_err(|e| e.join("\n")),
-        ),
+        Command::CatalogExport => Ok(Ok(crate::web::admin::catalog_csv(
+            store,
+            config.shop.currency,
+        )?)),
+        Command::CatalogImport { csv } => {
+            Ok(
+                crate::web::admin::import_catalog(store, &csv, config.shop.currency, "cli", now)?
+                    .map(|n| format!("imported {n} products"))
+                    .map_err(|e| e.join("\n")),
+            )
+        }
         Command::ExportOrders => Ok(Ok(crate::web::admin::orders_csv(&store.all_orders()?))),
-        Command::Backup { out } => Ok(store.backup_to(&out).map(|n| format!("backup written: {} ({n} bytes)", out.display()))),
+        Command::Backup { out } => Ok(store
+            .backup_to(&out)
+            .map(|n| format!("backup written: {} ({n} bytes)", out.display()))),
         Command::Verify => Ok(store.verify()),
     })();
     match r {
         Ok(Ok(output)) => Reply { ok: true, output },
-        Ok(Err(e)) => Reply { ok: false, output: e },
-        Err(e) => Reply { ok: false, output: e.to_string() },
+        Ok(Err(e)) => Reply {
+            ok: false,
+            output: e,
+        },
+        Err(e) => Reply {
+            ok: false,
+            output: e.to_string(),
+        },
     }
 }
 
@@ -99,12 +116,19 @@ pub async fn serve(app: crate::app::App, stop: impl std::future::Future<Output =
             }
             let reply = match serde_json::from_str::<Command>(&line) {
                 Ok(cmd) => {
-                    let (store, cfg, base) = (app.store.clone(), app.config.clone(), app.base_url.clone());
+                    let (store, cfg, base) =
+                        (app.store.clone(), app.config.clone(), app.base_url.clone());
                     tokio::task::spawn_blocking(move || execute(&store, &cfg, &base, cmd))
                         .await
-                        .unwrap_or(Reply { ok: false, output: "command failed".into() })
+                        .unwrap_or(Reply {
+                            ok: false,
+                            output: "command failed".into(),
+                        })
                 }
-                Err(e) => Reply { ok: false, output: format!("bad request: {e}") },
+                Err(e) => Reply {
+                    ok: false,
+                    output: format!("bad request: {e}"),
+                },
             };
             let mut out = serde_json::to_string(&reply).unwrap_or_default();
             out.push('\n');
@@ -139,6 +163,9 @@ pub fn run(config: &Config, cmd: Command) -> Reply {
     }
     match Store::open(&config.storage.db_path()) {
         Ok(store) => execute(&store, config, &base_url(config), cmd),
-        Err(e) => Reply { ok: false, output: e.to_string() },
+        Err(e) => Reply {
+            ok: false,
+            output: e.to_string(),
+        },
     }
 }

@@ -42,35 +42,78 @@ impl std::fmt::Debug for Fulfilment {
 
 fn clip(s: &str, n: usize) -> String {
     let c: String = s.chars().take(n).collect();
-    if s.chars().count() > n { format!("{}…", c.chars().take(n - 1).collect::<String>()) } else { c }
+    if s.chars().count() > n {
+        format!("{}…", c.chars().take(n - 1).collect::<String>())
+    } else {
+        c
+    }
 }
 
 impl Fulfilment {
-    pub fn new(store: Store, wechat: Arc<Clients>, clock: Clock, template: Option<(String, [String; 4])>, base_url: &str) -> Fulfilment {
-        Fulfilment { store, wechat, clock, template, base_url: base_url.to_string() }
+    pub fn new(
+        store: Store,
+        wechat: Arc<Clients>,
+        clock: Clock,
+        template: Option<(String, [String; 4])>,
+        base_url: &str,
+    ) -> Fulfilment {
+        Fulfilment {
+            store,
+            wechat,
+            clock,
+            template,
+            base_url: base_url.to_string(),
+        }
     }
 
     /// Ships a paid order and queues the delivery message (when a template is configured
     /// and the shopper's openid is known). Returns the outbox id, if any.
-    pub async fn ship(&self, no: &OrderNo, courier: &str, tracking_no: &str, by: &str) -> Result<Option<u64>, ShipError> {
+    pub async fn ship(
+        &self,
+        no: &OrderNo,
+        courier: &str,
+        tracking_no: &str,
+        by: &str,
+    ) -> Result<Option<u64>, ShipError> {
         let (courier, tracking_no) = (courier.trim().to_string(), tracking_no.trim().to_string());
-        if courier.is_empty() || tracking_no.is_empty() || courier.chars().count() > 40 || tracking_no.chars().count() > 40 {
+        if courier.is_empty()
+            || tracking_no.is_empty()
+            || courier.chars().count() > 40
+            || tracking_no.chars().count() > 40
+        {
             return Err(ShipError::Invalid);
         }
         let now = self.clock.unix();
-        let (no2, c2, t2, by) = (no.clone(), courier.clone(), tracking_no.clone(), by.to_string());
+        let (no2, c2, t2, by) = (
+            no.clone(),
+            courier.clone(),
+            tracking_no.clone(),
+            by.to_string(),
+        );
         let order = self
             .store
             .call(move |s| {
-                s.update_order(&no2, now, |o, _| -> Result<Result<crate::order::Order, ShipError>, StoreError> {
-                    if o.state != OrderState::Paid {
-                        return Ok(Err(ShipError::NotPaid(o.state)));
-                    }
-                    o.shipment = Some(Shipment { courier: c2.clone(), tracking_no: t2.clone(), shipped_at: now });
-                    o.transition(OrderState::Shipped, now, json!({ "courier": c2, "tracking_no": t2, "by": by }))
+                s.update_order(
+                    &no2,
+                    now,
+                    |o, _| -> Result<Result<crate::order::Order, ShipError>, StoreError> {
+                        if o.state != OrderState::Paid {
+                            return Ok(Err(ShipError::NotPaid(o.state)));
+                        }
+                        o.shipment = Some(Shipment {
+                            courier: c2.clone(),
+                            tracking_no: t2.clone(),
+                            shipped_at: now,
+                        });
+                        o.transition(
+                            OrderState::Shipped,
+                            now,
+                            json!({ "courier": c2, "tracking_no": t2, "by": by }),
+                        )
                         .expect("paid → shipped is legal");
-                    Ok(Ok(o.clone()))
-                })
+                        Ok(Ok(o.clone()))
+                    },
+                )
             })
             .await?
             .ok_or(ShipError::NotFound)??;
@@ -86,10 +129,30 @@ impl Fulfilment {
             [] => String::new(),
         };
         let mut data = std::collections::BTreeMap::new();
-        data.insert(keys[0].clone(), TemplateValue { value: order.no.to_string() });
-        data.insert(keys[1].clone(), TemplateValue { value: clip(&goods, 20) });
-        data.insert(keys[2].clone(), TemplateValue { value: clip(&courier, 20) });
-        data.insert(keys[3].clone(), TemplateValue { value: tracking_no.clone() });
+        data.insert(
+            keys[0].clone(),
+            TemplateValue {
+                value: order.no.to_string(),
+            },
+        );
+        data.insert(
+            keys[1].clone(),
+            TemplateValue {
+                value: clip(&goods, 20),
+            },
+        );
+        data.insert(
+            keys[2].clone(),
+            TemplateValue {
+                value: clip(&courier, 20),
+            },
+        );
+        data.insert(
+            keys[3].clone(),
+            TemplateValue {
+                value: tracking_no.clone(),
+            },
+        );
         let msg = TemplateMessage {
             touser: openid,
             template_id: template_id.clone(),
@@ -130,7 +193,12 @@ impl Fulfilment {
         for mut e in due {
             let msg: Result<TemplateMessage, _> = serde_json::from_value(e.payload.clone());
             let result = match msg {
-                Ok(m) => self.wechat.oa.send_template(&m).await.map_err(|e| e.to_string()),
+                Ok(m) => self
+                    .wechat
+                    .oa
+                    .send_template(&m)
+                    .await
+                    .map_err(|e| e.to_string()),
                 Err(err) => Err(err.to_string()),
             };
             e.attempts += 1;
@@ -148,8 +216,13 @@ impl Fulfilment {
                         None => {
                             e.state = "failed".into();
                             let order = OrderNo::parse(&e.order);
-                            let msg = format!("the delivery message for order {} could not be sent: {err}", e.order);
-                            self.store.call(move |s| s.alert("message_failed", order.as_ref(), msg, now)).await?;
+                            let msg = format!(
+                                "the delivery message for order {} could not be sent: {err}",
+                                e.order
+                            );
+                            self.store
+                                .call(move |s| s.alert("message_failed", order.as_ref(), msg, now))
+                                .await?;
                         }
                     }
                 }

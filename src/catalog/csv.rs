@@ -6,8 +6,20 @@ use crate::money::{Currency, Money};
 use std::collections::BTreeMap;
 
 pub const COLUMNS: [&str; 14] = [
-    "product_id", "category", "name", "summary", "description", "option_name", "sku", "variant",
-    "price", "stock", "published", "featured", "sort", "images",
+    "product_id",
+    "category",
+    "name",
+    "summary",
+    "description",
+    "option_name",
+    "sku",
+    "variant",
+    "price",
+    "stock",
+    "published",
+    "featured",
+    "sort",
+    "images",
 ];
 
 /// Exports products with the stock of each variant (`stock[i][j]` for product i, variant j).
@@ -94,22 +106,35 @@ pub fn import(
                 continue;
             }
         };
-        let get = |c: &str| col.get(c).and_then(|i| rec.get(*i)).unwrap_or("").trim().to_string();
+        let get = |c: &str| {
+            col.get(c)
+                .and_then(|i| rec.get(*i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
         let id = get("product_id");
         if !is_slug(&id) {
-            errors.push(format!("line {line}: product_id {id:?} must be 1–64 of a-z, 0-9 and -"));
+            errors.push(format!(
+                "line {line}: product_id {id:?} must be 1–64 of a-z, 0-9 and -"
+            ));
             continue;
         }
         let sku = get("sku");
         if sku.is_empty() || sku.len() > 64 || sku.contains(char::is_whitespace) {
-            errors.push(format!("line {line}: sku {sku:?} must be 1–64 characters without spaces"));
+            errors.push(format!(
+                "line {line}: sku {sku:?} must be 1–64 characters without spaces"
+            ));
         } else if !seen_skus.insert(sku.clone()) {
             errors.push(format!("line {line}: sku {sku:?} appears twice"));
         }
         let price = match Money::parse_decimal(&get("price"), currency) {
             Some(m) if m > Money::ZERO => m,
             _ => {
-                errors.push(format!("line {line}: price {:?} is not an amount in {currency}", get("price")));
+                errors.push(format!(
+                    "line {line}: price {:?} is not an amount in {currency}",
+                    get("price")
+                ));
                 Money::ZERO
             }
         };
@@ -143,7 +168,10 @@ pub fn import(
         if name.is_empty() || name.chars().count() > 60 {
             errors.push(format!("line {line}: name must be 1–60 characters"));
         }
-        let images: Vec<String> = get("images").split_whitespace().map(str::to_string).collect();
+        let images: Vec<String> = get("images")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
         for h in &images {
             if !known_images(h) {
                 errors.push(format!("line {line}: image {h} is not in the shop"));
@@ -179,7 +207,10 @@ pub fn import(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(order.into_iter().filter_map(|id| products.remove(&id)).collect())
+    Ok(order
+        .into_iter()
+        .filter_map(|id| products.remove(&id))
+        .collect())
 }
 
 #[cfg(test)]
@@ -187,7 +218,11 @@ mod tests {
     use super::*;
 
     fn cats() -> Vec<Category> {
-        vec![Category { id: "tea".into(), name: "茶".into(), sort: 0 }]
+        vec![Category {
+            id: "tea".into(),
+            name: "茶".into(),
+            sort: 0,
+        }]
     }
 
     #[test]
@@ -201,8 +236,16 @@ mod tests {
             images: vec![],
             option_name: "规格".into(),
             variants: vec![
-                Variant { sku: "green-50".into(), name: "50g".into(), price: Money(1990) },
-                Variant { sku: "green-100".into(), name: "100g".into(), price: Money(3500) },
+                Variant {
+                    sku: "green-50".into(),
+                    name: "50g".into(),
+                    price: Money(1990),
+                },
+                Variant {
+                    sku: "green-100".into(),
+                    name: "100g".into(),
+                    price: Money(3500),
+                },
             ],
             featured: true,
             published: false,
@@ -212,14 +255,20 @@ mod tests {
         let back = import(&text, Currency::CNY, &cats(), &|_| true).unwrap();
         assert_eq!(back.len(), 1);
         assert_eq!(back[0].product, p);
-        assert_eq!(back[0].stock, vec![("green-50".into(), Some(4)), ("green-100".into(), Some(0))]);
+        assert_eq!(
+            back[0].stock,
+            vec![("green-50".into(), Some(4)), ("green-100".into(), Some(0))]
+        );
     }
 
     #[test]
     fn any_bad_row_imports_nothing() {
         let text = "product_id,category,name,sku,price,stock\nok,tea,Fine,ok-1,1.00,3\nBAD ID,tea,x,b-1,abc,-1\n";
         let errs = import(text, Currency::CNY, &cats(), &|_| true).unwrap_err();
-        assert!(errs.iter().any(|e| e.starts_with("line 3: product_id")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.starts_with("line 3: product_id")),
+            "{errs:?}"
+        );
         let text = "product_id,category,name,sku,price\nok,nope,Fine,ok-1,1.005\n";
         let errs = import(text, Currency::CNY, &cats(), &|_| true).unwrap_err();
         assert_eq!(errs.len(), 2, "{errs:?}");

@@ -6,8 +6,8 @@ mod ops;
 mod wechat;
 
 use crate::app::{self, App};
-use crate::control;
 use crate::config::{self, Config, LogFormat};
+use crate::control;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -187,9 +187,7 @@ pub fn main() -> ExitCode {
             let path = match &command {
                 WechatCommand::DecryptNotify { config, .. }
                 | WechatCommand::Check { config }
-                | WechatCommand::Menu { config } => {
-                    config.clone()
-                }
+                | WechatCommand::Menu { config } => config.clone(),
             };
             let cfg = match config::load(&path) {
                 Ok(c) => c,
@@ -223,7 +221,9 @@ pub fn main() -> ExitCode {
             })
         }
         Command::Admin { command } => match command {
-            AdminCommand::SetupLink { config } => control_command(&config, control::Command::SetupLink, None),
+            AdminCommand::SetupLink { config } => {
+                control_command(&config, control::Command::SetupLink, None)
+            }
             AdminCommand::ResetPassword { config } => {
                 control_command(&config, control::Command::ResetPassword, None)
             }
@@ -264,7 +264,11 @@ pub fn main() -> ExitCode {
 
 /// Runs a control command (through the running shop, or on the store) and prints its
 /// output to stdout or `out`. Exit 0 on success, 1 on failure, 2 on a bad config.
-fn control_command(config: &std::path::Path, cmd: control::Command, out: Option<PathBuf>) -> ExitCode {
+fn control_command(
+    config: &std::path::Path,
+    cmd: control::Command,
+    out: Option<PathBuf>,
+) -> ExitCode {
     let cfg = match config::load(config) {
         Ok(c) => c,
         Err(e) => {
@@ -378,11 +382,13 @@ fn serve_config(cfg: Config, seed_demo: bool) -> ExitCode {
         };
         let link = {
             let (store, base, now) = (app.store.clone(), app.base_url.clone(), app.clock.unix());
-            tokio::task::spawn_blocking(move || crate::account::first_start_link(&store, &base, now))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .flatten()
+            tokio::task::spawn_blocking(move || {
+                crate::account::first_start_link(&store, &base, now)
+            })
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten()
         };
         {
             let mut out = std::io::stdout().lock();

@@ -13,14 +13,22 @@ pub fn restore(config_path: &Path, from: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if crate::control::ask(&crate::control::socket_path(&cfg), &crate::control::Command::SetupLink).is_some() {
+    if crate::control::ask(
+        &crate::control::socket_path(&cfg),
+        &crate::control::Command::SetupLink,
+    )
+    .is_some()
+    {
         eprintln!("puzi: the shop is running; stop it before restoring");
         return ExitCode::from(1);
     }
     match crate::store::Store::verify_file(from) {
         Ok(summary) => println!("backup verified: {summary}"),
         Err(e) => {
-            eprintln!("puzi: {} is not a usable backup: {e}; nothing was changed", from.display());
+            eprintln!(
+                "puzi: {} is not a usable backup: {e}; nothing was changed",
+                from.display()
+            );
             return ExitCode::from(1);
         }
     }
@@ -80,30 +88,73 @@ pub fn doctor(config_path: &Path) -> ExitCode {
         }
     };
     let mut ok = true;
-    match crate::app::clients_for(&cfg) {
-        Ok(c) => ok &= line(true, &format!("WeChat keys load (mchid {}, {})", c.mchid, match c.pay.keyring().public_key_id() {
-            Some(id) => format!("public key {id}"),
-            None => "platform certificates".into(),
-        })),
-        Err(e) => ok &= line(false, &format!("WeChat keys: {e}")),
+    let fresh_sandbox = cfg.wechat.mode == config::WechatMode::Sandbox
+        && !cfg
+            .storage
+            .data_dir
+            .join("sandbox")
+            .join("sandbox.json")
+            .exists();
+    if fresh_sandbox {
+        line(true, "sandbox keys are generated on the first start");
+    } else {
+        match crate::app::clients_for(&cfg) {
+            Ok(c) => {
+                ok &= line(
+                    true,
+                    &format!(
+                        "WeChat keys load (mchid {}, {})",
+                        c.mchid,
+                        match c.pay.keyring().public_key_id() {
+                            Some(id) => format!("public key {id}"),
+                            None => "platform certificates".into(),
+                        }
+                    ),
+                )
+            }
+            Err(e) => ok &= line(false, &format!("WeChat keys: {e}")),
+        }
     }
     ok &= match crate::tls::doctor(&cfg) {
         Ok(msg) => line(true, &msg),
         Err(msg) => line(false, &msg),
     };
     let now = time::OffsetDateTime::now_utc();
-    ok &= line(now.year() >= 2025, &format!("system clock reads {now} (UTC)"));
+    ok &= line(
+        now.year() >= 2025,
+        &format!("system clock reads {now} (UTC)"),
+    );
     let dir = &cfg.storage.data_dir;
     let _ = std::fs::create_dir_all(dir);
     match free_bytes(dir) {
-        Some(b) => ok &= line(b >= 200 * 1024 * 1024, &format!("{} MB free in {}", b / 1024 / 1024, dir.display())),
-        None => ok &= line(false, &format!("cannot read free space of {}", dir.display())),
+        Some(b) => {
+            ok &= line(
+                b >= 200 * 1024 * 1024,
+                &format!("{} MB free in {}", b / 1024 / 1024, dir.display()),
+            )
+        }
+        None => {
+            ok &= line(
+                false,
+                &format!("cannot read free space of {}", dir.display()),
+            )
+        }
     }
     let base = cfg.shop.base_url.clone().unwrap_or_default();
     if cfg.wechat.mode == config::WechatMode::Live {
-        let host = base.trim_start_matches("https://").split('/').next().unwrap_or("");
-        ok &= line(base.starts_with("https://"), &format!("base_url {base} is https (WeChat's notify URL rule)"));
-        ok &= line(!host.contains(':') || host.ends_with(":443"), "base_url uses the standard port");
+        let host = base
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        ok &= line(
+            base.starts_with("https://"),
+            &format!("base_url {base} is https (WeChat's notify URL rule)"),
+        );
+        ok &= line(
+            !host.contains(':') || host.ends_with(":443"),
+            "base_url uses the standard port",
+        );
         ok &= line(!base.contains('?'), "notify URLs carry no query string");
     } else {
         line(true, "sandbox mode: WeChat URL rules apply when going live");

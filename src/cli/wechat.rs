@@ -172,13 +172,24 @@ pub async fn menu(cfg: &Config, clients: &Clients) -> ExitCode {
         .map(|(name, url)| crate::wechat::official_account::MenuButton {
             name: name.clone(),
             kind: Some("view".into()),
-            url: Some(if url.starts_with('/') { format!("{base}{url}") } else { url.clone() }),
+            url: Some(if url.starts_with('/') {
+                format!("{base}{url}")
+            } else {
+                url.clone()
+            }),
             sub_button: vec![],
         })
         .collect();
     match clients.oa.create_menu(&buttons).await {
         Ok(()) => {
-            println!("menu installed: {}", buttons.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(" | "));
+            println!(
+                "menu installed: {}",
+                buttons
+                    .iter()
+                    .map(|b| b.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -86,11 +86,19 @@ impl Store {
     }
 
     /// Uses the setup token (once) and stores the owner, ending every admin session.
-    pub fn complete_setup(&self, token_sha256: &str, now: i64, owner: &Owner) -> Result<bool, StoreError> {
+    pub fn complete_setup(
+        &self,
+        token_sha256: &str,
+        now: i64,
+        owner: &Owner,
+    ) -> Result<bool, StoreError> {
         let tx = self.db.begin_write()?;
         let ok = {
             let mut t = tx.open_table(ADMIN)?;
-            let current: Option<SetupToken> = t.get("setup")?.map(|v| dec("admin", v.value())).transpose()?;
+            let current: Option<SetupToken> = t
+                .get("setup")?
+                .map(|v| dec("admin", v.value()))
+                .transpose()?;
             match current {
                 Some(s) if s.token_sha256 == token_sha256 && now < s.expires_at => {
                     t.remove("setup")?;
@@ -117,12 +125,15 @@ impl Store {
     pub fn admin_session(&self, token: &str) -> Result<Option<AdminSession>, StoreError> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(ADMIN_SESSIONS)?;
-        t.get(token)?.map(|v| dec("admin_sessions", v.value())).transpose()
+        t.get(token)?
+            .map(|v| dec("admin_sessions", v.value()))
+            .transpose()
     }
 
     pub fn put_admin_session(&self, token: &str, s: &AdminSession) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
-        tx.open_table(ADMIN_SESSIONS)?.insert(token, enc(s).as_slice())?;
+        tx.open_table(ADMIN_SESSIONS)?
+            .insert(token, enc(s).as_slice())?;
         tx.commit()?;
         Ok(())
     }
@@ -135,7 +146,14 @@ impl Store {
     }
 
     /// Sets a SKU's stock and records the change, in one transaction.
-    pub fn adjust_stock(&self, sku: &str, after: u32, reason: &str, by: &str, now: i64) -> Result<StockChange, StoreError> {
+    pub fn adjust_stock(
+        &self,
+        sku: &str,
+        after: u32,
+        reason: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<StockChange, StoreError> {
         let tx = self.db.begin_write()?;
         let change = {
             let mut stock = tx.open_table(STOCK)?;

@@ -23,7 +23,10 @@ impl Store {
     /// exist). Returns the size of the file written.
     pub fn backup_to(&self, out: &Path) -> Result<u64, String> {
         if out.exists() {
-            return Err(format!("{} exists already; choose a new file", out.display()));
+            return Err(format!(
+                "{} exists already; choose a new file",
+                out.display()
+            ));
         }
         let tmp = out.with_extension("partial");
         let _ = std::fs::remove_file(&tmp);
@@ -32,8 +35,25 @@ impl Store {
             let dst = Database::create(&tmp)?;
             let wtx = dst.begin_write()?;
             copy_tables!(
-                rtx, wtx, META, CATEGORIES, PRODUCTS, SKUS, STOCK, IMAGES, SESSIONS, ORDERS, PAYMENTS,
-                NOTIFICATIONS, OPEN_ORDERS, REFUNDS, ALERTS, ADMIN, ADMIN_SESSIONS, STOCK_LOG, OUTBOX,
+                rtx,
+                wtx,
+                META,
+                CATEGORIES,
+                PRODUCTS,
+                SKUS,
+                STOCK,
+                IMAGES,
+                SESSIONS,
+                ORDERS,
+                PAYMENTS,
+                NOTIFICATIONS,
+                OPEN_ORDERS,
+                REFUNDS,
+                ALERTS,
+                ADMIN,
+                ADMIN_SESSIONS,
+                STOCK_LOG,
+                OUTBOX,
                 SANDBOX,
             );
             {
@@ -59,7 +79,8 @@ impl Store {
 
     /// Opens a backup read-only and checks it (see `verify`).
     pub fn verify_file(path: &Path) -> Result<String, String> {
-        let db = redb::ReadOnlyDatabase::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let db =
+            redb::ReadOnlyDatabase::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let tx = db.begin_read().map_err(|e| e.to_string())?;
         verify_tx(&tx)
     }
@@ -81,7 +102,9 @@ fn verify_tx(tx: &redb::ReadTransaction) -> Result<String, String> {
             .map(|v| u32::from_le_bytes(v.value().try_into().unwrap_or([0xff; 4])))
             .ok_or("no schema version: not a puzi data file")?;
         if version > SCHEMA_VERSION {
-            return Err(format!("schema {version} is newer than this puzi ({SCHEMA_VERSION})"));
+            return Err(format!(
+                "schema {version} is newer than this puzi ({SCHEMA_VERSION})"
+            ));
         }
         let orders = tx.open_table(ORDERS).map_err(|e| err(&e))?;
         let mut n_orders = 0;
@@ -102,6 +125,8 @@ fn verify_tx(tx: &redb::ReadTransaction) -> Result<String, String> {
             let (_, v) = row.map_err(|e| err(&e))?;
             dec::<Session>("sessions", v.value()).map_err(|e| err(&e))?;
         }
-        Ok(format!("schema {version}, {n_products} products, {n_orders} orders"))
+        Ok(format!(
+            "schema {version}, {n_products} products, {n_orders} orders"
+        ))
     }
 }

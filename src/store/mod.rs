@@ -46,7 +46,8 @@ pub(crate) const REFUNDS: TableDefinition<&str, &str> = TableDefinition::new("re
 /// The owner account and one-time setup links.
 pub(crate) const ADMIN: TableDefinition<&str, &[u8]> = TableDefinition::new("admin");
 /// Back-office sessions by token.
-pub(crate) const ADMIN_SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("admin_sessions");
+pub(crate) const ADMIN_SESSIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("admin_sessions");
 /// Every stock adjustment, by sequence number.
 pub(crate) const STOCK_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("stock_log");
 /// Messages to send to WeChat (delivery notices), by sequence number.

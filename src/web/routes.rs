@@ -5,7 +5,11 @@ use super::{Ctx, pay, shop};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
-pub async fn route(ctx: &Ctx, req: Request<Incoming>, peer: std::net::SocketAddr) -> Result<Resp, WebError> {
+pub async fn route(
+    ctx: &Ctx,
+    req: Request<Incoming>,
+    peer: std::net::SocketAddr,
+) -> Result<Resp, WebError> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();

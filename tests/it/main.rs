@@ -3,9 +3,11 @@
 
 mod support;
 
+mod admin;
 mod binary;
 mod cli_wechat;
 mod config;
+mod ops;
 mod orders;
 mod payment;
 mod sandbox;

@@ -27,7 +27,12 @@ pub async fn list(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
     Ok(page(views::products(ctx, admin, &rows)))
 }
 
-pub async fn edit_page(ctx: &Ctx, admin: &Admin, id: Option<&str>, saved: Option<()>) -> Result<Resp, WebError> {
+pub async fn edit_page(
+    ctx: &Ctx,
+    admin: &Admin,
+    id: Option<&str>,
+    saved: Option<()>,
+) -> Result<Resp, WebError> {
     let wanted = id.is_some();
     let id = id.map(str::to_string);
     let (product, cats, log) = ctx
@@ -47,18 +52,30 @@ pub async fn edit_page(ctx: &Ctx, admin: &Admin, id: Option<&str>, saved: Option
                     log.extend(s.stock_log(Some(&v.sku))?);
                 }
             }
-            log.sort_by(|a, b| b.id.cmp(&a.id));
+            log.sort_by_key(|c| std::cmp::Reverse(c.id));
             Ok((p, s.categories()?, log))
         })
         .await?;
     if wanted && product.is_none() {
         return Err(WebError::NotFound);
     }
-    Ok(page(views::product_form(ctx, admin, product.as_ref(), &cats, &log, &[], saved.is_some())))
+    Ok(page(views::product_form(
+        ctx,
+        admin,
+        product.as_ref(),
+        &cats,
+        &log,
+        &[],
+        saved.is_some(),
+    )))
 }
 
 /// Reads the product form into a product, or lists what is wrong.
-fn product_from_form(ctx: &Ctx, f: &Form, existing: Option<&Product>) -> Result<Product, Vec<String>> {
+fn product_from_form(
+    ctx: &Ctx,
+    f: &Form,
+    existing: Option<&Product>,
+) -> Result<Product, Vec<String>> {
     let cur = ctx.app.config.shop.currency;
     let mut errors = Vec::new();
     let id = match existing {
@@ -81,16 +98,26 @@ fn product_from_form(ctx: &Ctx, f: &Form, existing: Option<&Product>) -> Result<
             continue;
         }
         if sku.is_empty() || sku.len() > 64 || sku.contains(char::is_whitespace) {
-            errors.push(format!("variant {}: SKU must be 1–64 characters without spaces", i + 1));
+            errors.push(format!(
+                "variant {}: SKU must be 1–64 characters without spaces",
+                i + 1
+            ));
         }
         let price = match Money::parse_decimal(&price, cur) {
             Some(m) if m > Money::ZERO => m,
             _ => {
-                errors.push(format!("variant {}: price {price:?} is not an amount in {cur}", i + 1));
+                errors.push(format!(
+                    "variant {}: price {price:?} is not an amount in {cur}",
+                    i + 1
+                ));
                 Money::ZERO
             }
         };
-        variants.push(Variant { sku, name: vname, price });
+        variants.push(Variant {
+            sku,
+            name: vname,
+            price,
+        });
     }
     if variants.is_empty() {
         errors.push("at least one variant with a SKU and a price".into());
@@ -122,7 +149,13 @@ pub async fn save(ctx: &Ctx, admin: &Admin, id: Option<&str>, f: Form) -> Result
     let existing = match id {
         Some(id) => {
             let id = id.to_string();
-            Some(ctx.app.store.call(move |s| s.product(&id)).await?.ok_or(WebError::NotFound)?)
+            Some(
+                ctx.app
+                    .store
+                    .call(move |s| s.product(&id))
+                    .await?
+                    .ok_or(WebError::NotFound)?,
+            )
         }
         None => None,
     };
@@ -130,8 +163,20 @@ pub async fn save(ctx: &Ctx, admin: &Admin, id: Option<&str>, f: Form) -> Result
         Ok(p) => {
             if existing.is_none() {
                 let pid = p.id.clone();
-                if ctx.app.store.call(move |s| s.product(&pid)).await?.is_some() {
-                    return render_errors(ctx, admin, None, vec![format!("a product {} exists already", p.id)]).await;
+                if ctx
+                    .app
+                    .store
+                    .call(move |s| s.product(&pid))
+                    .await?
+                    .is_some()
+                {
+                    return render_errors(
+                        ctx,
+                        admin,
+                        None,
+                        vec![format!("a product {} exists already", p.id)],
+                    )
+                    .await;
                 }
             }
             let pid = p.id.clone();
@@ -142,7 +187,12 @@ pub async fn save(ctx: &Ctx, admin: &Admin, id: Option<&str>, f: Form) -> Result
     }
 }
 
-async fn render_errors(ctx: &Ctx, admin: &Admin, existing: Option<Product>, errors: Vec<String>) -> Result<Resp, WebError> {
+async fn render_errors(
+    ctx: &Ctx,
+    admin: &Admin,
+    existing: Option<Product>,
+    errors: Vec<String>,
+) -> Result<Resp, WebError> {
     let (cats, st) = ctx
         .app
         .store
@@ -158,7 +208,15 @@ async fn render_errors(ctx: &Ctx, admin: &Admin, existing: Option<Product>, erro
         })
         .await?;
     let p = existing.map(|p| (p, st));
-    let mut r = page(views::product_form(ctx, admin, p.as_ref(), &cats, &[], &errors, false));
+    let mut r = page(views::product_form(
+        ctx,
+        admin,
+        p.as_ref(),
+        &cats,
+        &[],
+        &errors,
+        false,
+    ));
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
 }
@@ -263,8 +321,16 @@ pub async fn adjust_stock(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result
         .parse()
         .map_err(|_| WebError::BadRequest("stock must be a whole number".into()))?;
     let reason = f.get("reason").trim().chars().take(80).collect::<String>();
-    let reason = if reason.is_empty() { "manual".to_string() } else { reason };
-    let (id2, by, now) = (id.to_string(), admin.session.username.clone(), ctx.app.clock.unix());
+    let reason = if reason.is_empty() {
+        "manual".to_string()
+    } else {
+        reason
+    };
+    let (id2, by, now) = (
+        id.to_string(),
+        admin.session.username.clone(),
+        ctx.app.clock.unix(),
+    );
     let ok = ctx
         .app
         .store
@@ -293,12 +359,18 @@ pub async fn save_category(ctx: &Ctx, f: Form) -> Result<Resp, WebError> {
     let id = f.get("id").trim().to_string();
     let name = f.get("name").trim().to_string();
     if !is_slug(&id) || name.is_empty() || name.chars().count() > 20 {
-        return Err(WebError::BadRequest("a category needs an id (a-z, 0-9, -) and a name of 1–20 characters".into()));
+        return Err(WebError::BadRequest(
+            "a category needs an id (a-z, 0-9, -) and a name of 1–20 characters".into(),
+        ));
     }
     if f.get("delete") == "1" {
         ctx.app.store.call(move |s| s.delete_category(&id)).await?;
     } else {
-        let c = Category { id, name, sort: f.get("sort").trim().parse().unwrap_or(0) };
+        let c = Category {
+            id,
+            name,
+            sort: f.get("sort").trim().parse().unwrap_or(0),
+        };
         ctx.app.store.call(move |s| s.put_category(&c)).await?;
     }
     Ok(redirect("/admin/categories"))
@@ -306,22 +378,31 @@ pub async fn save_category(ctx: &Ctx, f: Form) -> Result<Resp, WebError> {
 
 fn attachment(content_type: &'static str, name: &str, body: Vec<u8>) -> Resp {
     let mut r = hyper::Response::new(http_body_util::Full::new(Bytes::from(body)));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
 pub async fn export_csv(ctx: &Ctx) -> Result<Resp, WebError> {
     let cur = ctx.app.config.shop.currency;
     let text = ctx.app.store.call(move |s| catalog_csv(s, cur)).await?;
-    Ok(attachment("text/csv; charset=utf-8", "catalog.csv", text.into_bytes()))
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        "catalog.csv",
+        text.into_bytes(),
+    ))
 }
 
 /// The whole catalog as CSV.
-pub fn catalog_csv(s: &crate::store::Store, cur: crate::money::Currency) -> Result<String, StoreError> {
+pub fn catalog_csv(
+    s: &crate::store::Store,
+    cur: crate::money::Currency,
+) -> Result<String, StoreError> {
     let products = s.products()?;
     let mut stock = Vec::new();
     for p in &products {
@@ -331,7 +412,13 @@ pub fn catalog_csv(s: &crate::store::Store, cur: crate::money::Currency) -> Resu
 }
 
 /// Imports a catalog CSV: all rows or none. Returns (products imported) or the errors.
-pub fn import_catalog(s: &crate::store::Store, text: &str, cur: crate::money::Currency, by: &str, now: i64) -> Result<Result<usize, Vec<String>>, StoreError> {
+pub fn import_catalog(
+    s: &crate::store::Store,
+    text: &str,
+    cur: crate::money::Currency,
+    by: &str,
+    now: i64,
+) -> Result<Result<usize, Vec<String>>, StoreError> {
     let cats = s.categories()?;
     let has_image = |h: &str| s.image(h).ok().flatten().is_some();
     let rows = match crate::catalog::csv::import(text, cur, &cats, &has_image) {
@@ -340,7 +427,11 @@ pub fn import_catalog(s: &crate::store::Store, text: &str, cur: crate::money::Cu
     };
     let n = rows.len();
     for r in rows {
-        let initial: Vec<(String, u32)> = r.stock.iter().filter_map(|(k, v)| v.map(|n| (k.clone(), n))).collect();
+        let initial: Vec<(String, u32)> = r
+            .stock
+            .iter()
+            .filter_map(|(k, v)| v.map(|n| (k.clone(), n)))
+            .collect();
         s.put_product(&r.product, &initial)?;
         for (sku, n) in r.stock {
             if let Some(n) = n
@@ -355,12 +446,17 @@ pub fn import_catalog(s: &crate::store::Store, text: &str, cur: crate::money::Cu
 
 pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
     let text = match f.files.first() {
-        Some(file) => String::from_utf8(file.data.clone()).map_err(|_| WebError::BadRequest("the CSV must be UTF-8".into()))?,
+        Some(file) => String::from_utf8(file.data.clone())
+            .map_err(|_| WebError::BadRequest("the CSV must be UTF-8".into()))?,
         None => f.get("csv").to_string(),
     };
     let cur = ctx.app.config.shop.currency;
     let (by, now) = (admin.session.username.clone(), ctx.app.clock.unix());
-    let r = ctx.app.store.call(move |s| import_catalog(s, &text, cur, &by, now)).await?;
+    let r = ctx
+        .app
+        .store
+        .call(move |s| import_catalog(s, &text, cur, &by, now))
+        .await?;
     let rows = ctx
         .app
         .store
@@ -375,7 +471,13 @@ pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebEr
         .await?;
     let l = lang(ctx);
     Ok(match r {
-        Ok(n) => page(views::products_with(ctx, admin, &rows, Some(format!("{} {n}", l.imported)), &[])),
+        Ok(n) => page(views::products_with(
+            ctx,
+            admin,
+            &rows,
+            Some(format!("{} {n}", l.imported)),
+            &[],
+        )),
         Err(errors) => {
             let mut r = page(views::products_with(ctx, admin, &rows, None, &errors));
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -385,7 +487,12 @@ pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebEr
 }
 
 fn product_url(ctx: &Ctx, id: &str, ch: Option<&str>) -> String {
-    let ch = ch.filter(|c| !c.is_empty() && c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    let ch = ch.filter(|c| {
+        !c.is_empty()
+            && c.len() <= 32
+            && c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
     match ch {
         Some(c) => format!("{}/p/{id}?ch={c}", ctx.app.base_url),
         None => format!("{}/p/{id}", ctx.app.base_url),
@@ -399,18 +506,34 @@ pub async fn qr(ctx: &Ctx, file: &str, ch: Option<&str>) -> Result<Resp, WebErro
         return Err(WebError::NotFound);
     }
     let id2 = id.to_string();
-    if ctx.app.store.call(move |s| s.product(&id2)).await?.is_none() {
+    if ctx
+        .app
+        .store
+        .call(move |s| s.product(&id2))
+        .await?
+        .is_none()
+    {
         return Err(WebError::NotFound);
     }
     let url = product_url(ctx, id, ch);
     let (ct, body): (&'static str, Vec<u8>) = match ext {
-        "svg" => ("image/svg+xml", crate::qr::svg(&url, 300).ok_or(WebError::Internal("QR".into()))?.into_bytes()),
-        "png" => ("image/png", crate::qr::png(&url, 8).ok_or(WebError::Internal("QR".into()))?),
+        "svg" => (
+            "image/svg+xml",
+            crate::qr::svg(&url, 300)
+                .ok_or(WebError::Internal("QR".into()))?
+                .into_bytes(),
+        ),
+        "png" => (
+            "image/png",
+            crate::qr::png(&url, 8).ok_or(WebError::Internal("QR".into()))?,
+        ),
         _ => return Err(WebError::NotFound),
     };
     let mut r = hyper::Response::new(http_body_util::Full::new(Bytes::from(body)));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
 }
 
@@ -429,7 +552,10 @@ pub async fn qr_sheet(ctx: &Ctx, ch: Option<&str>) -> Result<Resp, WebError> {
         .map(|p| {
             let url = product_url(ctx, &p.id, ch);
             let svg = crate::qr::svg(&url, 150).unwrap_or_default();
-            let svg = svg.find("<svg").map(|i| svg[i..].to_string()).unwrap_or(svg);
+            let svg = svg
+                .find("<svg")
+                .map(|i| svg[i..].to_string())
+                .unwrap_or(svg);
             (p, url, svg)
         })
         .collect();

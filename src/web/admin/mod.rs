@@ -11,8 +11,8 @@ mod views;
 pub use catalog::{catalog_csv, import_catalog};
 pub use orders::orders_csv;
 
-use super::http::{Resp, WebError, cookie, html, parse_form, query, read_body, redirect};
 use super::Ctx;
+use super::http::{Resp, WebError, cookie, html, parse_form, query, read_body, redirect};
 use crate::account;
 use crate::store::AdminSession;
 use hyper::body::Incoming;
@@ -56,7 +56,11 @@ async fn admin_of(ctx: &Ctx, req: &Request<Incoming>) -> Result<Option<Admin>, W
     }
     let now = ctx.app.clock.unix();
     let t2 = token.clone();
-    let s = ctx.app.store.call(move |s| account::session(s, &t2, now)).await?;
+    let s = ctx
+        .app
+        .store
+        .call(move |s| account::session(s, &t2, now))
+        .await?;
     Ok(s.map(|session| Admin { token, session }))
 }
 
@@ -69,11 +73,16 @@ async fn form(ctx: &Ctx, admin: &Admin, req: Request<Incoming>) -> Result<Form, 
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let limit = if ct.starts_with("multipart/") { UPLOAD_LIMIT } else { ctx.app.config.server.body_limit };
+    let limit = if ct.starts_with("multipart/") {
+        UPLOAD_LIMIT
+    } else {
+        ctx.app.config.server.body_limit
+    };
     let body = read_body(req, limit).await?;
     let f = match multipart::boundary(&ct) {
         Some(b) => {
-            let parts = multipart::parse(&body, &b).map_err(|e| WebError::BadRequest(e.to_string()))?;
+            let parts =
+                multipart::parse(&body, &b).map_err(|e| WebError::BadRequest(e.to_string()))?;
             let mut fields = HashMap::new();
             let mut files = Vec::new();
             for p in parts {
@@ -82,25 +91,40 @@ async fn form(ctx: &Ctx, admin: &Admin, req: Request<Incoming>) -> Result<Form, 
                         files.push(p);
                     }
                 } else {
-                    fields.insert(p.name.clone(), String::from_utf8_lossy(&p.data).into_owned());
+                    fields.insert(
+                        p.name.clone(),
+                        String::from_utf8_lossy(&p.data).into_owned(),
+                    );
                 }
             }
             Form { fields, files }
         }
-        None => Form { fields: parse_form(&body), files: Vec::new() },
+        None => Form {
+            fields: parse_form(&body),
+            files: Vec::new(),
+        },
     };
     if !account::constant_time_eq(f.get("csrf"), &admin.session.csrf) {
-        return Err(WebError::Forbidden("the form expired; reload the page and try again"));
+        return Err(WebError::Forbidden(
+            "the form expired; reload the page and try again",
+        ));
     }
     Ok(f)
 }
 
 fn secure(ctx: &Ctx) -> &'static str {
-    if ctx.app.config.served_over_https() { "; Secure" } else { "" }
+    if ctx.app.config.served_over_https() {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 fn set_cookie(ctx: &Ctx, r: &mut Resp, value: &str) {
-    let v = format!("{COOKIE}={value}; Path=/admin; HttpOnly; SameSite=Strict{}", secure(ctx));
+    let v = format!(
+        "{COOKIE}={value}; Path=/admin; HttpOnly; SameSite=Strict{}",
+        secure(ctx)
+    );
     if let Ok(v) = HeaderValue::from_str(&v) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -113,7 +137,12 @@ pub(crate) fn page(markup: maud::Markup) -> Resp {
     r
 }
 
-pub async fn route(ctx: &Ctx, req: Request<Incoming>, segs: &[&str], peer: std::net::SocketAddr) -> Result<Resp, WebError> {
+pub async fn route(
+    ctx: &Ctx,
+    req: Request<Incoming>,
+    segs: &[&str],
+    peer: std::net::SocketAddr,
+) -> Result<Resp, WebError> {
     let get = req.method() == Method::GET || req.method() == Method::HEAD;
     let post = req.method() == Method::POST;
     // Without a session: only login and setup.
@@ -125,7 +154,11 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>, segs: &[&str], peer: std::
         _ => {}
     }
     let Some(admin) = admin_of(ctx, &req).await? else {
-        return if get { Ok(redirect("/admin/login")) } else { Err(WebError::Forbidden("sign in first")) };
+        return if get {
+            Ok(redirect("/admin/login"))
+        } else {
+            Err(WebError::Forbidden("sign in first"))
+        };
     };
     let q = query(&req);
     match segs {
@@ -133,7 +166,10 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>, segs: &[&str], peer: std::
         ["logout"] if post => {
             let _ = form(ctx, &admin, req).await?;
             let t = admin.token.clone();
-            ctx.app.store.call(move |s| s.remove_admin_session(&t)).await?;
+            ctx.app
+                .store
+                .call(move |s| s.remove_admin_session(&t))
+                .await?;
             let mut r = redirect("/admin/login");
             set_cookie(ctx, &mut r, "; Max-Age=0");
             Ok(r)
@@ -146,24 +182,44 @@ pub async fn route(ctx: &Ctx, req: Request<Incoming>, segs: &[&str], peer: std::
         }
         ["products"] if get => catalog::list(ctx, &admin).await,
         ["products", "new"] if get => catalog::edit_page(ctx, &admin, None, None).await,
-        ["products", "new"] if post => catalog::save(ctx, &admin, None, form(ctx, &admin, req).await?).await,
-        ["products", id] if get => catalog::edit_page(ctx, &admin, Some(id), q.get("saved").map(|_| ())).await,
-        ["products", id] if post => catalog::save(ctx, &admin, Some(id), form(ctx, &admin, req).await?).await,
-        ["products", id, "publish"] if post => catalog::publish(ctx, id, form(ctx, &admin, req).await?).await,
-        ["products", id, "images"] if post => catalog::upload(ctx, id, form(ctx, &admin, req).await?).await,
-        ["products", id, "images", "delete"] if post => catalog::delete_image(ctx, id, form(ctx, &admin, req).await?).await,
-        ["products", id, "stock"] if post => catalog::adjust_stock(ctx, &admin, id, form(ctx, &admin, req).await?).await,
+        ["products", "new"] if post => {
+            catalog::save(ctx, &admin, None, form(ctx, &admin, req).await?).await
+        }
+        ["products", id] if get => {
+            catalog::edit_page(ctx, &admin, Some(id), q.get("saved").map(|_| ())).await
+        }
+        ["products", id] if post => {
+            catalog::save(ctx, &admin, Some(id), form(ctx, &admin, req).await?).await
+        }
+        ["products", id, "publish"] if post => {
+            catalog::publish(ctx, id, form(ctx, &admin, req).await?).await
+        }
+        ["products", id, "images"] if post => {
+            catalog::upload(ctx, id, form(ctx, &admin, req).await?).await
+        }
+        ["products", id, "images", "delete"] if post => {
+            catalog::delete_image(ctx, id, form(ctx, &admin, req).await?).await
+        }
+        ["products", id, "stock"] if post => {
+            catalog::adjust_stock(ctx, &admin, id, form(ctx, &admin, req).await?).await
+        }
         ["categories"] if get => catalog::categories(ctx, &admin).await,
         ["categories"] if post => catalog::save_category(ctx, form(ctx, &admin, req).await?).await,
         ["catalog.csv"] if get => catalog::export_csv(ctx).await,
-        ["catalog.csv"] if post => catalog::import_csv(ctx, &admin, form(ctx, &admin, req).await?).await,
+        ["catalog.csv"] if post => {
+            catalog::import_csv(ctx, &admin, form(ctx, &admin, req).await?).await
+        }
         ["qr", file] if get => catalog::qr(ctx, file, q.get("ch").map(String::as_str)).await,
         ["qr-sheet"] if get => catalog::qr_sheet(ctx, q.get("ch").map(String::as_str)).await,
         ["orders"] if get => orders::list(ctx, &admin, &q).await,
         ["orders.csv"] if get => orders::export_csv(ctx, &q).await,
         ["orders", no] if get => orders::detail(ctx, &admin, no, None).await,
-        ["orders", no, "ship"] if post => orders::ship(ctx, &admin, no, form(ctx, &admin, req).await?).await,
-        ["orders", no, "refund"] if post => orders::refund(ctx, &admin, no, form(ctx, &admin, req).await?).await,
+        ["orders", no, "ship"] if post => {
+            orders::ship(ctx, &admin, no, form(ctx, &admin, req).await?).await
+        }
+        ["orders", no, "refund"] if post => {
+            orders::refund(ctx, &admin, no, form(ctx, &admin, req).await?).await
+        }
         ["settings"] if get => settings(ctx, &admin, None).await,
         ["settings", "check"] if post => {
             let _ = form(ctx, &admin, req).await?;
@@ -179,7 +235,11 @@ fn client_addr(req: &Request<Incoming>, peer: std::net::SocketAddr, ctx: &Ctx) -
     super::http::client_ip(req, peer, &ctx.app.config.server.trusted_proxies).to_string()
 }
 
-async fn login(ctx: &Ctx, req: Request<Incoming>, peer: std::net::SocketAddr) -> Result<Resp, WebError> {
+async fn login(
+    ctx: &Ctx,
+    req: Request<Incoming>,
+    peer: std::net::SocketAddr,
+) -> Result<Resp, WebError> {
     super::http::check_origin(&req)?;
     let addr = client_addr(&req, peer, ctx);
     let body = read_body(req, 4096).await?;
@@ -212,7 +272,11 @@ async fn login(ctx: &Ctx, req: Request<Incoming>, peer: std::net::SocketAddr) ->
         return Ok(r);
     }
     ctx.app.logins.succeeded(&user);
-    let token = ctx.app.store.call(move |s| account::start_session(s, &user, now)).await?;
+    let token = ctx
+        .app
+        .store
+        .call(move |s| account::start_session(s, &user, now))
+        .await?;
     let mut r = redirect("/admin");
     set_cookie(ctx, &mut r, &token);
     Ok(r)
@@ -222,10 +286,16 @@ async fn setup_page(ctx: &Ctx, token: &str) -> Result<Resp, WebError> {
     let st = ctx.app.store.call(|s| s.setup_token()).await?;
     let now = ctx.app.clock.unix();
     let valid = st.as_ref().is_some_and(|s| {
-        account::constant_time_eq(&s.token_sha256, &account::sha256_hex(token)) && now < s.expires_at
+        account::constant_time_eq(&s.token_sha256, &account::sha256_hex(token))
+            && now < s.expires_at
     });
     let reset = st.as_ref().is_some_and(|s| s.reset);
-    let mut r = page(views::setup(ctx, token, reset, (!valid).then_some(lang(ctx).link_invalid)));
+    let mut r = page(views::setup(
+        ctx,
+        token,
+        reset,
+        (!valid).then_some(lang(ctx).link_invalid),
+    ));
     if !valid {
         *r.status_mut() = StatusCode::NOT_FOUND;
     }
@@ -237,7 +307,12 @@ async fn setup(ctx: &Ctx, req: Request<Incoming>, token: &str) -> Result<Resp, W
     let body = read_body(req, 4096).await?;
     let f = parse_form(&body);
     let g = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let (user, pass, confirm, token2) = (g("username"), g("password"), g("confirm"), token.to_string());
+    let (user, pass, confirm, token2) = (
+        g("username"),
+        g("password"),
+        g("confirm"),
+        token.to_string(),
+    );
     let now = ctx.app.clock.unix();
     let r = ctx
         .app
@@ -255,7 +330,12 @@ async fn setup(ctx: &Ctx, req: Request<Incoming>, token: &str) -> Result<Resp, W
                 account::SetupProblem::PasswordsDiffer => l.passwords_differ,
             };
             let st = ctx.app.store.call(|s| s.setup_token()).await?;
-            let mut r = page(views::setup(ctx, token, st.is_some_and(|s| s.reset), Some(msg)));
+            let mut r = page(views::setup(
+                ctx,
+                token,
+                st.is_some_and(|s| s.reset),
+                Some(msg),
+            ));
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -284,7 +364,11 @@ async fn dashboard(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
     Ok(page(views::dashboard(ctx, admin, &stats, &open, &products)))
 }
 
-async fn settings(ctx: &Ctx, admin: &Admin, live: Option<Vec<crate::checklist::Check>>) -> Result<Resp, WebError> {
+async fn settings(
+    ctx: &Ctx,
+    admin: &Admin,
+    live: Option<Vec<crate::checklist::Check>>,
+) -> Result<Resp, WebError> {
     let offline = crate::checklist::offline(&ctx.app);
     Ok(page(views::settings(ctx, admin, &offline, live.as_deref())))
 }

@@ -60,7 +60,8 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, MultipartError> {
         }
         pos += 2;
         let head_end = find(body, b"\r\n\r\n", pos).ok_or(MultipartError::Truncated)?;
-        let head = std::str::from_utf8(&body[pos..head_end]).map_err(|_| MultipartError::BadPart)?;
+        let head =
+            std::str::from_utf8(&body[pos..head_end]).map_err(|_| MultipartError::BadPart)?;
         let mut name = None;
         let mut filename = None;
         let mut content_type = None;
@@ -95,7 +96,21 @@ pub fn image_type(data: &[u8]) -> Option<&'static str> {
         [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => Some("image/png"),
         [0xff, 0xd8, 0xff, ..] => Some("image/jpeg"),
         [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some("image/webp"),
         _ => None,
     }
 }
@@ -108,7 +123,10 @@ mod tests {
 
     #[test]
     fn parses_fields_and_files() {
-        assert_eq!(boundary("multipart/form-data; boundary=XyZ").as_deref(), Some("XyZ"));
+        assert_eq!(
+            boundary("multipart/form-data; boundary=XyZ").as_deref(),
+            Some("XyZ")
+        );
         let parts = parse(BODY, "XyZ").unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].name, "csrf");

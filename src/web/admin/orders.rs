@@ -25,7 +25,9 @@ impl Filter {
     pub fn from_query(q: &HashMap<String, String>) -> Filter {
         let date = |k: &str| q.get(k).filter(|d| d.len() == 10).cloned();
         Filter {
-            state: q.get("state").and_then(|s| OrderState::ALL.into_iter().find(|x| x.as_str() == s)),
+            state: q
+                .get("state")
+                .and_then(|s| OrderState::ALL.into_iter().find(|x| x.as_str() == s)),
             from: date("from"),
             to: date("to"),
             q: q.get("q").map(|s| s.trim().to_string()).unwrap_or_default(),
@@ -35,7 +37,10 @@ impl Filter {
     pub fn matches(&self, o: &Order) -> bool {
         let day = crate::web::admin::views::cst_date(o.created_at);
         self.state.is_none_or(|s| s == o.state)
-            && self.from.as_ref().is_none_or(|f| day.as_str() >= f.as_str())
+            && self
+                .from
+                .as_ref()
+                .is_none_or(|f| day.as_str() >= f.as_str())
             && self.to.as_ref().is_none_or(|t| day.as_str() <= t.as_str())
             && (self.q.is_empty()
                 || o.no.as_str().contains(&self.q)
@@ -46,7 +51,14 @@ impl Filter {
 
 pub async fn list(ctx: &Ctx, admin: &Admin, q: &HashMap<String, String>) -> Result<Resp, WebError> {
     let f = Filter::from_query(q);
-    let orders: Vec<Order> = ctx.app.store.call(|s| s.all_orders()).await?.into_iter().filter(|o| f.matches(o)).collect();
+    let orders: Vec<Order> = ctx
+        .app
+        .store
+        .call(|s| s.all_orders())
+        .await?
+        .into_iter()
+        .filter(|o| f.matches(o))
+        .collect();
     Ok(page(views::orders(ctx, admin, &orders, &f)))
 }
 
@@ -54,9 +66,24 @@ pub async fn list(ctx: &Ctx, admin: &Admin, q: &HashMap<String, String>) -> Resu
 pub fn orders_csv(orders: &[Order]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "out_trade_no", "created_at", "state", "channel", "recipient", "mobile", "address", "items",
-        "currency", "items_total", "shipping", "total", "paid", "transaction_id", "paid_at", "refunded",
-        "courier", "tracking_no",
+        "out_trade_no",
+        "created_at",
+        "state",
+        "channel",
+        "recipient",
+        "mobile",
+        "address",
+        "items",
+        "currency",
+        "items_total",
+        "shipping",
+        "total",
+        "paid",
+        "transaction_id",
+        "paid_at",
+        "refunded",
+        "courier",
+        "tracking_no",
     ])
     .expect("in-memory write");
     for o in orders {
@@ -83,10 +110,17 @@ pub fn orders_csv(orders: &[Order]) -> String {
             &o.total.decimal(cur),
             &p.map(|p| p.amount.decimal(cur)).unwrap_or_default(),
             p.map(|p| p.transaction_id.as_str()).unwrap_or(""),
-            &p.map(|p| crate::web::admin::views::cst_datetime(p.paid_at)).unwrap_or_default(),
+            &p.map(|p| crate::web::admin::views::cst_datetime(p.paid_at))
+                .unwrap_or_default(),
             &o.refunded().decimal(cur),
-            o.shipment.as_ref().map(|s| s.courier.as_str()).unwrap_or(""),
-            o.shipment.as_ref().map(|s| s.tracking_no.as_str()).unwrap_or(""),
+            o.shipment
+                .as_ref()
+                .map(|s| s.courier.as_str())
+                .unwrap_or(""),
+            o.shipment
+                .as_ref()
+                .map(|s| s.tracking_no.as_str())
+                .unwrap_or(""),
         ])
         .expect("in-memory write");
     }
@@ -95,16 +129,34 @@ pub fn orders_csv(orders: &[Order]) -> String {
 
 pub async fn export_csv(ctx: &Ctx, q: &HashMap<String, String>) -> Result<Resp, WebError> {
     let f = Filter::from_query(q);
-    let orders: Vec<Order> = ctx.app.store.call(|s| s.all_orders()).await?.into_iter().filter(|o| f.matches(o)).collect();
+    let orders: Vec<Order> = ctx
+        .app
+        .store
+        .call(|s| s.all_orders())
+        .await?
+        .into_iter()
+        .filter(|o| f.matches(o))
+        .collect();
     // A BOM so spreadsheet programs read the Chinese text as UTF-8.
     let body = format!("\u{feff}{}", orders_csv(&orders));
     let mut r = hyper::Response::new(http_body_util::Full::new(Bytes::from(body)));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"orders.csv\""));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"orders.csv\""),
+    );
     Ok(r)
 }
 
-pub async fn detail(ctx: &Ctx, admin: &Admin, no: &str, problem: Option<String>) -> Result<Resp, WebError> {
+pub async fn detail(
+    ctx: &Ctx,
+    admin: &Admin,
+    no: &str,
+    problem: Option<String>,
+) -> Result<Resp, WebError> {
     let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
     let n2 = no.clone();
     let (order, outbox) = ctx
@@ -112,12 +164,22 @@ pub async fn detail(ctx: &Ctx, admin: &Admin, no: &str, problem: Option<String>)
         .store
         .call(move |s| -> Result<_, StoreError> {
             let o = s.order(&n2)?;
-            let out: Vec<_> = s.outbox()?.into_iter().filter(|e| e.order == n2.as_str()).collect();
+            let out: Vec<_> = s
+                .outbox()?
+                .into_iter()
+                .filter(|e| e.order == n2.as_str())
+                .collect();
             Ok((o, out))
         })
         .await?;
     let order = order.ok_or(WebError::NotFound)?;
-    let mut r = page(views::order_detail(ctx, admin, &order, &outbox, problem.as_deref()));
+    let mut r = page(views::order_detail(
+        ctx,
+        admin,
+        &order,
+        &outbox,
+        problem.as_deref(),
+    ));
     if problem.is_some() {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -126,7 +188,17 @@ pub async fn detail(ctx: &Ctx, admin: &Admin, no: &str, problem: Option<String>)
 
 pub async fn ship(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp, WebError> {
     let n = OrderNo::parse(no).ok_or(WebError::NotFound)?;
-    match ctx.app.fulfilment.ship(&n, f.get("courier"), f.get("tracking_no"), &admin.session.username).await {
+    match ctx
+        .app
+        .fulfilment
+        .ship(
+            &n,
+            f.get("courier"),
+            f.get("tracking_no"),
+            &admin.session.username,
+        )
+        .await
+    {
         Ok(_) => Ok(redirect(&format!("/admin/orders/{no}"))),
         Err(crate::fulfilment::ShipError::NotFound) => Err(WebError::NotFound),
         Err(crate::fulfilment::ShipError::Store(e)) => Err(e.into()),
@@ -138,7 +210,13 @@ pub async fn refund(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp,
     let n = OrderNo::parse(no).ok_or(WebError::NotFound)?;
     let cur = ctx.app.config.shop.currency;
     let Some(amount) = crate::money::Money::parse_decimal(f.get("amount"), cur) else {
-        return detail(ctx, admin, no, Some(format!("{} {:?}", lang(ctx).refund_amount, f.get("amount")))).await;
+        return detail(
+            ctx,
+            admin,
+            no,
+            Some(format!("{} {:?}", lang(ctx).refund_amount, f.get("amount"))),
+        )
+        .await;
     };
     match ctx.app.payments.refund(&n, amount, f.get("reason")).await {
         Ok(_) => Ok(redirect(&format!("/admin/orders/{no}"))),

@@ -1,0 +1,271 @@
+//! Operations through the built binary beside a running shop: the control socket
+//! (`admin setup-link`, `admin reset-password`, `catalog`, `export`, `backup`), `restore`
+//! and `doctor`.
+
+use crate::support::*;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_puzi");
+
+struct Shop {
+    t: TestApp,
+    dir: tempfile::TempDir,
+    cfg: std::path::PathBuf,
+}
+
+async fn shop() -> Shop {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "data");
+    let t = TestApp::start_with(puzi::config::load(&cfg).unwrap(), true).await;
+    Shop { t, dir, cfg }
+}
+
+fn write_config(dir: &std::path::Path, data: &str) -> std::path::PathBuf {
+    let cfg = dir.join(format!("{data}.toml"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndata_dir = \"{}\"\n",
+            dir.join(data).display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+async fn puzi(args: Vec<String>) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let o = Command::new(BIN).args(&args).output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str], cfg: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+    v.push("--config".into());
+    v.push(cfg.display().to_string());
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_link_and_password_reset_go_through_the_running_shop() {
+    let s = shop().await;
+    let (code, out, err) = puzi(args(&["admin", "setup-link"], &s.cfg)).await;
+    assert_eq!(code, 0, "{err}");
+    let link = out.trim().to_string();
+    assert!(link.contains("/admin/setup/"), "{out}");
+    // The link was issued by the running shop, which answers it.
+    let path = &link[link.find("/admin/").unwrap()..];
+    let c = client();
+    let r = c
+        .post(s.t.url(path))
+        .form(&[
+            ("username", "boss"),
+            ("password", "first password!"),
+            ("confirm", "first password!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::admin::login(&s.t, &client(), "first password!").await,
+        303
+    );
+
+    let (code, out, _) = puzi(args(&["admin", "reset-password"], &s.cfg)).await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        crate::admin::login(&s.t, &client(), "first password!").await,
+        401,
+        "the old password stops working"
+    );
+    let path = &out.trim()[out.find("/admin/").unwrap()..];
+    let r = c
+        .post(s.t.url(path))
+        .form(&[
+            ("password", "second password"),
+            ("confirm", "second password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        crate::admin::login(&s.t, &client(), "second password").await,
+        303
+    );
+    s.t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn catalog_and_orders_export_and_import_from_the_command_line() {
+    let s = shop().await;
+    let c = client();
+    add_to_cart(&c, &s.t, "canvas-tote-black", 1).await;
+    let (_, loc, _) = checkout(&c, &s.t, &GOOD_FORM).await;
+    let no = loc.unwrap().trim_start_matches("/orders/").to_string();
+
+    let file = s.dir.path().join("catalog.csv");
+    let (code, _, err) = puzi(
+        [
+            args(&["catalog", "export"], &s.cfg),
+            vec!["--out".into(), file.display().to_string()],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.contains("canvas-tote-black"));
+    std::fs::write(&file, csv.replacen("帆布托特包", "帆布托特包 二代", 2)).unwrap();
+    let (code, out, err) = puzi(
+        [
+            args(&["catalog", "import"], &s.cfg),
+            vec![file.display().to_string()],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported 9 products"));
+    assert_eq!(
+        s.t.app.store.product("canvas-tote").unwrap().unwrap().name,
+        "帆布托特包 二代"
+    );
+
+    let (code, out, _) = puzi(args(&["export", "orders"], &s.cfg)).await;
+    assert_eq!(code, 0);
+    assert!(out.contains(&no) && out.contains("pending_payment"));
+    s.t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_under_write_load_restores_to_a_store_that_passes_doctor() {
+    let s = shop().await;
+    // Orders keep arriving while the backup runs.
+    let t = std::sync::Arc::new(s.t);
+    let load = {
+        let t = t.clone();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                let c = client();
+                add_to_cart(&c, &t, "wool-socks-sm", 1).await;
+                checkout(&c, &t, &GOOD_FORM).await;
+            }
+        })
+    };
+    let backup = s.dir.path().join("backup.redb");
+    let (code, out, err) = puzi(
+        [
+            args(&["backup"], &s.cfg),
+            vec!["--out".into(), backup.display().to_string()],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("backup written"));
+    load.await.unwrap();
+    let orders_at_end = t.app.store.order_count().unwrap();
+    assert_eq!(orders_at_end, 20);
+    std::sync::Arc::into_inner(t).unwrap().stop().await;
+
+    // Restore into a fresh shop directory and check it.
+    let cfg2 = write_config(s.dir.path(), "restored");
+    let (code, out, err) = puzi(
+        [
+            args(&["restore"], &cfg2),
+            vec!["--from".into(), backup.display().to_string()],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("backup verified"));
+    let (code, out, _) = puzi(args(&["doctor"], &cfg2)).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok   data file: schema 1")),
+        "{out}"
+    );
+    let store = puzi::store::Store::open(&s.dir.path().join("restored/puzi.redb")).unwrap();
+    let n = store.order_count().unwrap();
+    assert!(n <= 20, "a consistent snapshot: {n}");
+    assert_eq!(store.products().unwrap().len(), 9);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_refuses_a_bad_backup_and_keeps_the_data() {
+    let s = shop().await;
+    s.t.stop().await;
+    let junk = s.dir.path().join("junk.redb");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let before = std::fs::read(s.dir.path().join("data/puzi.redb")).unwrap();
+    let (code, _, err) = puzi(
+        [
+            args(&["restore"], &s.cfg),
+            vec!["--from".into(), junk.display().to_string()],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(err.contains("not a usable backup"), "{err}");
+    assert_eq!(
+        std::fs::read(s.dir.path().join("data/puzi.redb")).unwrap(),
+        before
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_reports_and_exits_by_result() {
+    let s = shop().await;
+    let (code, out, _) = puzi(args(&["doctor"], &s.cfg)).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("all checks passed") && out.contains("MB free"));
+    s.t.stop().await;
+    let bad = s.dir.path().join("bad.toml");
+    std::fs::write(&bad, "[shop]\ncurrency = \"XXX\"\n").unwrap();
+    let (code, out, _) = puzi(args(&["doctor"], &bad)).await;
+    assert_eq!(code, 1);
+    assert!(out.contains("FAIL") && out.contains("shop.currency"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn qr_command_writes_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("x.png");
+    let (code, _, _) = puzi(vec![
+        "qr".into(),
+        "https://shop.example.com/p/tea".into(),
+        "--out".into(),
+        png.display().to_string(),
+    ])
+    .await;
+    assert_eq!(code, 0);
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "https://shop.example.com/p/tea"
+    );
+    let (code, _, _) = puzi(vec![
+        "qr".into(),
+        "x".into(),
+        "--out".into(),
+        dir.path().join("x.gif").display().to_string(),
+    ])
+    .await;
+    assert_eq!(code, 2);
+}
