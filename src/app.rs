@@ -29,6 +29,14 @@ pub struct App {
     pub sandbox: Option<Sandbox>,
     /// The public base URL shoppers and WeChat reach the shop at, without trailing slash.
     pub base_url: String,
+    /// TLS, when the shop terminates it itself.
+    pub tls: Option<Arc<crate::tls::Tls>>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The control socket, bound at open (so CLI commands find it as soon as the shop is
+    /// up) and served by `run`.
+    #[cfg(unix)]
+    pub control: Arc<std::sync::Mutex<Option<std::os::unix::net::UnixListener>>>,
     /// The payment flow.
     pub payments: Payments,
     /// Shipping and the delivery message outbox.
@@ -62,7 +70,9 @@ impl App {
             crate::seed::seed_demo(&store, config.shop.language)?;
         }
         let clock = Clock::default();
-        let loopback = loopback_url(addr);
+        let tls =
+            crate::tls::Tls::setup(&config).map_err(|e| StartError::Wechat(format!("tls: {e}")))?;
+        let loopback = loopback_url(addr, tls.is_some());
         let base_url = config
             .shop
             .base_url
@@ -74,6 +84,7 @@ impl App {
                     retry_scale: config.sandbox.notify_retry_scale,
                     refund_delay_secs: config.sandbox.refund_delay_secs,
                     merchant_name: config.shop.name.clone(),
+                    loopback_tls_insecure: tls.is_some(),
                     ..crate::sandbox::Settings::default()
                 };
                 let sb = Sandbox::open(
@@ -82,13 +93,19 @@ impl App {
                     clock.clone(),
                     settings,
                 )?;
-                let w =
-                    sandbox_clients(sb.keys(), &format!("{loopback}/sandbox"), &base_url, &clock)?;
+                let w = sandbox_clients(
+                    sb.keys(),
+                    &format!("{loopback}/sandbox"),
+                    &base_url,
+                    &clock,
+                    tls.is_some(),
+                )?;
                 (w, Some(sb))
             }
             WechatMode::Live => (live_clients(&config, &base_url, &clock)?, None),
         };
         let wechat = Arc::new(wechat);
+        let metrics = Arc::new(crate::metrics::Metrics::default());
         let payments = Payments::new(
             store.clone(),
             wechat.clone(),
@@ -108,6 +125,7 @@ impl App {
                 .map(|t| (t, config.wechat.shipped_template_keys.clone())),
             &base_url,
         );
+        let config_for_socket = config.clone();
         Ok(App {
             config: Arc::new(config),
             store,
@@ -118,6 +136,12 @@ impl App {
             payments,
             fulfilment,
             logins: Arc::default(),
+            tls,
+            metrics,
+            #[cfg(unix)]
+            control: Arc::new(std::sync::Mutex::new(
+                crate::control::bind(&crate::control::socket_path(&config_for_socket)).ok(),
+            )),
         })
     }
 }
@@ -127,7 +151,8 @@ impl App {
 /// its listen address, with the keys in `<data>/sandbox/`.
 pub fn clients_for(config: &Config) -> Result<Clients, StartError> {
     let clock = Clock::default();
-    let loopback = loopback_url(config.server.listen);
+    let tls_on = config.tls.is_on();
+    let loopback = loopback_url(config.server.listen, tls_on);
     let base_url = config
         .shop
         .base_url
@@ -144,14 +169,20 @@ pub fn clients_for(config: &Config) -> Result<Clients, StartError> {
             }
             let keys = crate::sandbox::keys::SandboxKeys::load_or_create(&dir)
                 .map_err(|e| StartError::Wechat(e.to_string()))?;
-            sandbox_clients(&keys, &format!("{loopback}/sandbox"), &base_url, &clock)
+            sandbox_clients(
+                &keys,
+                &format!("{loopback}/sandbox"),
+                &base_url,
+                &clock,
+                tls_on,
+            )
         }
         WechatMode::Live => live_clients(config, &base_url, &clock),
     }
 }
 
-/// `http://ADDR` with an unspecified address replaced by loopback.
-fn loopback_url(addr: SocketAddr) -> String {
+/// `http(s)://ADDR` with an unspecified address replaced by loopback.
+fn loopback_url(addr: SocketAddr, tls: bool) -> String {
     let ip = if addr.ip().is_unspecified() {
         match addr {
             SocketAddr::V4(_) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
@@ -160,7 +191,8 @@ fn loopback_url(addr: SocketAddr) -> String {
     } else {
         addr.ip()
     };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -191,6 +223,7 @@ fn sandbox_clients(
     api: &str,
     base_url: &str,
     clock: &Clock,
+    loopback_tls: bool,
 ) -> Result<Clients, StartError> {
     let m = &k.manifest;
     let merchant = MerchantKey::from_pem(k.merchant.to_pem().as_bytes())
@@ -207,15 +240,35 @@ fn sandbox_clients(
         allow_http_notify: true,
     };
     let keyring = Keyring::new(Some((m.public_key_id.clone(), k.platform_public())), false);
-    Ok(wechat_clients(
+    // Browsers reach the sandbox's authorize page through the shop's public URL; the
+    // shop's own server-to-server calls go over loopback.
+    let browser = format!("{base_url}/sandbox");
+    let mut c = wechat_clients(
         pay,
         keyring,
-        api,
+        &browser,
         api,
         Secret::new(m.app_secret.clone()),
         base_url,
         clock,
-    ))
+    );
+    if loopback_tls {
+        // Over loopback the shop's certificate (self-signed, or issued for its public name)
+        // cannot verify: the shop talks to its own sandbox without checking it. Sandbox only.
+        let insecure = || {
+            reqwest::Client::builder()
+                .timeout(PayConfig::DEFAULT_TIMEOUT)
+                .danger_accept_invalid_certs(true)
+                .build()
+                .expect("HTTP client builds")
+        };
+        let cfg = c.pay.config().clone();
+        let keyring = Keyring::new(Some((m.public_key_id.clone(), k.platform_public())), false);
+        c.pay = PayClient::with_http(cfg, keyring, clock.clone(), insecure());
+        c.oauth = c.oauth.with_http(insecure());
+        c.oa = c.oa.with_http(insecure());
+    }
+    Ok(c)
 }
 
 fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Clients, StartError> {
@@ -293,11 +346,34 @@ pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output =
             crate::control::serve(control_app, stop).await
         }));
     }
-    let (jobs_app, interval) = (app.clone(), app.config.jobs_interval);
-    let stop = stopped(stop_rx.clone());
-    background.push(tokio::spawn(async move {
-        crate::jobs::run(jobs_app, interval, stop).await
-    }));
+    if let Some(tls) = app.tls.clone() {
+        let every = std::time::Duration::from_secs(app.config.tls.reload_secs);
+        let stop = stopped(stop_rx.clone());
+        let t = tls.clone();
+        background.push(tokio::spawn(async move {
+            crate::tls::run(t, every, stop).await
+        }));
+        if let Some(addr) = app.config.tls.http_listen {
+            match TcpListener::bind(addr).await {
+                Ok(l) => {
+                    let https_port = listener.local_addr().map(|a| a.port()).unwrap_or(443);
+                    let stop = stopped(stop_rx.clone());
+                    background.push(tokio::spawn(async move {
+                        crate::web::serve_redirect(l, tls, https_port, stop).await
+                    }));
+                }
+                Err(e) => {
+                    tracing::warn!(%addr, error = %e, "the http listener (redirect and ACME) is unavailable")
+                }
+            }
+        }
+    }
+    if let Some(interval) = app.config.jobs_interval {
+        let (jobs_app, stop) = (app.clone(), stopped(stop_rx.clone()));
+        background.push(tokio::spawn(async move {
+            crate::jobs::run(jobs_app, interval, stop).await
+        }));
+    }
     crate::web::serve(listener, app, shutdown).await;
     let _ = stop_tx.send(true);
     for task in background {

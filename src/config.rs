@@ -48,12 +48,23 @@ pub struct Config {
     pub shop: ShopConfig,
     pub server: ServerConfig,
     pub storage: StorageConfig,
-    pub tls: TlsMode,
+    pub tls: TlsConfig,
     pub wechat: WechatConfig,
     pub sandbox: SandboxConfig,
     pub log: LogFormat,
-    /// How often background jobs (closing, reconciling, refunds, bill) run.
-    pub jobs_interval: Duration,
+    /// How often background jobs (closing, reconciling, refunds, bill, backups) run;
+    /// `None` runs none (tests drive them by hand).
+    pub jobs_interval: Option<Duration>,
+    pub backup: BackupConfig,
+}
+
+/// `[backup]`: scheduled backups with retention.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupConfig {
+    /// 0 = no scheduled backups.
+    pub interval_hours: u64,
+    pub keep: usize,
+    pub dir: PathBuf,
 }
 
 /// `[sandbox]`: knobs of the built-in WeChat simulator (sandbox mode only).
@@ -123,6 +134,43 @@ impl StorageConfig {
 pub enum TlsMode {
     /// Plain HTTP, for a laptop or behind a reverse proxy.
     Off,
+    /// A certificate generated (once, kept in the data dir) for these names.
+    SelfSigned { names: Vec<String> },
+    /// PEM files, reloaded when they change.
+    Files { cert: PathBuf, key: PathBuf },
+    /// Certificates from an ACME CA, obtained and renewed by puzi (HTTP-01).
+    Acme {
+        names: Vec<String>,
+        directory: String,
+        email: Option<String>,
+        /// An extra root to trust for the directory (a test CA such as Pebble's).
+        ca_file: Option<PathBuf>,
+    },
+}
+
+/// Let's Encrypt's production directory.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsConfig {
+    pub mode: TlsMode,
+    /// Plain-HTTP listener that redirects to https and answers ACME HTTP-01 challenges.
+    pub http_listen: Option<SocketAddr>,
+    /// How often `files` mode looks for changed files.
+    pub reload_secs: u64,
+}
+
+impl TlsConfig {
+    pub fn off() -> TlsConfig {
+        TlsConfig {
+            mode: TlsMode::Off,
+            http_listen: None,
+            reload_secs: 60,
+        }
+    }
+    pub fn is_on(&self) -> bool {
+        self.mode != TlsMode::Off
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +239,16 @@ struct RawConfig {
     sandbox: RawSandbox,
     #[serde(default)]
     jobs: RawJobs,
+    #[serde(default)]
+    backup: RawBackup,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBackup {
+    interval_hours: Option<u64>,
+    keep: Option<usize>,
+    dir: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -241,6 +299,15 @@ struct RawStorage {
 #[serde(deny_unknown_fields)]
 struct RawTls {
     mode: Option<String>,
+    #[serde(default)]
+    names: Vec<String>,
+    cert_file: Option<String>,
+    key_file: Option<String>,
+    acme_directory: Option<String>,
+    acme_email: Option<String>,
+    acme_ca_file: Option<String>,
+    http_listen: Option<String>,
+    reload_secs: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -445,22 +512,72 @@ fn validate(
     }
 
     // [tls]
-    let tls = match raw.tls.mode.as_deref().unwrap_or("off") {
-        "off" => TlsMode::Off,
-        m @ ("acme" | "files" | "self-signed") => {
-            return Err(err(
-                "tls.mode",
-                format!(
-                    "{m:?} is not available in this version yet; use \"off\" behind a TLS proxy"
-                ),
-            ));
+    let t = raw.tls;
+    let names = |default: &[&str]| -> Result<Vec<String>, ConfigError> {
+        let v: Vec<String> = if t.names.is_empty() {
+            default.iter().map(|s| s.to_string()).collect()
+        } else {
+            t.names.clone()
+        };
+        for n in &v {
+            if n.is_empty() || n.contains(['/', ' ', ':']) {
+                return Err(err("tls.names", format!("{n:?} is not a host name")));
+            }
         }
-        m => {
-            return Err(err(
-                "tls.mode",
-                format!("{m:?} is not one of \"acme\", \"files\", \"self-signed\", \"off\""),
-            ));
-        }
+        Ok(v)
+    };
+    let mode =
+        match t.mode.as_deref().unwrap_or("off") {
+            "off" => TlsMode::Off,
+            "self-signed" => TlsMode::SelfSigned {
+                names: names(&["localhost", "127.0.0.1"])?,
+            },
+            "files" => TlsMode::Files {
+                cert: PathBuf::from(t.cert_file.clone().ok_or_else(|| {
+                    err("tls.cert_file", "required when tls.mode = \"files\"".into())
+                })?),
+                key: PathBuf::from(t.key_file.clone().ok_or_else(|| {
+                    err("tls.key_file", "required when tls.mode = \"files\"".into())
+                })?),
+            },
+            "acme" => {
+                let names = names(&[])?;
+                if names.is_empty() {
+                    return Err(err(
+                        "tls.names",
+                        "acme needs the domain names to certify".into(),
+                    ));
+                }
+                TlsMode::Acme {
+                    names,
+                    directory: t
+                        .acme_directory
+                        .clone()
+                        .unwrap_or_else(|| LETS_ENCRYPT.into()),
+                    email: t.acme_email.clone(),
+                    ca_file: t.acme_ca_file.clone().map(PathBuf::from),
+                }
+            }
+            m => {
+                return Err(err(
+                    "tls.mode",
+                    format!("{m:?} is not one of \"acme\", \"files\", \"self-signed\", \"off\""),
+                ));
+            }
+        };
+    let http_listen = match t.http_listen.as_deref() {
+        Some("") => None,
+        Some(a) => Some(
+            a.parse()
+                .map_err(|_| err("tls.http_listen", format!("{a:?} is not an address")))?,
+        ),
+        None if mode != TlsMode::Off => Some("0.0.0.0:80".parse().expect("valid")),
+        None => None,
+    };
+    let tls = TlsConfig {
+        mode,
+        http_listen,
+        reload_secs: t.reload_secs.unwrap_or(60).clamp(1, 3600),
     };
 
     // [log]
@@ -611,14 +728,32 @@ fn validate(
     };
 
     let jobs_interval = match raw.jobs.interval_secs {
-        None => Duration::from_secs(10),
-        Some(n) if (1..=3600).contains(&n) => Duration::from_secs(n),
+        None => Some(Duration::from_secs(10)),
+        Some(n) if (1..=3600).contains(&n) => Some(Duration::from_secs(n)),
         Some(n) => {
             return Err(err(
                 "jobs.interval_secs",
                 format!("{n} is out of range 1–3600"),
             ));
         }
+    };
+
+    let backup = BackupConfig {
+        interval_hours: match raw.backup.interval_hours {
+            None => 24,
+            Some(h) if h <= 24 * 365 => h,
+            Some(h) => return Err(err("backup.interval_hours", format!("{h} is out of range"))),
+        },
+        keep: match raw.backup.keep {
+            None => 7,
+            Some(k) if (1..=1000).contains(&k) => k,
+            Some(k) => return Err(err("backup.keep", format!("{k} is out of range 1–1000"))),
+        },
+        dir: raw
+            .backup
+            .dir
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("backups")),
     };
 
     Ok(Config {
@@ -646,6 +781,7 @@ fn validate(
         sandbox,
         log,
         jobs_interval,
+        backup,
     })
 }
 
@@ -696,8 +832,10 @@ impl Config {
                 trusted_proxies: Vec::new(),
                 body_limit: DEFAULT_BODY_LIMIT,
             },
-            storage: StorageConfig { data_dir },
-            tls: TlsMode::Off,
+            storage: StorageConfig {
+                data_dir: data_dir.clone(),
+            },
+            tls: TlsConfig::off(),
             wechat: WechatConfig {
                 mode: WechatMode::Sandbox,
                 appid: None,
@@ -721,13 +859,18 @@ impl Config {
             },
             sandbox: SandboxConfig::default(),
             log: LogFormat::Text,
-            jobs_interval: Duration::from_secs(10),
+            jobs_interval: Some(Duration::from_secs(10)),
+            backup: BackupConfig {
+                interval_hours: 24,
+                keep: 7,
+                dir: data_dir.join("backups"),
+            },
         }
     }
 
     /// Whether shoppers reach the shop over https (so cookies get `Secure`).
     pub fn served_over_https(&self) -> bool {
-        self.tls != TlsMode::Off
+        self.tls.is_on()
             || self
                 .shop
                 .base_url
@@ -762,10 +905,21 @@ listen = "127.0.0.1:8080"
 data_dir = "./puzi-data"              # holds puzi.redb and the sandbox keys
 
 [tls]
-mode = "off"                          # "off": plain HTTP, e.g. behind a TLS reverse proxy
+mode = "off"                          # "off" (behind a TLS proxy), "self-signed", "files" or "acme"
+# names = ["shop.example.com"]        # self-signed and acme
+# cert_file = "/etc/puzi/fullchain.pem"   # files (reloaded when they change)
+# key_file = "/etc/puzi/privkey.pem"
+# acme_email = "owner@example.com"
+# acme_directory = "https://acme-v02.api.letsencrypt.org/directory"
+# http_listen = "0.0.0.0:80"          # redirects to https and answers ACME challenges; "" = none
 
 [log]
 format = "text"                       # "text" or "json"
+
+[backup]
+interval_hours = 24                   # a consistent copy of the data file this often (0 = never)
+keep = 7                              # how many to keep
+# dir = "./puzi-data/backups"
 
 [wechat]
 mode = "sandbox"                      # "sandbox": WeChat simulated in-process; "live": real WeChat Pay

@@ -83,23 +83,34 @@ pub fn execute(store: &Store, config: &Config, base: &str, cmd: Command) -> Repl
     }
 }
 
+/// Binds the control socket (owner-only), replacing a stale one.
+#[cfg(unix)]
+pub fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::remove_file(path);
+    let l = std::os::unix::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    l.set_nonblocking(true)?;
+    Ok(l)
+}
+
 /// Serves the control socket until `stop` resolves.
 #[cfg(unix)]
 pub async fn serve(app: crate::app::App, stop: impl std::future::Future<Output = ()>) {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
     let path = socket_path(&app.config);
-    let _ = std::fs::remove_file(&path);
-    let listener = match tokio::net::UnixListener::bind(&path) {
-        Ok(l) => l,
-        Err(e) => {
+    let bound = app.control.lock().expect("control lock").take();
+    let listener = match bound.map(tokio::net::UnixListener::from_std) {
+        Some(Ok(l)) => l,
+        Some(Err(e)) => {
             tracing::warn!(error = %e, path = %path.display(), "control socket unavailable");
             return;
         }
+        None => {
+            tracing::warn!(path = %path.display(), "control socket unavailable");
+            return;
+        }
     };
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-    }
     let mut stop = std::pin::pin!(stop);
     loop {
         let (stream, _) = tokio::select! {

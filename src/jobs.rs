@@ -24,6 +24,9 @@ pub async fn tick(app: &App) {
     if let Err(e) = app.fulfilment.deliver_outbox().await {
         tracing::warn!(error = %e, "outbox delivery failed");
     }
+    if let Err(e) = scheduled_backup(app).await {
+        tracing::warn!(error = %e, "scheduled backup failed");
+    }
     if let Err(e) = daily_bill(app).await {
         tracing::warn!(error = %e, "trade bill comparison failed");
     }
@@ -62,4 +65,59 @@ pub async fn run(app: App, interval: Duration, stop: impl std::future::Future<Ou
             _ = &mut stop => break,
         }
     }
+}
+
+/// Takes a backup when the last one is older than `[backup] interval_hours`, then keeps
+/// only the newest `keep`. Returns the file written, if any.
+pub async fn scheduled_backup(app: &App) -> Result<Option<std::path::PathBuf>, String> {
+    let b = app.config.backup.clone();
+    if b.interval_hours == 0 {
+        return Ok(None);
+    }
+    let now = app.clock.unix();
+    let last = app
+        .store
+        .call(|s| s.meta("last_backup_at"))
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|v| {
+            std::str::from_utf8(&v)
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok())
+        });
+    if last.is_some_and(|t| now - t < b.interval_hours as i64 * 3600) {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(&b.dir).map_err(|e| format!("{}: {e}", b.dir.display()))?;
+    let stamp = app
+        .clock
+        .now_cst()
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .unwrap_or_default();
+    let out = b.dir.join(format!("puzi-{stamp}.redb"));
+    let o2 = out.clone();
+    app.store.call(move |s| s.backup_to(&o2)).await?;
+    app.store
+        .call(move |s| s.set_meta("last_backup_at", now.to_string().as_bytes()))
+        .await
+        .map_err(|e| e.to_string())?;
+    // Retention: names sort by time.
+    let mut files: Vec<_> = std::fs::read_dir(&b.dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("puzi-") && n.ends_with(".redb"))
+        })
+        .collect();
+    files.sort();
+    while files.len() > b.keep {
+        let old = files.remove(0);
+        let _ = std::fs::remove_file(&old);
+    }
+    tracing::info!(file = %out.display(), "scheduled backup written");
+    Ok(Some(out))
 }

@@ -16,6 +16,7 @@ pub mod control;
 pub mod fulfilment;
 pub mod id;
 pub mod jobs;
+pub mod metrics;
 pub mod money;
 pub mod order;
 pub mod payment;

@@ -392,7 +392,8 @@ fn serve_config(cfg: Config, seed_demo: bool) -> ExitCode {
         };
         {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "listening on http://{addr}");
+            let scheme = if app.tls.is_some() { "https" } else { "http" };
+            let _ = writeln!(out, "listening on {scheme}://{addr}");
             if let Some(l) = &link {
                 let _ = writeln!(out, "create the owner account (one-time link): {l}");
             }

@@ -192,11 +192,33 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let store = Store { db: Arc::new(db) };
-        store.init_schema()?;
+        store.init_schema(path)?;
         Ok(store)
     }
 
-    fn init_schema(&self) -> Result<(), StoreError> {
+    fn init_schema(&self, path: &Path) -> Result<(), StoreError> {
+        let mut needs_upgrade_from = None;
+        {
+            let tx = self.db.begin_read()?;
+            if let Ok(meta) = tx.open_table(META)
+                && let Some(v) = meta.get("schema_version")?
+            {
+                let v = u32::from_le_bytes(v.value().try_into().unwrap_or([0xff; 4]));
+                if v < SCHEMA_VERSION {
+                    needs_upgrade_from = Some(v);
+                }
+            }
+        }
+        if let Some(v) = needs_upgrade_from {
+            // Before changing anything: a copy of the file as it was.
+            let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+            let out = path.with_extension(format!(
+                "redb.before-schema-{SCHEMA_VERSION}-from-{v}-{stamp}"
+            ));
+            self.backup_to(&out)
+                .map_err(|e| StoreError::Io(format!("backup before upgrade: {e}")))?;
+            tracing::warn!(from = v, to = SCHEMA_VERSION, backup = %out.display(), "upgrading the data file");
+        }
         let tx = self.db.begin_write()?;
         {
             let mut meta = tx.open_table(META)?;
@@ -209,6 +231,10 @@ impl Store {
                         found: v,
                         supported: SCHEMA_VERSION,
                     });
+                }
+                Some(v) if v < SCHEMA_VERSION => {
+                    // No migrations exist yet (schema 1 is the first); record the version.
+                    meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
                 }
                 Some(_) => {}
                 None => {

@@ -40,6 +40,7 @@ pub(crate) struct Ctx {
 }
 
 pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
+    let tls = app.tls.clone();
     let ctx = Arc::new(Ctx {
         app,
         assets: assets::Assets::load(),
@@ -72,18 +73,34 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
             _ = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let ctx = ctx.clone();
-        let conn = builder.serve_connection_with_upgrades(
-            TokioIo::new(tcp),
-            hyper::service::service_fn(move |req| {
-                let ctx = ctx.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(&ctx, req, peer).await) }
-            }),
-        );
-        let conn = graceful.watch(conn.into_owned());
-        tokio::spawn(async move {
-            let _ = conn.await;
+        let svc_ctx = ctx.clone();
+        let svc = hyper::service::service_fn(move |req| {
+            let ctx = svc_ctx.clone();
+            async move { Ok::<_, std::convert::Infallible>(handle(&ctx, req, peer).await) }
         });
+        match &tls {
+            None => {
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(tcp), svc);
+                let conn = graceful.watch(conn.into_owned());
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            Some(tls) => {
+                let (acceptor, builder, watcher) =
+                    (tls.acceptor().clone(), builder.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    // rustls has no handshake timeout of its own.
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(tcp)).await
+                    else {
+                        return;
+                    };
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
+                    let _ = watcher.watch(conn.into_owned()).await;
+                });
+            }
+        }
     }
     drop(listener);
     tokio::select! {
@@ -94,17 +111,83 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
     }
 }
 
+/// The plain-HTTP listener beside TLS: ACME HTTP-01 answers, and a redirect to https for
+/// everything else.
+pub async fn serve_redirect(
+    listener: TcpListener,
+    tls: Arc<crate::tls::Tls>,
+    https_port: u16,
+    stop: impl Future<Output = ()>,
+) {
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (tcp, _) = tokio::select! {
+            r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
+            _ = &mut stop => break,
+        };
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let tls = tls.clone();
+                async move {
+                    let path = req.uri().path().to_string();
+                    let mut r = Response::new(Full::new(Bytes::new()));
+                    if let Some(token) = path.strip_prefix("/.well-known/acme-challenge/") {
+                        match tls.challenge(token) {
+                            Some(ka) => *r.body_mut() = Full::new(Bytes::from(ka)),
+                            None => *r.status_mut() = hyper::StatusCode::NOT_FOUND,
+                        }
+                        return Ok::<_, std::convert::Infallible>(r);
+                    }
+                    let host = req
+                        .headers()
+                        .get(hyper::header::HOST)
+                        .and_then(|h| h.to_str().ok())
+                        .map(|h| h.rsplit_once(':').map(|(h, _)| h).unwrap_or(h).to_string())
+                        .unwrap_or_else(|| "localhost".into());
+                    let port = if https_port == 443 {
+                        String::new()
+                    } else {
+                        format!(":{https_port}")
+                    };
+                    let pq = req
+                        .uri()
+                        .path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/");
+                    *r.status_mut() = hyper::StatusCode::PERMANENT_REDIRECT;
+                    if let Ok(v) =
+                        hyper::header::HeaderValue::from_str(&format!("https://{host}{port}{pq}"))
+                    {
+                        r.headers_mut().insert(hyper::header::LOCATION, v);
+                    }
+                    Ok(r)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(tcp), svc)
+                .await;
+        });
+    }
+}
+
 async fn handle(
     ctx: &Ctx,
     req: Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
+    let started = std::time::Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let resp = match routes::route(ctx, req, peer).await {
         Ok(r) => r,
         Err(e) => e.into_response(ctx, &method, &path, peer),
     };
+    ctx.app
+        .metrics
+        .request(resp.status().as_u16(), started.elapsed().as_secs_f64());
     finish(resp)
 }
 

@@ -174,7 +174,13 @@ pub async fn oauth_return(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, Web
     }
 }
 
-fn notify_response(a: crate::payment::NotifyAnswer) -> Resp {
+fn notify_response(ctx: &Ctx, a: crate::payment::NotifyAnswer) -> Resp {
+    use crate::metrics::{NOTIFY_ACCEPTED, NOTIFY_FAILED, NOTIFY_REFUSED};
+    ctx.app.metrics.notification(match a.status {
+        200..=299 => NOTIFY_ACCEPTED,
+        400..=499 => NOTIFY_REFUSED,
+        _ => NOTIFY_FAILED,
+    });
     let mut r = match a.body {
         Some(b) => super::http::json(&b),
         None => Response::new(Full::new(Bytes::new())),
@@ -188,6 +194,7 @@ pub async fn notify_pay(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebEr
     let headers = req.headers().clone();
     let body = read_body(req, NOTIFY_BODY_LIMIT).await?;
     Ok(notify_response(
+        ctx,
         ctx.app.payments.on_pay_notification(&headers, &body).await,
     ))
 }
@@ -197,6 +204,7 @@ pub async fn notify_refund(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, We
     let headers = req.headers().clone();
     let body = read_body(req, NOTIFY_BODY_LIMIT).await?;
     Ok(notify_response(
+        ctx,
         ctx.app
             .payments
             .on_refund_notification(&headers, &body)

@@ -44,6 +44,7 @@ pub async fn route(
             .respond("favicon.svg", req.headers())
             .ok_or(WebError::NotFound),
         ["healthz"] if get => health(ctx).await,
+        ["metrics"] if get => metrics(ctx).await,
         ["admin", rest @ ..] => super::admin::route(ctx, req, rest, peer).await,
         ["sandbox", ..] => match &ctx.app.sandbox {
             Some(sb) => sandbox(ctx, sb, req).await,
@@ -96,6 +97,37 @@ async fn sandbox(
             origin: format!("http://{host}"),
         })
         .await)
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(ctx: &Ctx) -> Result<Resp, WebError> {
+    let (orders, outbox) = ctx
+        .app
+        .store
+        .call(|s| -> Result<_, crate::store::StoreError> {
+            let mut by_state = std::collections::HashMap::new();
+            for o in s.all_orders()? {
+                *by_state.entry(o.state.as_str()).or_insert(0u64) += 1;
+            }
+            let pending = s.outbox()?.iter().filter(|e| e.state == "pending").count() as u64;
+            Ok((by_state, pending))
+        })
+        .await?;
+    let states: Vec<(&str, u64)> = crate::order::OrderState::ALL
+        .iter()
+        .map(|s| (s.as_str(), orders.get(s.as_str()).copied().unwrap_or(0)))
+        .collect();
+    let body = ctx
+        .app
+        .metrics
+        .render(&states, outbox, ctx.app.tls.as_ref().map(|t| t.not_after()));
+    let mut r = text(StatusCode::OK, "");
+    *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(r)
 }
 
 /// `GET /healthz`: 200 "ok" when the data file answers a read.

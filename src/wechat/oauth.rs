@@ -89,6 +89,12 @@ impl OAuthClient {
         }
     }
 
+    /// Replaces the HTTP client (see `PayClient::with_http`).
+    pub fn with_http(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
     /// `…/connect/oauth2/authorize?appid=…&redirect_uri=…&response_type=code&scope=snsapi_base&state=…#wechat_redirect`.
     /// `state` must be `[A-Za-z0-9]`, at most 128 bytes.
     pub fn authorize_url(&self, redirect_uri: &str, state: &str) -> String {

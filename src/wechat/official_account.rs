@@ -156,6 +156,12 @@ impl OfficialAccount {
         }
     }
 
+    /// Replaces the HTTP client (see `PayClient::with_http`).
+    pub fn with_http(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
     async fn post(&self, url: String, body: &serde_json::Value) -> Result<Answer, OaError> {
         let r = self
             .http

@@ -367,6 +367,17 @@ impl PayClient {
             .connect_timeout(cfg.timeout.min(Duration::from_secs(5)))
             .build()
             .expect("HTTP client builds");
+        PayClient::with_http(cfg, keyring, clock, http)
+    }
+
+    /// With a given HTTP client (the sandbox over loopback TLS uses one that trusts the
+    /// shop's own certificate).
+    pub fn with_http(
+        cfg: PayConfig,
+        keyring: Keyring,
+        clock: Clock,
+        http: reqwest::Client,
+    ) -> PayClient {
         PayClient {
             inner: Arc::new(Inner {
                 cfg,

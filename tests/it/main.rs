@@ -12,4 +12,5 @@ mod orders;
 mod payment;
 mod sandbox;
 mod storefront;
+mod tls;
 mod wechat_client;

@@ -269,3 +269,82 @@ async fn qr_command_writes_svg_and_png() {
     .await;
     assert_eq!(code, 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scheduled_backups_keep_the_newest() {
+    let t = TestApp::start_tuned(|c| c.backup.keep = 2).await;
+    let first = puzi::jobs::scheduled_backup(&t.app)
+        .await
+        .unwrap()
+        .expect("first backup");
+    assert!(puzi::store::Store::verify_file(&first).is_ok());
+    assert!(
+        puzi::jobs::scheduled_backup(&t.app)
+            .await
+            .unwrap()
+            .is_none(),
+        "not due yet"
+    );
+    for _ in 0..3 {
+        t.app.clock.advance(24 * 3600);
+        assert!(
+            puzi::jobs::scheduled_backup(&t.app)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    let kept: Vec<_> = std::fs::read_dir(&t.app.config.backup.dir)
+        .unwrap()
+        .collect();
+    assert_eq!(kept.len(), 2);
+    assert!(!first.exists(), "the oldest went");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_schema_is_backed_up_before_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("puzi.redb");
+    {
+        let s = puzi::store::Store::open(&path).unwrap();
+        s.set_meta("schema_version", &0u32.to_le_bytes()).unwrap();
+    }
+    let s = puzi::store::Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), puzi::store::SCHEMA_VERSION);
+    let copies: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("before-schema"))
+        .collect();
+    assert_eq!(copies.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_prometheus_text() {
+    let t = TestApp::start().await;
+    let c = client();
+    add_to_cart(&c, &t, "canvas-tote-black", 1).await;
+    checkout(&c, &t, &GOOD_FORM).await;
+    reqwest::Client::new()
+        .post(t.url("/wechat/notify/pay"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let m = reqwest::get(t.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(m.contains("puzi_http_requests_total{class=\"3xx\"}"));
+    assert!(
+        m.contains("puzi_orders{state=\"pending_payment\"} 1"),
+        "{m}"
+    );
+    assert!(m.contains("puzi_notifications_total{outcome=\"refused\"} 1"));
+    assert!(m.contains("puzi_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    assert!(m.contains("puzi_outbox_pending 0"));
+    t.stop().await;
+}

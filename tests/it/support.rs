@@ -56,7 +56,9 @@ impl TestApp {
         &self.app.wechat.pay
     }
 
-    pub async fn start_with(cfg: Config, seed: bool) -> TestApp {
+    /// The background job loop is off: tests run jobs themselves, with a clock they move.
+    pub async fn start_with(mut cfg: Config, seed: bool) -> TestApp {
+        cfg.jobs_interval = None;
         let data = cfg.storage.data_dir.clone();
         let listener = tokio::net::TcpListener::bind(cfg.server.listen)
             .await
