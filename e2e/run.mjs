@@ -1,0 +1,167 @@
+// The browser suite: a shopper on a phone inside WeChat buys a mug, pays in the sandbox
+// sheet and watches the result page settle; another cancels; the owner ships the order and
+// the delivery message appears on the shopper's phone. Every step leaves a screenshot in
+// e2e/artifacts/. Any console error or failed request fails the suite.
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import readline from "node:readline";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = process.env.PUZI_BIN || join(here, "..", "target", "debug", "puzi");
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const artifacts = join(here, "artifacts");
+rmSync(artifacts, { recursive: true, force: true });
+mkdirSync(artifacts, { recursive: true });
+
+const WECHAT_UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN";
+
+const problems = [];
+let step = 0;
+const fail = (msg) => { throw new Error(msg); };
+
+// Start the demo shop on a free port; its first stdout line says where.
+const data = mkdtempSync(join(tmpdir(), "puzi-e2e-"));
+const shop = spawn(bin, ["demo", "--data", data, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+const lines = readline.createInterface({ input: shop.stdout });
+const it = lines[Symbol.asyncIterator]();
+const first = (await it.next()).value;
+const m = /^listening on (http:\/\/\S+)$/.exec(first || "");
+if (!m) fail(`unexpected first line: ${first}`);
+const base = m[1];
+const setupLine = (await it.next()).value || "";
+const setupLink = (setupLine.match(/(http\S+\/admin\/setup\/\S+)/) || [])[1];
+if (!setupLink) fail(`no setup link: ${setupLine}`);
+console.log(`shop at ${base}`);
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+
+function watch(page, who) {
+  page.on("console", (msg) => { if (msg.type() === "error") problems.push(`${who} console: ${msg.text()}`); });
+  page.on("pageerror", (err) => problems.push(`${who} page error: ${err.message}`));
+  page.on("requestfailed", (req) => {
+    const f = req.failure()?.errorText || "";
+    // A navigation away aborts the sheet's keep-alive ping and pending polls: not a failure.
+    if (f.includes("ERR_ABORTED")) return;
+    problems.push(`${who} request failed: ${req.url()} ${f}`);
+  });
+  page.on("response", (res) => { if (res.status() >= 500) problems.push(`${who} ${res.status()} ${res.url()}`); });
+}
+
+async function shot(page, name) {
+  step += 1;
+  const file = join(artifacts, `${String(step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  ✓ ${name}`);
+}
+
+async function phone() {
+  const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, userAgent: WECHAT_UA, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" });
+  const page = await ctx.newPage();
+  watch(page, "shopper");
+  return page;
+}
+
+try {
+  // 1. A shopper scans a product QR code tagged for the booth.
+  const page = await phone();
+  await page.goto(`${base}/p/stoneware-mug?ch=booth`);
+  await page.waitForSelector("h1:has-text('粗陶马克杯')");
+  await shot(page, "product-from-qr");
+  await page.click("label.variant:has-text('青绿')");
+  await page.click("form.buy button[type=submit]");
+  await page.waitForSelector(".notice.ok");
+  await shot(page, "added-to-cart");
+  await page.goto(`${base}/cart`);
+  await shot(page, "cart");
+  await page.click("a[href='/checkout']");
+  await page.fill("#name", "李雷");
+  await page.fill("#mobile", "13800138000");
+  await page.fill("#address", "上海市徐汇区漕溪北路 1 号");
+  await shot(page, "checkout");
+  await page.click("form.checkout button[type=submit]");
+  await page.waitForURL(/\/orders\/\d+/);
+  const orderNo = page.url().split("/orders/")[1];
+  await shot(page, "order-placed");
+
+  // 2. Pay: silent OAuth (the sandbox asks for a persona the first time), then the sheet.
+  await page.click("#pay-now");
+  await page.waitForSelector("input#persona");
+  await shot(page, "wechat-authorize");
+  await page.fill("input#persona", "小明");
+  await page.click("form.sb-new button[type=submit]");
+  await page.waitForSelector("#pay-button");
+  await shot(page, "cashier");
+  await page.click("#pay-button");
+  await page.waitForSelector(".sb-sheet");
+  await shot(page, "payment-sheet");
+  for (const d of ["1", "2", "3", "4", "5", "6"]) await page.click(`.sb-key[data-key='${d}']`);
+  await page.waitForURL(/\/pay\/\d+\/result/);
+  await page.waitForSelector("#thanks", { timeout: 20000 });
+  await shot(page, "paid-thank-you");
+
+  // 3. The cancel path.
+  await page.goto(`${base}/p/canvas-tote`);
+  await page.click("label.variant:has-text('黑色')");
+  await page.click("form.buy button[type=submit]");
+  await page.goto(`${base}/checkout`);
+  await page.fill("#name", "李雷");
+  await page.fill("#mobile", "13800138000");
+  await page.fill("#address", "上海市徐汇区漕溪北路 1 号");
+  await page.click("form.checkout button[type=submit]");
+  await page.waitForURL(/\/orders\/\d+/);
+  await page.click("#pay-now");
+  await page.waitForSelector("#pay-button");
+  await page.click("#pay-button");
+  await page.waitForSelector(".sb-sheet");
+  await page.click("#sb-cancel");
+  await page.waitForURL(/cancelled=1/);
+  await page.waitForSelector("#pay-now");
+  await shot(page, "cancelled-back-to-order");
+
+  // 4. The owner creates the account, logs in and ships the paid order.
+  const office = await (await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "zh-CN" })).newPage();
+  watch(office, "owner");
+  await office.goto(setupLink.replace(/^https?:\/\/[^/]+/, base));
+  await office.fill("#username", "boss");
+  await office.fill("#password", "correct horse battery");
+  await office.fill("#confirm", "correct horse battery");
+  await office.click("button[type=submit]");
+  await office.fill("#username", "boss");
+  await office.fill("#password", "correct horse battery");
+  await office.click("button[type=submit]");
+  await office.waitForSelector(".kpis");
+  await shot(office, "dashboard");
+  await office.goto(`${base}/admin/orders/${orderNo}`);
+  await office.fill("input[name=courier]", "顺丰速运");
+  await office.fill("input[name=tracking_no]", "SF1400123456789");
+  await shot(office, "order-detail");
+  await office.click("form[action$='/ship'] button[type=submit]");
+  await office.waitForSelector(".msg-sent");
+  await shot(office, "shipped");
+
+  // 5. The delivery message on the shopper's phone.
+  await page.goto(`${base}/sandbox/phone?persona=${encodeURIComponent("小明")}`);
+  await page.waitForSelector("text=SF1400123456789");
+  await shot(page, "phone-delivery-message");
+
+  if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
+  console.log("browser suite: OK");
+} catch (e) {
+  console.error(`browser suite FAILED: ${e.message}`);
+  if (problems.length) console.error(problems.join("\n"));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  shop.kill("SIGTERM");
+  rmSync(data, { recursive: true, force: true });
+}
