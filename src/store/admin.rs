@@ -174,6 +174,7 @@ impl Store {
             c
         };
         tx.commit()?;
+        self.catalog_changed();
         Ok(change)
     }
 
@@ -229,6 +230,7 @@ impl Store {
         let tx = self.db.begin_write()?;
         tx.open_table(CATEGORIES)?.remove(id)?;
         tx.commit()?;
+        self.catalog_changed();
         Ok(())
     }
 }

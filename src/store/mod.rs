@@ -156,6 +156,9 @@ pub struct NewOrder {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Arc<Database>,
+    /// Bumped after every commit that may change what a catalog page shows (products,
+    /// categories, stock). Page caches compare it; it lives in memory only.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -191,7 +194,10 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
-        let store = Store { db: Arc::new(db) };
+        let store = Store {
+            db: Arc::new(db),
+            generation: Arc::default(),
+        };
         store.init_schema(path)?;
         Ok(store)
     }
@@ -265,6 +271,16 @@ impl Store {
         Ok(())
     }
 
+    /// The catalog generation (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn catalog_changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// Runs blocking store work off the async threads.
     pub async fn call<R, F>(&self, f: F) -> R
     where
@@ -320,6 +336,7 @@ impl Store {
         tx.open_table(CATEGORIES)?
             .insert(c.id.as_str(), enc(c).as_slice())?;
         tx.commit()?;
+        self.catalog_changed();
         Ok(())
     }
 
@@ -378,6 +395,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.catalog_changed();
         Ok(())
     }
 
@@ -405,6 +423,7 @@ impl Store {
         let tx = self.db.begin_write()?;
         tx.open_table(STOCK)?.insert(sku, u64::from(n))?;
         tx.commit()?;
+        self.catalog_changed();
         Ok(())
     }
 

@@ -105,6 +105,7 @@ impl Store {
             order
         };
         tx.commit().map_err(StoreError::from)?;
+        self.catalog_changed();
         Ok(order)
     }
 

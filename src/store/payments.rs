@@ -154,6 +154,8 @@ impl Store {
             r
         };
         tx.commit().map_err(StoreError::from)?;
+        // Stock may have been reserved or released.
+        self.catalog_changed();
         Ok(Some(r))
     }
 

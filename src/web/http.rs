@@ -73,7 +73,11 @@ impl WebError {
 }
 
 pub fn html(markup: maud::Markup) -> Resp {
-    let mut r = Response::new(Full::new(Bytes::from(markup.into_string())));
+    html_bytes(Bytes::from(markup.into_string()))
+}
+
+pub fn html_bytes(body: Bytes) -> Resp {
+    let mut r = Response::new(Full::new(body));
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),

@@ -37,6 +37,33 @@ const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 pub(crate) struct Ctx {
     pub app: App,
     pub assets: assets::Assets,
+    pub pages: PageCache,
+}
+
+/// Rendered catalog pages by path and cart size, valid for one catalog generation.
+#[derive(Default)]
+pub(crate) struct PageCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (u64, Bytes)>>,
+}
+
+impl PageCache {
+    /// Entries kept at most; beyond it the cache starts over.
+    const MAX: usize = 4096;
+
+    pub fn get(&self, key: &str, generation: u64) -> Option<Bytes> {
+        let m = self.entries.read().expect("page cache lock");
+        m.get(key)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, b)| b.clone())
+    }
+
+    pub fn put(&self, key: String, generation: u64, body: Bytes) {
+        let mut m = self.entries.write().expect("page cache lock");
+        if m.len() >= Self::MAX {
+            m.clear();
+        }
+        m.insert(key, (generation, body));
+    }
 }
 
 pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
@@ -44,6 +71,7 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
     let ctx = Arc::new(Ctx {
         app,
         assets: assets::Assets::load(),
+        pages: PageCache::default(),
     });
     let mut builder = Builder::new(TokioExecutor::new());
     builder

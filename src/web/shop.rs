@@ -2,9 +2,7 @@
 //! the request, calls the store, and hands plain data to a view.
 
 use super::assets::cached_response;
-use super::http::{
-    Resp, WebError, check_origin, html, json, parse_form, query, read_body, redirect,
-};
+use super::http::{Resp, WebError, check_origin, json, parse_form, query, read_body, redirect};
 use super::session::Sid;
 use super::{Ctx, views};
 use crate::catalog::{Quantity, is_slug};
@@ -19,6 +17,9 @@ use std::collections::HashMap;
 pub struct Visitor {
     pub sid: Sid,
     pub session: Session,
+    /// Whether this request stored the session (so the cookie must be set). Browsing alone
+    /// stores nothing and sets no cookie; the first cart change or entry tag does.
+    pub persisted: bool,
 }
 
 impl Visitor {
@@ -42,6 +43,15 @@ fn channel_tag(q: &HashMap<String, String>) -> Option<String> {
 pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visitor, WebError> {
     let sid = Sid::from_headers(req.headers());
     let ch = channel_tag(&query(req));
+    if sid.fresh && ch.is_none() {
+        // A first visit: nothing to read, nothing to store.
+        return Ok(Visitor {
+            sid,
+            session: Session::default(),
+            persisted: false,
+        });
+    }
+    let persisted = ch.is_some();
     let id = sid.id.clone();
     let now = ctx.app.clock.unix();
     let session = ctx
@@ -57,17 +67,59 @@ pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visito
             }
         })
         .await?;
-    Ok(Visitor { sid, session })
+    Ok(Visitor {
+        sid,
+        session,
+        persisted,
+    })
 }
 
 pub(super) fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
-    let mut r = html(markup);
-    v.sid.apply(&mut r, ctx.app.config.served_over_https());
+    page_bytes(ctx, v, Bytes::from(markup.into_string()))
+}
+
+fn page_bytes(ctx: &Ctx, v: &Visitor, body: Bytes) -> Resp {
+    let mut r = super::http::html_bytes(body);
+    if v.persisted {
+        v.sid.apply(&mut r, ctx.app.config.served_over_https());
+    }
     r
+}
+
+/// Catalog pages are rendered once per catalog generation and cart size, then served
+/// from memory; anything with a query string (notices, channel tags) is rendered fresh.
+fn cache_key(req: &Request<Incoming>, v: &Visitor) -> Option<String> {
+    req.uri()
+        .query()
+        .is_none()
+        .then(|| format!("{}|{}", req.uri().path(), v.cart_units()))
+}
+
+fn from_cache(ctx: &Ctx, key: &Option<String>, generation: u64, v: &Visitor) -> Option<Resp> {
+    let k = key.as_ref()?;
+    ctx.pages.get(k, generation).map(|b| page_bytes(ctx, v, b))
+}
+
+fn cached(
+    ctx: &Ctx,
+    key: Option<String>,
+    generation: u64,
+    v: &Visitor,
+    markup: maud::Markup,
+) -> Resp {
+    let body = Bytes::from(markup.into_string());
+    if let Some(k) = key {
+        ctx.pages.put(k, generation, body.clone());
+    }
+    page_bytes(ctx, v, body)
 }
 
 pub async fn home(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
     let v = visitor(ctx, &req).await?;
+    let (key, generation) = (cache_key(&req, &v), ctx.app.store.generation());
+    if let Some(r) = from_cache(ctx, &key, generation, &v) {
+        return Ok(r);
+    }
     let (cats, products) = ctx
         .app
         .store
@@ -87,6 +139,10 @@ pub async fn category(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Res
         return Err(WebError::NotFound);
     }
     let v = visitor(ctx, &req).await?;
+    let (key, generation) = (cache_key(&req, &v), ctx.app.store.generation());
+    if let Some(r) = from_cache(ctx, &key, generation, &v) {
+        return Ok(r);
+    }
     let (cats, products) = ctx
         .app
         .store
@@ -131,6 +187,10 @@ pub async fn product(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp
         return Err(WebError::NotFound);
     }
     let v = visitor(ctx, &req).await?;
+    let (key, generation) = (cache_key(&req, &v), ctx.app.store.generation());
+    if let Some(r) = from_cache(ctx, &key, generation, &v) {
+        return Ok(r);
+    }
     let q = query(&req);
     let id = id.to_string();
     let found = ctx
@@ -156,8 +216,10 @@ pub async fn product(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp
         _ => None,
     };
     let selected = q.get("sku").cloned();
-    Ok(page(
+    Ok(cached(
         ctx,
+        key,
+        generation,
         &v,
         views::product(ctx, &v, &p, &stock, selected.as_deref(), notice),
     ))

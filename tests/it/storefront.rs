@@ -8,17 +8,14 @@ async fn home_lists_the_demo_catalog_by_category() {
     let c = client();
     let r = c.get(t.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let cookie = r
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    // Browsing stores nothing and sets no cookie; the first cart change does.
+    assert!(r.headers().get("set-cookie").is_none());
+    let body = r.text().await.unwrap();
+    let added = add_to_cart(&client(), &t, "canvas-tote-black", 1).await;
+    let cookie = added.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.starts_with("puzi_sid="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"), "plain http must not set Secure");
-    let body = r.text().await.unwrap();
     for cat in ["/c/tea", "/c/home", "/c/apparel"] {
         assert!(body.contains(cat), "missing {cat}");
     }
@@ -258,5 +255,35 @@ async fn health_answers() {
     let r = reqwest::get(t.url("/healthz")).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "ok\n");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_pages_follow_stock_and_catalog_changes() {
+    let t = TestApp::start().await;
+    let anon = client();
+    let (_, before) = get_text(&anon, &t.url("/p/dianhong")).await;
+    assert!(before.contains("仅剩 3 件"));
+    let (_, again) = get_text(&anon, &t.url("/p/dianhong")).await;
+    assert_eq!(before, again, "served from the cache");
+    let c = client();
+    add_to_cart(&c, &t, "dianhong-100g", 1).await;
+    checkout(&c, &t, &GOOD_FORM).await;
+    let (_, after) = get_text(&anon, &t.url("/p/dianhong")).await;
+    assert!(after.contains("仅剩 2 件"), "the order changed the page");
+    // The cart badge differs per visitor.
+    add_to_cart(&c, &t, "canvas-tote-black", 1).await;
+    let (_, with_cart) = get_text(&c, &t.url("/")).await;
+    let (_, without) = get_text(&anon, &t.url("/")).await;
+    assert_ne!(with_cart, without);
+    let mut p = t.app.store.product("dianhong").unwrap().unwrap();
+    p.name = "云南滇红 · 新茶".into();
+    t.app.store.put_product(&p, &[]).unwrap();
+    assert!(
+        get_text(&anon, &t.url("/p/dianhong"))
+            .await
+            .1
+            .contains("云南滇红 · 新茶")
+    );
     t.stop().await;
 }

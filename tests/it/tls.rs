@@ -48,7 +48,18 @@ async fn self_signed_serves_h2_secure_cookies_and_redirects_http() {
     let r = c.get(https(&t, "/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.version(), reqwest::Version::HTTP_2, "h2 through ALPN");
-    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    let no_follow = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let added = no_follow
+        .post(https(&t, "/cart/add"))
+        .form(&[("sku", "canvas-tote-black"), ("qty", "1")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = added.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("; Secure"), "{cookie}");
     // HTTP/1.1 still works.
     let h1 = reqwest::Client::builder()
