@@ -5,7 +5,7 @@
 //! own (temporary data dir, port 0, a clock they move by hand).
 
 pub use crate::clock::{CST, Clock};
-use crate::config::{Config, Secret, WechatMode};
+use crate::config::{Config, Flavour, Institution, Secret, WechatMode};
 use crate::fulfilment::Fulfilment;
 use crate::payment::Payments;
 use crate::sandbox::Sandbox;
@@ -99,6 +99,7 @@ impl App {
                     &base_url,
                     &clock,
                     tls.is_some(),
+                    &config.wechat.flavour,
                 )?;
                 (w, Some(sb))
             }
@@ -175,6 +176,7 @@ pub fn clients_for(config: &Config) -> Result<Clients, StartError> {
                 &base_url,
                 &clock,
                 tls_on,
+                &config.wechat.flavour,
             )
         }
         WechatMode::Live => live_clients(config, &base_url, &clock),
@@ -205,12 +207,19 @@ fn wechat_clients(
     base_url: &str,
     clock: &Clock,
 ) -> Clients {
-    let appid = pay.appid.clone();
-    let mchid = pay.mchid.clone();
+    let pay_client = PayClient::new(pay, keyring, clock.clone());
+    let appid = pay_client.pay_appid();
+    let mchid = match &pay_client.config().flavour {
+        Flavour::Global {
+            institution: Some(i),
+            ..
+        } => i.sub_mchid.clone(),
+        _ => pay_client.config().mchid.clone(),
+    };
     Clients {
         oauth: OAuthClient::new(oauth_base, sns_base, &appid, app_secret.clone()),
         oa: OfficialAccount::new(sns_base, &appid, app_secret, clock.clone()),
-        pay: PayClient::new(pay, keyring, clock.clone()),
+        pay: pay_client,
         appid,
         mchid,
         notify_url: format!("{base_url}/wechat/notify/pay"),
@@ -224,8 +233,25 @@ fn sandbox_clients(
     base_url: &str,
     clock: &Clock,
     loopback_tls: bool,
+    flavour: &Flavour,
 ) -> Result<Clients, StartError> {
     let m = &k.manifest;
+    // The sandbox plays the institution too: its ids stand in for the configured ones.
+    let flavour = match flavour {
+        Flavour::Domestic => Flavour::Domestic,
+        Flavour::Global {
+            merchant_category_code,
+            institution,
+        } => Flavour::Global {
+            merchant_category_code: merchant_category_code.clone(),
+            institution: institution.as_ref().map(|_| Institution {
+                sp_mchid: m.mchid.clone(),
+                sp_appid: m.appid.clone(),
+                sub_mchid: m.sub_mchid.clone(),
+                sub_appid: None,
+            }),
+        },
+    };
     let merchant = MerchantKey::from_pem(k.merchant.to_pem().as_bytes())
         .map_err(|e| StartError::Wechat(e.to_string()))?;
     let pay = PayConfig {
@@ -238,6 +264,7 @@ fn sandbox_clients(
         timeout: PayConfig::DEFAULT_TIMEOUT,
         retry_backoff: PayConfig::default_backoff(),
         allow_http_notify: true,
+        flavour,
     };
     let keyring = Keyring::new(Some((m.public_key_id.clone(), k.platform_public())), false);
     // Browsers reach the sandbox's authorize page through the shop's public URL; the
@@ -298,10 +325,21 @@ fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Client
         }
     };
     let cert_mode = public.is_none();
+    // In institution mode the institution signs: its mchid and appid.
+    let (appid, mchid) = match &w.flavour {
+        Flavour::Global {
+            institution: Some(i),
+            ..
+        } => (i.sp_appid.clone(), i.sp_mchid.clone()),
+        _ => (
+            w.appid.clone().ok_or_else(|| missing("appid"))?,
+            w.mchid.clone().ok_or_else(|| missing("mchid"))?,
+        ),
+    };
     let pay = PayConfig {
         api_base: w.api_base.clone(),
-        appid: w.appid.clone().ok_or_else(|| missing("appid"))?,
-        mchid: w.mchid.clone().ok_or_else(|| missing("mchid"))?,
+        appid,
+        mchid,
         merchant_serial_no: w
             .merchant_serial_no
             .clone()
@@ -314,6 +352,7 @@ fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Client
         timeout: PayConfig::DEFAULT_TIMEOUT,
         retry_backoff: PayConfig::default_backoff(),
         allow_http_notify: false,
+        flavour: w.flavour.clone(),
     };
     let secret = w.app_secret.clone().ok_or_else(|| missing("app_secret"))?;
     Ok(wechat_clients(

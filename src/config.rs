@@ -74,6 +74,8 @@ pub struct SandboxConfig {
     pub notify_retry_scale: f64,
     /// How long a sandbox refund stays PROCESSING.
     pub refund_delay_secs: i64,
+    /// Global flavour: CNY a shopper pays per unit of the order currency.
+    pub exchange_rate: f64,
 }
 
 impl Default for SandboxConfig {
@@ -81,6 +83,7 @@ impl Default for SandboxConfig {
         SandboxConfig {
             notify_retry_scale: 1.0,
             refund_delay_secs: 10,
+            exchange_rate: 0.92,
         }
     }
 }
@@ -179,6 +182,38 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which WeChat Pay API family the merchant uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// Mainland merchants: `/v3/pay/transactions/…`, CNY only.
+    Domestic,
+    /// Cross-border merchants: `/v3/global/…`, the settlement currency of the merchant.
+    Global {
+        merchant_category_code: String,
+        /// `None`: a direct merchant (`appid` + `mchid`).
+        institution: Option<Institution>,
+    },
+}
+
+/// WeChat Pay Global's institution mode: the acquiring institution signs every call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Institution {
+    pub sp_mchid: String,
+    pub sp_appid: String,
+    pub sub_mchid: String,
+    /// The sub-merchant's own Official Account; shoppers then pay with `sub_openid`.
+    pub sub_appid: Option<String>,
+}
+
+impl Flavour {
+    pub fn is_global(&self) -> bool {
+        matches!(self, Flavour::Global { .. })
+    }
+}
+
+/// WeChat Pay Global's default host (Hong Kong).
+pub const GLOBAL_API_BASE: &str = "https://apihk.mch.weixin.qq.com";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WechatMode {
     Live,
@@ -188,6 +223,8 @@ pub enum WechatMode {
 #[derive(Clone, Debug)]
 pub struct WechatConfig {
     pub mode: WechatMode,
+    /// Mainland WeChat Pay (`/v3/pay/…`) or WeChat Pay Global (`/v3/global/…`).
+    pub flavour: Flavour,
     pub appid: Option<String>,
     pub app_secret: Option<Secret>,
     pub mchid: Option<String>,
@@ -262,6 +299,7 @@ struct RawJobs {
 struct RawSandbox {
     notify_retry_scale: Option<f64>,
     refund_delay_secs: Option<i64>,
+    exchange_rate: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -320,6 +358,12 @@ struct RawLog {
 #[serde(deny_unknown_fields)]
 struct RawWechat {
     mode: Option<String>,
+    flavour: Option<String>,
+    merchant_category_code: Option<String>,
+    sp_mchid: Option<String>,
+    sp_appid: Option<String>,
+    sub_mchid: Option<String>,
+    sub_appid: Option<String>,
     appid: Option<String>,
     app_secret: Option<String>,
     mchid: Option<String>,
@@ -631,8 +675,68 @@ fn validate(
             "the APIv3 key must be exactly 32 characters".into(),
         ));
     }
+    let flavour = match w.flavour.as_deref().unwrap_or("domestic") {
+        "domestic" => Flavour::Domestic,
+        "global" => {
+            let mcc = w.merchant_category_code.clone().unwrap_or_else(|| {
+                if mode == WechatMode::Sandbox {
+                    "5499".into()
+                } else {
+                    String::new()
+                }
+            });
+            if mcc.is_empty() || mcc.len() > 16 || !mcc.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err(
+                    "wechat.merchant_category_code",
+                    "required for the global flavour: the merchant's MCC, digits".into(),
+                ));
+            }
+            let institution = match (&w.sp_mchid, &w.sub_mchid) {
+                (None, None) => None,
+                (Some(sp), Some(sub)) => Some(Institution {
+                    sp_mchid: sp.clone(),
+                    sp_appid: w
+                        .sp_appid
+                        .clone()
+                        .ok_or_else(|| err("wechat.sp_appid", "required with sp_mchid".into()))?,
+                    sub_mchid: sub.clone(),
+                    sub_appid: w.sub_appid.clone(),
+                }),
+                _ => {
+                    return Err(err(
+                        "wechat.sub_mchid",
+                        "institution mode needs sp_mchid, sp_appid and sub_mchid together".into(),
+                    ));
+                }
+            };
+            Flavour::Global {
+                merchant_category_code: mcc,
+                institution,
+            }
+        }
+        f => {
+            return Err(err(
+                "wechat.flavour",
+                format!("{f:?} is not \"domestic\" or \"global\""),
+            ));
+        }
+    };
+    if flavour == Flavour::Domestic && currency != Currency::CNY {
+        return Err(err(
+            "shop.currency",
+            format!(
+                "{currency} needs wechat.flavour = \"global\"; mainland WeChat Pay settles in CNY only"
+            ),
+        ));
+    }
+    let default_api = if flavour.is_global() {
+        GLOBAL_API_BASE
+    } else {
+        DEFAULT_API_BASE
+    };
     let wechat = WechatConfig {
         mode,
+        flavour,
         appid: w.appid,
         app_secret,
         mchid: w.mchid,
@@ -642,7 +746,7 @@ fn validate(
         apiv3_key,
         public_key_id: w.public_key_id,
         public_key_file: w.public_key_file.map(PathBuf::from),
-        api_base: base("wechat.api_base", w.api_base, DEFAULT_API_BASE)?,
+        api_base: base("wechat.api_base", w.api_base, default_api)?,
         oauth_base: base("wechat.oauth_base", w.oauth_base, DEFAULT_OAUTH_BASE)?,
         sns_base: base("wechat.sns_base", w.sns_base, DEFAULT_SNS_BASE)?,
         shipped_template_id: w.shipped_template_id.filter(|t| !t.trim().is_empty()),
@@ -676,10 +780,17 @@ fn validate(
         },
     };
     if mode == WechatMode::Live {
+        let inst = matches!(
+            &wechat.flavour,
+            Flavour::Global {
+                institution: Some(_),
+                ..
+            }
+        );
         let required: [(&str, bool); 6] = [
-            ("wechat.appid", wechat.appid.is_some()),
+            ("wechat.appid", wechat.appid.is_some() || inst),
             ("wechat.app_secret", wechat.app_secret.is_some()),
-            ("wechat.mchid", wechat.mchid.is_some()),
+            ("wechat.mchid", wechat.mchid.is_some() || inst),
             (
                 "wechat.merchant_serial_no",
                 wechat.merchant_serial_no.is_some(),
@@ -724,6 +835,11 @@ fn validate(
                     format!("{x} is out of range 0–86400"),
                 ));
             }
+        },
+        exchange_rate: match raw.sandbox.exchange_rate {
+            None => 0.92,
+            Some(x) if x > 0.0 && x < 100_000.0 => x,
+            Some(x) => return Err(err("sandbox.exchange_rate", format!("{x} is out of range"))),
         },
     };
 
@@ -838,6 +954,7 @@ impl Config {
             tls: TlsConfig::off(),
             wechat: WechatConfig {
                 mode: WechatMode::Sandbox,
+                flavour: Flavour::Domestic,
                 appid: None,
                 app_secret: None,
                 mchid: None,
@@ -923,6 +1040,12 @@ keep = 7                              # how many to keep
 
 [wechat]
 mode = "sandbox"                      # "sandbox": WeChat simulated in-process; "live": real WeChat Pay
+flavour = "domestic"                  # "domestic" (mainland, CNY) or "global" (WeChat Pay Global, /v3/global)
+# merchant_category_code = "5499"     # global: the MCC WeChat assigned
+# sp_mchid = "…"                      # global institution mode: the institution's mchid and appid,
+# sp_appid = "wx…"                    #   and the shop's sub_mchid (sub_appid if it has its own
+# sub_mchid = "…"                     #   Official Account); leave out for a direct merchant
+# sub_appid = "wx…"
 # appid = "wx…"
 # app_secret = "…"                    # or PUZI_WECHAT_APP_SECRET
 # mchid = "190000…"

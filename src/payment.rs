@@ -313,13 +313,7 @@ impl Payments {
                         return Ok(Applied::Duplicate);
                     }
                     let amount = tx.amount.clone().unwrap_or_default();
-                    let mut problems = Vec::new();
-                    if tx.appid.as_deref() != Some(w.appid.as_str()) {
-                        problems.push(format!("appid {:?}", tx.appid));
-                    }
-                    if tx.mchid.as_deref() != Some(w.mchid.as_str()) {
-                        problems.push(format!("mchid {:?}", tx.mchid));
-                    }
+                    let mut problems = w.pay.identity_problems(&tx);
                     if tx.out_trade_no != o.no.as_str() {
                         problems.push(format!("out_trade_no {}", tx.out_trade_no));
                     }
@@ -342,7 +336,7 @@ impl Payments {
                         source: source.to_string(),
                         payer_total: amount.payer_total,
                         payer_currency: amount.payer_currency.clone(),
-                        exchange_rate: None,
+                        exchange_rate: amount.exchange_rate.clone(),
                     };
                     let outcome = match o.state {
                         OrderState::PendingPayment => {

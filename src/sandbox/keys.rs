@@ -30,6 +30,9 @@ pub struct Manifest {
     pub public_key_file: String,
     pub apiv3_key_file: String,
     pub platform_cert_file: String,
+    /// WeChat Pay Global institution mode: the shop as the institution's sub-merchant.
+    #[serde(default)]
+    pub sub_mchid: String,
 }
 
 pub struct SandboxKeys {
@@ -168,6 +171,7 @@ impl SandboxKeys {
             public_key_file: PUBLIC_KEY_FILE.into(),
             apiv3_key_file: APIV3_KEY_FILE.into(),
             platform_cert_file: PLATFORM_CERT_FILE.into(),
+            sub_mchid: String::new(),
         };
         let write = |name: &str, data: &[u8], private: bool| -> Result<(), KeysError> {
             let p = dir.join(name);

@@ -31,6 +31,9 @@ pub struct PayConfig {
     pub retry_backoff: Vec<Duration>,
     /// Accept `http://` notify URLs (the built-in sandbox only; WeChat requires https).
     pub allow_http_notify: bool,
+    /// Mainland (`/v3/pay/…`) or WeChat Pay Global (`/v3/global/…`). In institution mode
+    /// `mchid` and `appid` above are the institution's (`sp_mchid`, `sp_appid`).
+    pub flavour: crate::config::Flavour,
 }
 
 impl PayConfig {
@@ -143,6 +146,9 @@ pub struct TransactionAmount {
     pub currency: Option<String>,
     #[serde(default)]
     pub payer_currency: Option<String>,
+    /// Global: `{"type": …, "rate": …}`.
+    #[serde(default)]
+    pub exchange_rate: Option<serde_json::Value>,
 }
 
 /// A transaction as the query API and `TRANSACTION.*` notifications describe it. Unknown
@@ -153,8 +159,18 @@ pub struct Transaction {
     pub appid: Option<String>,
     #[serde(default)]
     pub mchid: Option<String>,
-    pub out_trade_no: String,
+    /// Global institution mode.
     #[serde(default)]
+    pub sp_mchid: Option<String>,
+    #[serde(default)]
+    pub sub_mchid: Option<String>,
+    #[serde(default)]
+    pub sp_appid: Option<String>,
+    #[serde(default)]
+    pub sub_appid: Option<String>,
+    pub out_trade_no: String,
+    /// WeChat's order number; WeChat Pay Global calls it `id`.
+    #[serde(default, alias = "id")]
     pub transaction_id: Option<String>,
     #[serde(default)]
     pub trade_type: Option<String>,
@@ -199,16 +215,23 @@ pub struct RefundAmount {
     pub currency: Option<String>,
 }
 
+fn processing() -> String {
+    "PROCESSING".into()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
-    #[serde(default)]
+    /// WeChat Pay Global calls it `id`.
+    #[serde(default, alias = "id")]
     pub refund_id: Option<String>,
     pub out_refund_no: String,
     #[serde(default)]
     pub transaction_id: Option<String>,
     #[serde(default)]
     pub out_trade_no: Option<String>,
-    /// SUCCESS, CLOSED, PROCESSING, ABNORMAL.
+    /// SUCCESS, CLOSED, PROCESSING, ABNORMAL (a global refund creation answers without it:
+    /// accepted, so processing).
+    #[serde(default = "processing")]
     pub status: String,
     #[serde(default)]
     pub success_time: Option<String>,
@@ -283,16 +306,52 @@ impl JsapiOrder {
         Ok(())
     }
 
-    fn body(&self, appid: &str, mchid: &str) -> serde_json::Value {
+    fn body(
+        &self,
+        appid: &str,
+        mchid: &str,
+        flavour: &crate::config::Flavour,
+    ) -> serde_json::Value {
+        use crate::config::Flavour;
         let mut v = serde_json::json!({
-            "appid": appid,
-            "mchid": mchid,
             "description": self.description,
             "out_trade_no": self.out_trade_no,
             "notify_url": self.notify_url,
             "amount": { "total": self.total, "currency": self.currency },
-            "payer": { "openid": self.openid },
         });
+        match flavour {
+            Flavour::Domestic => {
+                v["appid"] = appid.into();
+                v["mchid"] = mchid.into();
+                v["payer"] = serde_json::json!({ "openid": self.openid });
+            }
+            Flavour::Global {
+                merchant_category_code,
+                institution,
+            } => {
+                v["trade_type"] = "JSAPI".into();
+                v["merchant_category_code"] = merchant_category_code.as_str().into();
+                match institution {
+                    None => {
+                        v["appid"] = appid.into();
+                        v["mchid"] = mchid.into();
+                        v["payer"] = serde_json::json!({ "openid": self.openid });
+                    }
+                    Some(i) => {
+                        v["sp_appid"] = i.sp_appid.as_str().into();
+                        v["sp_mchid"] = i.sp_mchid.as_str().into();
+                        v["sub_mchid"] = i.sub_mchid.as_str().into();
+                        match &i.sub_appid {
+                            Some(sub) => {
+                                v["sub_appid"] = sub.as_str().into();
+                                v["payer"] = serde_json::json!({ "sub_openid": self.openid });
+                            }
+                            None => v["payer"] = serde_json::json!({ "sp_openid": self.openid }),
+                        }
+                    }
+                }
+            }
+        }
         if let Some(t) = &self.time_expire {
             v["time_expire"] = serde_json::Value::from(t.as_str());
         }
@@ -568,7 +627,11 @@ impl PayClient {
     /// `GET /v3/certificates`: decrypts every certificate with the APIv3 key, verifies the
     /// response with the keys it carries (or already known ones) and replaces the set.
     pub async fn refresh_certificates(&self) -> Result<usize, PayError> {
-        let url = format!("{}/v3/certificates", self.inner.cfg.api_base);
+        let url = format!(
+            "{}{}",
+            self.inner.cfg.api_base,
+            self.path("/v3/certificates", "/v3/global/certificates")
+        );
         let resp = self.call_url_raw(reqwest::Method::GET, &url).await?;
         let (headers, bytes) = resp;
         let parsed: CertificatesBody =
@@ -701,14 +764,13 @@ impl PayClient {
     pub async fn jsapi_prepay(&self, order: &JsapiOrder) -> Result<String, PayError> {
         order.validate(self.inner.cfg.allow_http_notify)?;
         let cfg = &self.inner.cfg;
-        let body = order.body(&cfg.appid, &cfg.mchid);
+        let body = order.body(&cfg.appid, &cfg.mchid, &cfg.flavour);
+        let path = self.path(
+            "/v3/pay/transactions/jsapi",
+            "/v3/global/transactions/jsapi",
+        );
         let r = self
-            .call(
-                reqwest::Method::POST,
-                "/v3/pay/transactions/jsapi",
-                Some(&body),
-                true,
-            )
+            .call(reqwest::Method::POST, &path, Some(&body), true)
             .await?;
         #[derive(Deserialize)]
         struct Prepay {
@@ -720,7 +782,7 @@ impl PayClient {
 
     /// The `getBrandWCPayRequest` parameters for a prepay_id, with `paySign`.
     pub async fn jsapi_params(&self, prepay_id: &str) -> JsapiParams {
-        let app_id = self.inner.cfg.appid.clone();
+        let app_id = self.pay_appid();
         let time_stamp = self.inner.clock.unix().to_string();
         let nonce_str = crypto::nonce();
         let package = format!("prepay_id={prepay_id}");
@@ -742,8 +804,71 @@ impl PayClient {
         }
     }
 
+    fn global(&self) -> bool {
+        self.inner.cfg.flavour.is_global()
+    }
+
+    fn path(&self, domestic: &str, global: &str) -> String {
+        if self.global() {
+            global.to_string()
+        } else {
+            domestic.to_string()
+        }
+    }
+
+    fn institution(&self) -> Option<&crate::config::Institution> {
+        match &self.inner.cfg.flavour {
+            crate::config::Flavour::Global { institution, .. } => institution.as_ref(),
+            crate::config::Flavour::Domestic => None,
+        }
+    }
+
+    /// The merchant identity of a query string.
     fn mchid_query(&self) -> String {
-        format!("mchid={}", self.inner.cfg.mchid)
+        match self.institution() {
+            Some(i) => format!("sp_mchid={}&sub_mchid={}", i.sp_mchid, i.sub_mchid),
+            None => format!("mchid={}", self.inner.cfg.mchid),
+        }
+    }
+
+    /// The merchant identity of a request body.
+    fn mchid_body(&self) -> serde_json::Value {
+        match self.institution() {
+            Some(i) => serde_json::json!({ "sp_mchid": i.sp_mchid, "sub_mchid": i.sub_mchid }),
+            None => serde_json::json!({ "mchid": self.inner.cfg.mchid }),
+        }
+    }
+
+    /// The `appId` of `getBrandWCPayRequest`: the appid the shopper's openid belongs to.
+    pub fn pay_appid(&self) -> String {
+        match self.institution() {
+            Some(i) => i.sub_appid.clone().unwrap_or_else(|| i.sp_appid.clone()),
+            None => self.inner.cfg.appid.clone(),
+        }
+    }
+
+    /// What in a transaction does not name this merchant (empty when all is well).
+    pub fn identity_problems(&self, tx: &Transaction) -> Vec<String> {
+        let mut v = Vec::new();
+        match self.institution() {
+            Some(i) => {
+                if tx.sp_mchid.as_deref() != Some(i.sp_mchid.as_str()) {
+                    v.push(format!("sp_mchid {:?}", tx.sp_mchid));
+                }
+                if tx.sub_mchid.as_deref() != Some(i.sub_mchid.as_str()) {
+                    v.push(format!("sub_mchid {:?}", tx.sub_mchid));
+                }
+            }
+            None => {
+                if tx.appid.as_deref() != Some(self.inner.cfg.appid.as_str()) {
+                    v.push(format!("appid {:?}", tx.appid));
+                }
+                if tx.mchid.as_deref() != Some(self.inner.cfg.mchid.as_str()) {
+                    v.push(format!("mchid {:?}", tx.mchid));
+                }
+            }
+        }
+        v
     }
 
     /// `GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=`.
@@ -752,7 +877,11 @@ impl PayClient {
             return Err(invalid("out_trade_no", "must be 6–32 of [0-9A-Za-z_-|*]"));
         }
         let path = format!(
-            "/v3/pay/transactions/out-trade-no/{}?{}",
+            "{}/{}?{}",
+            self.path(
+                "/v3/pay/transactions/out-trade-no",
+                "/v3/global/transactions/out-trade-no"
+            ),
             escape(out_trade_no),
             self.mchid_query()
         );
@@ -772,7 +901,8 @@ impl PayClient {
             return Err(invalid("transaction_id", "must be 1–32 letters or digits"));
         }
         let path = format!(
-            "/v3/pay/transactions/id/{transaction_id}?{}",
+            "{}/{transaction_id}?{}",
+            self.path("/v3/pay/transactions/id", "/v3/global/transactions/id"),
             self.mchid_query()
         );
         let r = self.call(reqwest::Method::GET, &path, None, true).await?;
@@ -785,10 +915,14 @@ impl PayClient {
             return Err(invalid("out_trade_no", "must be 6–32 of [0-9A-Za-z_-|*]"));
         }
         let path = format!(
-            "/v3/pay/transactions/out-trade-no/{}/close",
+            "{}/{}/close",
+            self.path(
+                "/v3/pay/transactions/out-trade-no",
+                "/v3/global/transactions/out-trade-no"
+            ),
             escape(out_trade_no)
         );
-        let body = serde_json::json!({ "mchid": self.inner.cfg.mchid });
+        let body = self.mchid_body();
         self.call(reqwest::Method::POST, &path, Some(&body), true)
             .await?;
         Ok(())
@@ -838,20 +972,38 @@ impl PayClient {
             }
             body["notify_url"] = serde_json::Value::from(u.as_str());
         }
+        if self.global() {
+            // The merchant identity goes in the body; `NOT_ENOUGH` (the CNY refund pool is
+            // short) is retried later with the same out_refund_no.
+            if let serde_json::Value::Object(ids) = self.mchid_body() {
+                for (k, v) in ids {
+                    body[k] = v;
+                }
+            }
+            match self.institution() {
+                Some(i) => body["sp_appid"] = i.sp_appid.as_str().into(),
+                None => body["appid"] = self.inner.cfg.appid.as_str().into(),
+            }
+        }
+        let path = self.path("/v3/refund/domestic/refunds", "/v3/global/refunds");
         let r = self
-            .call(
-                reqwest::Method::POST,
-                "/v3/refund/domestic/refunds",
-                Some(&body),
-                true,
-            )
+            .call(reqwest::Method::POST, &path, Some(&body), true)
             .await?;
         Self::decode(&r)
     }
 
-    /// `GET /v3/refund/domestic/refunds/{out_refund_no}`.
+    /// `GET /v3/refund/domestic/refunds/{out_refund_no}` (global:
+    /// `/v3/global/refunds/out-refund-no/{out_refund_no}?mchid=…`).
     pub async fn refund_query(&self, out_refund_no: &str) -> Result<Refund, PayError> {
-        let path = format!("/v3/refund/domestic/refunds/{}", escape(out_refund_no));
+        let path = if self.global() {
+            format!(
+                "/v3/global/refunds/out-refund-no/{}?{}",
+                escape(out_refund_no),
+                self.mchid_query()
+            )
+        } else {
+            format!("/v3/refund/domestic/refunds/{}", escape(out_refund_no))
+        };
         let r = self.call(reqwest::Method::GET, &path, None, true).await?;
         Self::decode(&r)
     }
@@ -859,6 +1011,12 @@ impl PayClient {
     /// The trade bill of a day (`yyyy-MM-dd`, China time): asks for it, downloads the file
     /// (an unsigned response) and checks its SHA-1 against the signed hash.
     pub async fn trade_bill(&self, bill_date: &str) -> Result<String, PayError> {
+        if self.global() {
+            return Err(invalid(
+                "bill_date",
+                "the trade bill download is not implemented for WeChat Pay Global",
+            ));
+        }
         let path = format!("/v3/bill/tradebill?bill_date={bill_date}&bill_type=ALL");
         let r = self.call(reqwest::Method::GET, &path, None, true).await?;
         let info: BillInfo = Self::decode(&r)?;

@@ -130,6 +130,7 @@ fn client(f: &Fake, key: Arc<MerchantKey>) -> PayClient {
             timeout: Duration::from_secs(5),
             retry_backoff: vec![],
             allow_http_notify: true,
+            flavour: puzi::config::Flavour::Domestic,
         },
         Keyring::new(
             Some(("PUB_KEY_ID_TEST".into(), f.platform_public.clone())),

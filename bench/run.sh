@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# puzi benchmarks: each figure is a ratio against a reference measured in the same run on
+# the same machine. Results print as a table; BENCHMARKS.md records a run.
+#
+#   storefront  puzi's home and product pages vs nginx serving the same bytes as files,
+#               wrk keep-alive, plain HTTP and TLS (same ECDSA certificate), server pinned
+#               to core 0 and wrk to core 1.
+#   checkout    orders placed and prepaid per second (in-process sandbox) vs the limit
+#               `openssl speed rsa2048` sets: 3 RSA signatures per checkout, 2 cores.
+#   notify      notifications verified, decrypted and durably applied per second vs
+#               redb's raw durable commit rate on the same disk.
+#   footprint   binary size, resident memory idle and under load, start-up to first page.
+#
+# Needs: nginx, wrk, openssl, taskset (apt: nginx-light wrk openssl util-linux).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+W=$(mktemp -d /tmp/puzi-bench.XXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+DUR=${DUR:-10}
+
+cargo build --release --locked -q
+(cd bench && cargo build --release -q)
+BIN=$ROOT/target/release/puzi
+DRV=$ROOT/bench/target/release/puzi-bench
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wrk_rps() { taskset -c 1 wrk -t1 -c64 -d"${DUR}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+# --- storefront --------------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/ec.key" -out "$W/ec.crt" \
+  -days 30 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+P_HTTP=$(free_port); P_TLS=$(free_port); N_HTTP=$(free_port); N_TLS=$(free_port)
+cat > "$W/plain.toml" <<TOML
+[server]
+listen = "127.0.0.1:$P_HTTP"
+[storage]
+data_dir = "$W/shop"
+[jobs]
+interval_secs = 3600
+[backup]
+interval_hours = 0
+TOML
+cat > "$W/tls.toml" <<TOML
+[server]
+listen = "127.0.0.1:$P_TLS"
+[storage]
+data_dir = "$W/shop-tls"
+[tls]
+mode = "files"
+cert_file = "$W/ec.crt"
+key_file = "$W/ec.key"
+http_listen = ""
+[jobs]
+interval_secs = 3600
+[backup]
+interval_hours = 0
+TOML
+# Starts puzi pinned to core 0 and returns once its first stdout line says it listens.
+start_puzi() { # name, args… → pid
+  local name=$1; shift
+  mkfifo "$W/fifo.$name"
+  taskset -c "${PIN:-0}" "$BIN" "$@" > "$W/fifo.$name" 2>/dev/null &
+  local pid=$!
+  exec {fd}<"$W/fifo.$name"; read -r _ <&"$fd"
+  echo $pid
+}
+start_shop() { start_puzi "$2" serve --config "$1"; }
+# Seed a data dir with the demo catalog, then serve it from the config files.
+S=$(start_puzi seed demo --data "$W/shop" --listen 127.0.0.1:0); kill $S; wait $S 2>/dev/null || true
+cp -r "$W/shop" "$W/shop-tls"
+PID_HTTP=$(start_shop "$W/plain.toml" a)
+PID_TLS=$(start_shop "$W/tls.toml" b)
+mkdir -p "$W/www/p"
+curl -s "http://127.0.0.1:$P_HTTP/" -o "$W/www/index.html"
+curl -s "http://127.0.0.1:$P_HTTP/p/stoneware-mug" -o "$W/www/p/stoneware-mug"
+cat > "$W/nginx.conf" <<NGINX
+worker_processes 1; daemon off; error_log stderr crit; pid $W/nginx.pid;
+events { worker_connections 4096; }
+http { access_log off; sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_requests 10000000;
+  default_type text/html; charset utf-8; open_file_cache max=100 inactive=60s;
+  server { listen 127.0.0.1:$N_HTTP; root $W/www; index index.html; }
+  server { listen 127.0.0.1:$N_TLS ssl http2; ssl_certificate $W/ec.crt; ssl_certificate_key $W/ec.key;
+           ssl_protocols TLSv1.2 TLSv1.3; root $W/www; index index.html; } }
+NGINX
+taskset -c 0 nginx -c "$W/nginx.conf" & NGINX=$!
+curl -s -o /dev/null "http://127.0.0.1:$N_HTTP/" || true
+
+declare -A R
+for page in / /p/stoneware-mug; do
+  R["puzi http $page"]=$(wrk_rps "http://127.0.0.1:$P_HTTP$page")
+  R["nginx http $page"]=$(wrk_rps "http://127.0.0.1:$N_HTTP$page")
+  R["puzi tls $page"]=$(wrk_rps "https://127.0.0.1:$P_TLS$page")
+  R["nginx tls $page"]=$(wrk_rps "https://127.0.0.1:$N_TLS$page")
+done
+RSS_LOAD=$(awk '/VmHWM/ {print $2/1024}' /proc/$PID_HTTP/status)
+kill $NGINX $PID_HTTP $PID_TLS; wait $NGINX $PID_HTTP $PID_TLS 2>/dev/null || true
+
+echo
+echo "| storefront (wrk -t1 -c64, keep-alive, pinned) | puzi req/s | nginx req/s | ratio |"
+echo "|---|---|---|---|"
+for mode in http tls; do for page in / /p/stoneware-mug; do
+  echo "| $mode $page | ${R["puzi $mode $page"]} | ${R["nginx $mode $page"]} | $(ratio ${R["puzi $mode $page"]} ${R["nginx $mode $page"]}) |"
+done; done
+
+# --- checkout and notifications ------------------------------------------------------
+P=$(free_port)
+# Both cores: checkout's limit is openssl on 2 cores.
+LOAD=$(PIN=0,1 start_puzi load demo --data "$W/load" --listen 127.0.0.1:$P)
+CHECKOUT=$("$DRV" checkout "http://127.0.0.1:$P" "$DUR" 16 | awk '{print $2}')
+SIGN=$(openssl speed -multi 2 -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+LIMIT=$(python3 -c "print(f'{$SIGN/3:.1f}')")
+NOTIFY=$("$DRV" notify "http://127.0.0.1:$P" "$W/load" 2000 16 | awk '{print $2}')
+RSS_LOAD2=$(awk '/VmHWM/ {print $2/1024}' /proc/$LOAD/status)
+kill $LOAD; wait $LOAD 2>/dev/null || true
+REDB=$("$DRV" redb "$W" 5 | awk '{print $2}')
+
+echo
+echo "| checkout and notifications | puzi | reference | ratio |"
+echo "|---|---|---|---|"
+echo "| orders placed and prepaid /s (16 shoppers) | $CHECKOUT | $LIMIT (openssl: $SIGN signs/s on 2 cores ÷ 3 per checkout) | $(ratio $CHECKOUT $LIMIT) |"
+echo "| notifications applied durably /s (16 at once) | $NOTIFY | $REDB (redb durable commits/s) | $(ratio $NOTIFY $REDB) |"
+
+# --- footprint -----------------------------------------------------------------------
+STARTUP=$("$DRV" startup "$BIN")
+echo
+echo "| footprint | |"
+echo "|---|---|"
+echo "| binary size | $(python3 -c "print(f'{$(stat -c %s "$BIN")/1e6:.2f}')") MB |"
+echo "| $(echo "$STARTUP" | grep rss_idle | awk '{print "resident memory idle | " $2 " MB"}') |"
+echo "| resident memory, peak under wrk (storefront) | $RSS_LOAD MB |"
+echo "| resident memory, peak under checkout+notification load | $RSS_LOAD2 MB |"
+echo "| $(echo "$STARTUP" | grep startup | awk '{print "start-up to first page (median of 3) | " $2 " ms"}') |"
+echo
+echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs), $(free -g | awk '/Mem/ {print $2}') GiB"

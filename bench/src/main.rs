@@ -1,0 +1,197 @@
+//! Load drivers for `bench/run.sh`. Each prints one line `name value unit`.
+//!
+//! - `checkout BASE SECS CONC`: orders placed and prepaid per second (add to cart,
+//!   checkout, JSAPI prepay with paySign) against the in-process sandbox.
+//! - `notify BASE DATA COUNT CONC`: payment notifications verified, decrypted and durably
+//!   applied per second (each answered 204 after its own commit).
+//! - `redb DIR SECS`: redb's raw durable commit rate on the same disk (the reference).
+//! - `startup BIN`: milliseconds from spawn to the first answered request.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+const FORM: [(&str, &str); 4] = [("name", "压测"), ("mobile", "13800138000"), ("address", "上海市"), ("note", "")];
+
+/// Places one order; returns its out_trade_no.
+async fn place(c: &reqwest::Client, base: &str, sku: &str) -> Option<String> {
+    c.post(format!("{base}/cart/add")).form(&[("sku", sku), ("qty", "1")]).send().await.ok()?;
+    let r = c.post(format!("{base}/checkout")).form(&FORM).send().await.ok()?;
+    if r.status() != 303 {
+        return None;
+    }
+    Some(r.headers()["location"].to_str().ok()?.trim_start_matches("/orders/").to_string())
+}
+
+/// Signs the client in through the sandbox's OAuth once.
+async fn sign_in(c: &reqwest::Client, base: &str, no: &str, persona: &str) {
+    let r = c.get(format!("{base}/pay/{no}")).send().await.unwrap();
+    if r.status() != 302 {
+        return;
+    }
+    let auth = r.headers()["location"].to_str().unwrap().replace("#wechat_redirect", "");
+    let q: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
+    let r = c
+        .post(format!("{base}/sandbox/connect/oauth2/approve"))
+        .form(&[("appid", q["appid"].as_str()), ("redirect_uri", q["redirect_uri"].as_str()), ("state", q["state"].as_str()), ("persona", persona)])
+        .send()
+        .await
+        .unwrap();
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    c.get(back).send().await.unwrap();
+}
+
+async fn checkout(base: String, secs: u64, conc: usize) {
+    let done = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for i in 0..conc {
+        let (base, done) = (base.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            let c = client();
+            let first = place(&c, &base, "cotton-tee-m").await.expect("first order");
+            sign_in(&c, &base, &first, &format!("bench{i}")).await;
+            while Instant::now() < deadline {
+                let Some(no) = place(&c, &base, "cotton-tee-m").await else { break };
+                let r = c.post(format!("{base}/pay/{no}/jsapi")).header("content-type", "application/json").body("{}").send().await.unwrap();
+                assert_eq!(r.status(), 200, "prepay");
+                let p: serde_json::Value = r.json().await.unwrap();
+                assert!(p["paySign"].as_str().is_some());
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rate = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+    println!("checkout {rate:.1} orders/s");
+}
+
+async fn notify(base: String, data: String, count: usize, conc: usize) {
+    let dir = std::path::Path::new(&data).join("sandbox");
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("sandbox.json")).unwrap()).unwrap();
+    let platform = puzi::wechat::MerchantKey::from_pem(&std::fs::read(dir.join("platform_key.pem")).unwrap()).unwrap();
+    let (apiv3, serial) = (manifest["apiv3_key"].as_str().unwrap().to_string(), manifest["public_key_id"].as_str().unwrap().to_string());
+    let (appid, mchid) = (manifest["appid"].as_str().unwrap().to_string(), manifest["mchid"].as_str().unwrap().to_string());
+    // Orders to pay: placed over HTTP first.
+    let c = client();
+    let mut bodies = Vec::new();
+    for i in 0..count {
+        let no = place(&c, &base, "wool-socks-sm").await.expect("order");
+        let total = 3900 + 800;
+        let plain = serde_json::json!({
+            "appid": appid, "mchid": mchid, "out_trade_no": no, "transaction_id": format!("4200{i:024}"),
+            "trade_type": "JSAPI", "trade_state": "SUCCESS", "success_time": "2026-11-26T08:00:00+08:00",
+            "payer": {"openid": "obench"}, "amount": {"total": total, "payer_total": total, "currency": "CNY", "payer_currency": "CNY"},
+        });
+        let body = puzi::wechat::notify::encrypt(apiv3.as_bytes(), &format!("EV-BENCH-{i}"), "2026-11-26T08:00:00+08:00", "TRANSACTION.SUCCESS", "支付成功", "transaction", &plain.to_string()).unwrap();
+        bodies.push(body);
+    }
+    let bodies = Arc::new(std::sync::Mutex::new(bodies));
+    let ok = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..conc {
+        let (bodies, ok, base, serial) = (bodies.clone(), ok.clone(), base.clone(), serial.clone());
+        let platform = puzi::wechat::MerchantKey::from_pem(platform.to_pem().as_bytes()).unwrap();
+        tasks.push(tokio::spawn(async move {
+            let c = reqwest::Client::new();
+            loop {
+                let Some(body) = bodies.lock().unwrap().pop() else { break };
+                let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+                let nonce = puzi::wechat::crypto::nonce();
+                let sig = platform.sign(&puzi::wechat::crypto::response_message(&ts, &nonce, body.as_bytes()));
+                let r = c.post(format!("{base}/wechat/notify/pay"))
+                    .header("wechatpay-timestamp", ts).header("wechatpay-nonce", nonce)
+                    .header("wechatpay-signature", sig).header("wechatpay-serial", &serial)
+                    .header("content-type", "application/json").body(body).send().await.unwrap();
+                if r.status() == 204 {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let n = ok.load(Ordering::Relaxed);
+    assert_eq!(n as usize, count, "every notification acknowledged");
+    println!("notify {:.1} notifications/s", n as f64 / start.elapsed().as_secs_f64());
+}
+
+fn redb_reference(dir: String, secs: u64) {
+    const T: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("t");
+    let path = std::path::Path::new(&dir).join("reference.redb");
+    let _ = std::fs::remove_file(&path);
+    let db = redb::Database::create(&path).unwrap();
+    let v = [7u8; 1500];
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed().as_secs() < secs {
+        let tx = db.begin_write().unwrap();
+        tx.open_table(T).unwrap().insert(n, v.as_slice()).unwrap();
+        tx.commit().unwrap();
+        n += 1;
+    }
+    println!("redb {:.1} commits/s", n as f64 / start.elapsed().as_secs_f64());
+    let _ = std::fs::remove_file(&path);
+}
+
+async fn startup(bin: String) {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("puzi-startup-{}", std::process::id()));
+    // A data dir that already exists (keys generated): what a restart costs.
+    let mut runs = Vec::new();
+    for round in 0..4 {
+        let t0 = Instant::now();
+        let mut child = std::process::Command::new(&bin)
+            .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+            .arg(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().trim_start_matches("listening on ").to_string();
+        let r = reqwest::get(format!("{addr}/")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        if round > 0 {
+            runs.push(ms);
+        }
+        let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        let rss_kb: u64 = rss.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
+        if round == 3 {
+            println!("rss_idle {:.1} MB", rss_kb as f64 / 1024.0);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    runs.sort_by(f64::total_cmp);
+    println!("startup {:.1} ms", runs[runs.len() / 2]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::main]
+async fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    match a.get(1).map(String::as_str) {
+        Some("checkout") => checkout(a[2].clone(), a[3].parse().unwrap(), a[4].parse().unwrap()).await,
+        Some("notify") => notify(a[2].clone(), a[3].clone(), a[4].parse().unwrap(), a[5].parse().unwrap()).await,
+        Some("redb") => redb_reference(a[2].clone(), a[3].parse().unwrap()),
+        Some("startup") => startup(a[2].clone()).await,
+        _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup …"),
+    }
+}
