@@ -431,7 +431,7 @@ impl Payments {
         match self
             .apply(
                 &no,
-                tx.clone(),
+                (*tx).clone(),
                 "notification",
                 Some((n.id.clone(), record.clone())),
             )
@@ -748,7 +748,7 @@ impl Payments {
             "raw": String::from_utf8_lossy(body),
             "decoded": serde_json::from_str::<Value>(&n.plaintext).unwrap_or(Value::Null),
         });
-        match self.apply_refund_notice(&n.id, notice, record).await {
+        match self.apply_refund_notice(&n.id, *notice, record).await {
             Ok(()) => NotifyAnswer::ok(),
             Err(e) => {
                 tracing::error!(error = %e, "refund notification not stored; WeChat will retry");

@@ -56,9 +56,9 @@ pub struct RefundNotice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// `TRANSACTION.SUCCESS`.
-    TransactionSuccess(Transaction),
+    TransactionSuccess(Box<Transaction>),
     /// `REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`.
-    Refund(RefundNotice),
+    Refund(Box<RefundNotice>),
     /// Any other event type, kept with its decrypted text.
     Other,
 }
@@ -95,17 +95,17 @@ pub fn decrypt(body: &[u8], apiv3_key: &[u8]) -> Result<Notification, NotifyErro
                 detail: e.to_string(),
             })?;
         if env.event_type == "TRANSACTION.SUCCESS" {
-            Event::TransactionSuccess(t)
+            Event::TransactionSuccess(Box::new(t))
         } else {
             Event::Other
         }
     } else if env.event_type.starts_with("REFUND.") {
-        Event::Refund(
-            serde_json::from_str(&plaintext).map_err(|e| NotifyError::Resource {
+        Event::Refund(Box::new(serde_json::from_str(&plaintext).map_err(|e| {
+            NotifyError::Resource {
                 kind: "refund",
                 detail: e.to_string(),
-            })?,
-        )
+            }
+        })?))
     } else {
         Event::Other
     };
