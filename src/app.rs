@@ -85,6 +85,7 @@ impl App {
                     refund_delay_secs: config.sandbox.refund_delay_secs,
                     merchant_name: config.shop.name.clone(),
                     loopback_tls_insecure: tls.is_some(),
+                    exchange_rate: config.sandbox.exchange_rate,
                     ..crate::sandbox::Settings::default()
                 };
                 let sb = Sandbox::open(

@@ -34,6 +34,10 @@ pub async fn tick(app: &App) {
 
 /// Compares yesterday's trade bill once a day, after it is ready.
 pub async fn daily_bill(app: &App) -> Result<bool, crate::payment::PaymentError> {
+    if app.config.wechat.flavour.is_global() {
+        // Not implemented for WeChat Pay Global (its statements differ).
+        return Ok(false);
+    }
     let now = app.clock.now_cst();
     if now.hour() < BILL_READY_HOUR {
         return Ok(false);

@@ -46,6 +46,8 @@ pub struct Settings {
     /// Deliver notifications to the shop's own loopback address without verifying its
     /// (self-signed or not-yet-issued) certificate. Only the shop's own sandbox does this.
     pub loopback_tls_insecure: bool,
+    /// WeChat Pay Global: CNY a shopper pays per unit of the order currency.
+    pub exchange_rate: f64,
 }
 
 impl Default for Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             notify_timeout: Duration::from_secs(5),
             merchant_name: "puzi".into(),
             loopback_tls_insecure: false,
+            exchange_rate: 0.92,
         }
     }
 }

@@ -36,9 +36,30 @@ pub struct Tx {
     pub refunded: i64,
     /// The order parameters, to tell an identical repeat from a conflicting one.
     pub fingerprint: String,
+    /// Ordered through WeChat Pay Global (`/v3/global/…`).
+    #[serde(default)]
+    pub global: bool,
+    /// Global institution mode: the sub-merchant (appid/mchid are then sp_appid/sp_mchid).
+    #[serde(default)]
+    pub sub_mchid: Option<String>,
+    /// Global: CNY per unit of the order currency, × 10^8.
+    #[serde(default)]
+    pub rate_e8: i64,
 }
 
 impl Tx {
+    /// What the shopper pays in CNY fen (global: converted at the sandbox's rate).
+    pub fn payer_total(&self) -> i64 {
+        if !self.global || self.currency == "CNY" {
+            return self.total;
+        }
+        let exp = crate::money::Currency::parse(&self.currency)
+            .map(|c| c.exponent())
+            .unwrap_or(2);
+        let major = self.total as f64 / 10f64.powi(i32::from(exp));
+        (major * self.rate_e8 as f64 / 1e8 * 100.0).round() as i64
+    }
+
     /// The transaction as the query API and notifications describe it.
     pub fn to_json(&self) -> Value {
         let mut v = j!({
@@ -57,14 +78,35 @@ impl Tx {
         if let Some(a) = &self.attach {
             v["attach"] = Value::from(a.as_str());
         }
+        if let Some(sub) = &self.sub_mchid {
+            let o = v.as_object_mut().expect("object");
+            o.remove("appid");
+            o.remove("mchid");
+            v["sp_appid"] = Value::from(self.appid.as_str());
+            v["sp_mchid"] = Value::from(self.mchid.as_str());
+            v["sub_mchid"] = Value::from(sub.as_str());
+        }
         if let (Some(id), Some(at)) = (&self.transaction_id, self.success_at) {
-            v["transaction_id"] = Value::from(id.as_str());
+            // WeChat Pay Global names the order number `id`.
+            v[if self.global { "id" } else { "transaction_id" }] = Value::from(id.as_str());
             v["trade_type"] = Value::from("JSAPI");
             v["bank_type"] = Value::from("OTHERS");
             v["success_time"] = Value::from(rfc3339_cst(at));
-            v["payer"] = j!({ "openid": self.openid });
-            v["amount"]["payer_total"] = Value::from(self.total);
-            v["amount"]["payer_currency"] = Value::from(self.currency.as_str());
+            v["payer"] = if self.sub_mchid.is_some() {
+                j!({ "sp_openid": self.openid })
+            } else {
+                j!({ "openid": self.openid })
+            };
+            v["amount"]["payer_total"] = Value::from(self.payer_total());
+            v["amount"]["payer_currency"] = Value::from(if self.global {
+                "CNY"
+            } else {
+                self.currency.as_str()
+            });
+            if self.global {
+                v["amount"]["exchange_rate"] =
+                    j!({ "type": "SETTLEMENT_RATE", "rate": self.rate_e8 });
+            }
         }
         v
     }
@@ -317,8 +359,22 @@ pub async fn handle(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, 
     let get = req.method == Method::GET;
     let post = req.method == Method::POST;
     let store = sb.inner.store.clone();
+    // WeChat Pay Global's paths map onto the same handlers.
+    let global = segs.first() == Some(&"global");
+    let mapped: Vec<&str> = match segs {
+        ["global", "transactions", rest @ ..] => ["pay", "transactions"]
+            .iter()
+            .copied()
+            .chain(rest.iter().copied())
+            .collect(),
+        ["global", "refunds", "out-refund-no", no] => vec!["refund", "domestic", "refunds", no],
+        ["global", "refunds"] => vec!["refund", "domestic", "refunds"],
+        ["global", "certificates"] => vec!["certificates"],
+        other => other.to_vec(),
+    };
+    let segs = mapped.as_slice();
     match segs {
-        ["pay", "transactions", "jsapi"] if post => jsapi(sb, req, serial).await,
+        ["pay", "transactions", "jsapi"] if post => jsapi(sb, req, serial, global).await,
         ["pay", "transactions", "out-trade-no", no] if get => {
             let no = percent_decode(no);
             let tx = {
@@ -419,7 +475,10 @@ pub async fn handle(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, 
 }
 
 fn query_mchid_ok(sb: &Sandbox, req: &Request) -> bool {
-    req.query_map().get("mchid").map(String::as_str) == Some(sb.inner.keys.manifest.mchid.as_str())
+    let q = req.query_map();
+    let m = sb.inner.keys.manifest.mchid.as_str();
+    q.get("mchid").map(String::as_str) == Some(m)
+        || q.get("sp_mchid").map(String::as_str) == Some(m)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -433,6 +492,11 @@ fn percent_decode(s: &str) -> String {
 struct JsapiBody {
     appid: Option<String>,
     mchid: Option<String>,
+    sp_appid: Option<String>,
+    sp_mchid: Option<String>,
+    sub_mchid: Option<String>,
+    trade_type: Option<String>,
+    merchant_category_code: Option<String>,
     description: Option<String>,
     out_trade_no: Option<String>,
     time_expire: Option<String>,
@@ -451,9 +515,16 @@ struct AmountBody {
 #[derive(Deserialize)]
 struct PayerBody {
     openid: Option<String>,
+    sp_openid: Option<String>,
+    sub_openid: Option<String>,
 }
 
-async fn jsapi(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Resp, StoreError> {
+async fn jsapi(
+    sb: &Sandbox,
+    req: &Request,
+    serial: Option<&str>,
+    global: bool,
+) -> Result<Resp, StoreError> {
     let b: JsapiBody = match serde_json::from_slice(&req.body) {
         Ok(b) => b,
         Err(e) => {
@@ -466,8 +537,47 @@ async fn jsapi(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Resp
         }
     };
     let m = &sb.inner.keys.manifest;
-    let appid = b.appid.unwrap_or_default();
-    let mchid = b.mchid.unwrap_or_default();
+    let institution = global && b.sp_mchid.is_some();
+    let (appid, mchid) = if institution {
+        (
+            b.sp_appid.clone().unwrap_or_default(),
+            b.sp_mchid.clone().unwrap_or_default(),
+        )
+    } else {
+        (
+            b.appid.clone().unwrap_or_default(),
+            b.mchid.clone().unwrap_or_default(),
+        )
+    };
+    if global {
+        if b.trade_type.as_deref() != Some("JSAPI") {
+            return Ok(param_error(
+                sb,
+                serial,
+                "/trade_type",
+                "trade_type 须为 JSAPI",
+            ));
+        }
+        let mcc = b.merchant_category_code.clone().unwrap_or_default();
+        if mcc.is_empty() || !mcc.bytes().all(|c| c.is_ascii_digit()) {
+            return Ok(param_error(
+                sb,
+                serial,
+                "/merchant_category_code",
+                "暂不支持该mcc码",
+            ));
+        }
+        if institution && b.sub_mchid.as_deref() != Some(m.sub_mchid.as_str()) {
+            return Ok(error(
+                sb,
+                serial,
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                "受理关系不存在",
+                None,
+            ));
+        }
+    }
     let description = b.description.unwrap_or_default();
     let out_trade_no = b.out_trade_no.unwrap_or_default();
     let notify_url = b.notify_url.unwrap_or_default();
@@ -478,7 +588,10 @@ async fn jsapi(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Resp
         ),
         None => (0, String::new()),
     };
-    let openid = b.payer.and_then(|p| p.openid).unwrap_or_default();
+    let openid = b
+        .payer
+        .and_then(|p| p.openid.or(p.sp_openid).or(p.sub_openid))
+        .unwrap_or_default();
     if appid.is_empty() {
         return Ok(param_error(sb, serial, "/appid", "appid 为必填"));
     }
@@ -536,13 +649,16 @@ async fn jsapi(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Resp
     if total <= 0 {
         return Ok(param_error(sb, serial, "/amount/total", "须为正整数"));
     }
-    if currency != "CNY" {
+    if !global && currency != "CNY" {
         return Ok(param_error(
             sb,
             serial,
             "/amount/currency",
             "境内商户仅支持 CNY",
         ));
+    }
+    if global && crate::money::Currency::parse(&currency).is_none() {
+        return Ok(param_error(sb, serial, "/amount/currency", "不支持的币种"));
     }
     if openid.is_empty() || openid.len() > 128 {
         return Ok(param_error(sb, serial, "/payer/openid", "openid 为必填"));
@@ -564,6 +680,7 @@ async fn jsapi(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Resp
         .as_bytes(),
     );
     let now = sb.inner.clock.unix();
+    let rate = sb.inner.settings.exchange_rate;
     enum Outcome {
         Prepay(String),
         Err(StatusCode, &'static str, &'static str),
@@ -628,6 +745,9 @@ async fn jsapi(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Resp
                     created_at: now,
                     refunded: 0,
                     fingerprint,
+                    global,
+                    sub_mchid: institution.then(|| b.sub_mchid.clone().unwrap_or_default()),
+                    rate_e8: (rate * 1e8).round() as i64,
                 };
                 t.put(&format!("prepay/{}", tx.prepay_id), out_trade_no.as_bytes())?;
                 t.put(&format!("tx/{out_trade_no}"), &enc(&tx))?;
@@ -672,7 +792,8 @@ async fn close(
     no: &str,
 ) -> Result<Resp, StoreError> {
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-    if body["mchid"].as_str() != Some(sb.inner.keys.manifest.mchid.as_str()) {
+    let m = sb.inner.keys.manifest.mchid.as_str();
+    if body["mchid"].as_str() != Some(m) && body["sp_mchid"].as_str() != Some(m) {
         return Ok(param_error(
             sb,
             serial,
@@ -766,9 +887,7 @@ async fn refund(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Res
     if refund <= 0 {
         return Ok(param_error(sb, serial, "/amount/refund", "须为正整数"));
     }
-    if a.currency.as_deref() != Some("CNY") {
-        return Ok(param_error(sb, serial, "/amount/currency", "须为 CNY"));
-    }
+    let currency = a.currency.clone().unwrap_or_default();
     let now = sb.inner.clock.unix();
     let delay = sb.inner.settings.refund_delay_secs;
     let sb2 = sb.clone();
@@ -815,6 +934,13 @@ async fn refund(sb: &Sandbox, req: &Request, serial: Option<&str>) -> Result<Res
                         StatusCode::NOT_FOUND,
                         "RESOURCE_NOT_EXISTS",
                         "订单未支付",
+                    )));
+                }
+                if currency != tx.currency {
+                    return Ok(Err((
+                        StatusCode::BAD_REQUEST,
+                        "PARAM_ERROR",
+                        "退款币种须与支付币种一致",
                     )));
                 }
                 if total != tx.total {

@@ -60,7 +60,9 @@ pub async fn sheet_info(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError>
             "description": tx.description,
             "total": tx.total,
             "currency": tx.currency,
-            "amount": format!("¥{}.{:02}", tx.total / 100, tx.total % 100),
+            "amount": crate::money::Currency::parse(&tx.currency)
+                .map(|c| crate::money::Money(tx.total).display(c))
+                .unwrap_or_else(|| format!("{} {}", tx.currency, tx.total)),
             "state": tx.state,
         }),
     ))

@@ -526,7 +526,17 @@ pub fn order_detail(
                 dt { (l.channel) } dd { (o.channel.as_deref().unwrap_or(l.direct)) }
                 @if let Some(p) = &o.payment {
                     dt { "WeChat" } dd.mono { (p.transaction_id) " · " (money(ctx, p.amount)) " · " (cst_datetime(p.paid_at)) }
-                    @if let (Some(pt), Some(pc)) = (p.payer_total, &p.payer_currency) { dt { "payer" } dd { (pc) " " (pt) } }
+                    @if let (Some(pt), Some(pc)) = (p.payer_total, &p.payer_currency) {
+                    @if pc != o.currency.code() {
+                        dt { "payer" }
+                        dd #payer-amount {
+                            (crate::money::Currency::parse(pc).map(|c| Money(pt).display(c)).unwrap_or_else(|| format!("{pc} {pt}")))
+                            @if let Some(rate) = p.exchange_rate.as_ref().and_then(|r| r["rate"].as_i64()) {
+                                " · rate " (format!("{:.4}", rate as f64 / 1e8))
+                            }
+                        }
+                    }
+                }
                 }
                 @if let Some(s) = &o.shipment { dt { (l.courier) } dd { (s.courier) " " (s.tracking_no) } }
             }

@@ -1,0 +1,205 @@
+//! WeChat Pay Global end to end against the sandbox: direct and institution merchants, a
+//! shop priced in HKD (and one in JPY, without minor units); the payer's CNY amount and the
+//! exchange rate are kept; query, close, lost notifications and refunds on `/v3/global`.
+
+use crate::support::*;
+use puzi::config::{Flavour, Institution};
+use puzi::money::{Currency, Money};
+use puzi::order::{OrderNo, OrderState, RefundStatus};
+use puzi::sandbox::NotificationFault;
+
+fn global(institution: bool, currency: &str) -> impl FnOnce(&mut puzi::config::Config) {
+    let currency = currency.to_string();
+    move |c| {
+        c.shop.currency = Currency::parse(&currency).unwrap();
+        c.sandbox.exchange_rate = 0.92;
+        c.wechat.flavour = Flavour::Global {
+            merchant_category_code: "5499".into(),
+            institution: institution.then(|| Institution {
+                sp_mchid: "ignored-in-sandbox".into(),
+                sp_appid: "ignored".into(),
+                sub_mchid: "ignored".into(),
+                sub_appid: None,
+            }),
+        };
+    }
+}
+
+async fn order_and_pay(t: &TestApp, sku: &str, fault: Option<NotificationFault>) -> OrderNo {
+    let c = client();
+    add_to_cart(&c, t, sku, 1).await;
+    let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
+    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
+    let auth = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .replace("#wechat_redirect", "");
+    let q: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    let r = c
+        .post(t.url("/sandbox/connect/oauth2/approve"))
+        .form(&[
+            ("appid", q["appid"].as_str()),
+            ("redirect_uri", q["redirect_uri"].as_str()),
+            ("state", q["state"].as_str()),
+            ("persona", "Wong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    c.get(r.headers()["location"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let params: serde_json::Value = c
+        .post(t.url(&format!("/pay/{no}/jsapi")))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(params["signType"], "RSA", "{params}");
+    if let Some(f) = fault {
+        t.sandbox().set_notification_fault(f);
+    }
+    let mut body = params.clone();
+    body["password"] = "654321".into();
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(t.url("/sandbox/pay/confirm"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    no
+}
+
+async fn paid_with_cny_amounts(institution: bool) {
+    let t = TestApp::start_tuned(global(institution, "HKD")).await;
+    let no = order_and_pay(&t, "stoneware-mug-white", None).await;
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(o.state, OrderState::Paid);
+    assert_eq!(o.currency.code(), "HKD");
+    let p = o.payment.unwrap();
+    assert_eq!(p.amount, Money(6700), "HK$59 + HK$8 shipping");
+    assert_eq!(p.payer_currency.as_deref(), Some("CNY"));
+    assert_eq!(p.payer_total, Some(6164), "HK$67.00 × 0.92");
+    assert_eq!(p.exchange_rate.unwrap()["rate"], 92_000_000);
+    // Queries go to /v3/global and read `id`.
+    let q = t.pay().query_by_out_trade_no(no.as_str()).await.unwrap();
+    assert_eq!(q.transaction_id.as_deref(), Some(p.transaction_id.as_str()));
+    // The page shows HK$.
+    let (_, page) = get_text(&client(), &t.url("/p/stoneware-mug")).await;
+    assert!(page.contains("HK$59.00"));
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn direct_merchant_pays_in_hkd_and_keeps_the_cny_amount() {
+    paid_with_cny_amounts(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn institution_mode_pays_through_sp_and_sub_mchid() {
+    paid_with_cny_amounts(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zero_decimal_currencies_work_end_to_end() {
+    let t = TestApp::start_tuned(global(false, "JPY")).await;
+    let no = order_and_pay(&t, "canvas-tote-black", None).await;
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(o.state, OrderState::Paid);
+    // The demo prices are numbers in the minor unit: here, yen.
+    assert_eq!(o.total, Money(4900 + 800));
+    assert_eq!(
+        o.payment.unwrap().payer_total,
+        Some(524_400),
+        "¥5,700 × 0.92 = CN¥5,244.00"
+    );
+    let (_, page) = get_text(&client(), &t.url("/p/canvas-tote")).await;
+    assert!(page.contains("JP¥4900"));
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn global_lost_notification_close_and_refund() {
+    let t = TestApp::start_tuned(global(true, "HKD")).await;
+    // A lost notification is settled by the reconciler's query.
+    let no = order_and_pay(&t, "wool-socks-sm", Some(NotificationFault::Lose)).await;
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().state,
+        OrderState::PendingPayment
+    );
+    t.app.clock.advance(puzi::payment::FIRST_QUERY_AFTER_SECS);
+    t.app.payments.reconcile_pending().await.unwrap();
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().state,
+        OrderState::Paid
+    );
+    // A partial refund on /v3/global/refunds, settled by the refund notification.
+    let r = t
+        .app
+        .payments
+        .refund(&no, Money(1000), "damaged")
+        .await
+        .unwrap();
+    assert_eq!(r.status, RefundStatus::Processing);
+    t.app
+        .clock
+        .advance(t.sandbox().settings().refund_delay_secs);
+    t.sandbox().deliver_due().await.unwrap();
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().refunds[0].status,
+        RefundStatus::Success
+    );
+    // An unpaid order times out and closes at WeChat first.
+    let c = client();
+    add_to_cart(&c, &t, "wool-socks-ml", 1).await;
+    let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
+    let other = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    t.app.payments.jsapi(&other, "oWong").await.unwrap();
+    t.app.clock.advance(15 * 60);
+    t.app.payments.close_expired().await.unwrap();
+    assert_eq!(
+        t.app.store.order(&other).unwrap().unwrap().state,
+        OrderState::Closed
+    );
+    assert_eq!(
+        t.pay()
+            .query_by_out_trade_no(other.as_str())
+            .await
+            .unwrap()
+            .trade_state,
+        "CLOSED"
+    );
+    t.stop().await;
+}
+
+#[test]
+fn a_non_cny_shop_needs_the_global_flavour() {
+    let e = puzi::config::parse(
+        std::path::Path::new("t.toml"),
+        "[shop]\ncurrency = \"HKD\"\n",
+        &|_| None,
+    )
+    .unwrap_err();
+    assert_eq!(e.key, "shop.currency");
+    let ok = puzi::config::parse(
+        std::path::Path::new("t.toml"),
+        "[shop]\ncurrency = \"HKD\"\n[wechat]\nflavour = \"global\"\nmerchant_category_code = \"5499\"\n",
+        &|_| None,
+    )
+    .unwrap();
+    assert!(ok.wechat.flavour.is_global());
+    assert_eq!(ok.wechat.api_base, puzi::config::GLOBAL_API_BASE);
+}
