@@ -68,7 +68,7 @@ start_puzi() { # name, args… → pid
 }
 start_shop() { start_puzi "$2" serve --config "$1"; }
 # Seed a data dir with the demo catalog, then serve it from the config files.
-S=$(start_puzi seed demo --data "$W/shop" --listen 127.0.0.1:0); kill $S; wait $S 2>/dev/null || true
+S=$(start_puzi seed demo --data "$W/shop" --listen 127.0.0.1:0); kill $S; tail --pid=$S -f /dev/null
 cp -r "$W/shop" "$W/shop-tls"
 PID_HTTP=$(start_shop "$W/plain.toml" a)
 PID_TLS=$(start_shop "$W/tls.toml" b)
@@ -106,6 +106,19 @@ done; done
 
 # --- checkout and notifications ------------------------------------------------------
 P=$(free_port)
+# A shop with stock for every order the drivers place: seed, then raise stock by CSV.
+S=$(start_puzi seed2 demo --data "$W/load" --listen 127.0.0.1:0); kill $S; tail --pid=$S -f /dev/null
+printf '[server]\nlisten = "127.0.0.1:%s"\n[storage]\ndata_dir = "%s"\n' "$P" "$W/load" > "$W/load.toml"
+"$BIN" catalog export --config "$W/load.toml" --out "$W/catalog.csv"
+python3 - "$W/catalog.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+i = rows[0].index("stock")
+for r in rows[1:]:
+    r[i] = "1000000"
+csv.writer(open(sys.argv[1], "w", encoding="utf-8", newline="")).writerows(rows)
+PY
+"$BIN" catalog import --config "$W/load.toml" "$W/catalog.csv" > /dev/null
 # Both cores: checkout's limit is openssl on 2 cores.
 LOAD=$(PIN=0,1 start_puzi load demo --data "$W/load" --listen 127.0.0.1:$P)
 CHECKOUT=$("$DRV" checkout "http://127.0.0.1:$P" "$DUR" 16 | awk '{print $2}')

@@ -42,7 +42,10 @@ fn channel_tag(q: &HashMap<String, String>) -> Option<String> {
 /// Loads the visitor's session; remembers an entry channel if the URL carries one.
 pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visitor, WebError> {
     let sid = Sid::from_headers(req.headers());
-    let ch = channel_tag(&query(req));
+    let ch = match req.uri().query() {
+        Some(_) => channel_tag(&query(req)),
+        None => None,
+    };
     if sid.fresh && ch.is_none() {
         // A first visit: nothing to read, nothing to store.
         return Ok(Visitor {
@@ -127,8 +130,10 @@ pub async fn home(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
         .await?;
     let products: Vec<_> = products.into_iter().filter(|p| p.published).collect();
     let stock = stock_map(ctx, &products).await?;
-    Ok(page(
+    Ok(cached(
         ctx,
+        key,
+        generation,
         &v,
         views::home(ctx, &v, &cats, &products, &stock),
     ))
@@ -156,8 +161,10 @@ pub async fn category(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Res
         .filter(|p| p.published && p.category == id)
         .collect();
     let stock = stock_map(ctx, &products).await?;
-    Ok(page(
+    Ok(cached(
         ctx,
+        key,
+        generation,
         &v,
         views::category(ctx, &v, &cats, &cat, &products, &stock),
     ))
