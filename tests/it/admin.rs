@@ -422,46 +422,7 @@ async fn paid_order(t: &TestApp) -> OrderNo {
     add_to_cart(&c, t, "stoneware-mug-white", 2).await;
     let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
     let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
-    let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
-    let auth = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .replace("#wechat_redirect", "");
-    let q: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
-            .into_owned()
-            .collect();
-    let r = c
-        .post(t.url("/sandbox/connect/oauth2/approve"))
-        .form(&[
-            ("appid", q["appid"].as_str()),
-            ("redirect_uri", q["redirect_uri"].as_str()),
-            ("state", q["state"].as_str()),
-            ("persona", "阿珍"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let back = r.headers()["location"].to_str().unwrap().to_string();
-    c.get(&back).send().await.unwrap();
-    let params: serde_json::Value = c
-        .post(t.url(&format!("/pay/{no}/jsapi")))
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut body = params.clone();
-    body["password"] = "000000".into();
-    reqwest::Client::new()
-        .post(t.url("/sandbox/pay/confirm"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    pay_in_sandbox(t, &c, &no, "阿珍", None).await;
     assert_eq!(
         t.app.store.order(&no).unwrap().unwrap().state,
         OrderState::Paid

@@ -94,3 +94,44 @@ async fn decrypt_notify_explains_a_capture() {
     assert!(stdout.contains("FAIL signature"), "{stdout}");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wechat_menu_installs_the_configured_buttons() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = dir.path().join("puzi.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndata_dir = \"{}\"\n[wechat]\nmode = \"sandbox\"\n\
+             [[wechat.menu]]\nname = \"商城\"\nurl = \"/\"\n[[wechat.menu]]\nname = \"我的订单\"\nurl = \"/orders\"\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let t = TestApp::start_with(puzi::config::load(&cfg).unwrap(), true).await;
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["wechat", "menu", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("menu installed: 商城 | 我的订单"),
+        "{stdout}"
+    );
+    t.stop().await;
+}

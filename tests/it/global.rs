@@ -30,56 +30,7 @@ async fn order_and_pay(t: &TestApp, sku: &str, fault: Option<NotificationFault>)
     add_to_cart(&c, t, sku, 1).await;
     let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
     let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
-    let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
-    let auth = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .replace("#wechat_redirect", "");
-    let q: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
-            .into_owned()
-            .collect();
-    let r = c
-        .post(t.url("/sandbox/connect/oauth2/approve"))
-        .form(&[
-            ("appid", q["appid"].as_str()),
-            ("redirect_uri", q["redirect_uri"].as_str()),
-            ("state", q["state"].as_str()),
-            ("persona", "Wong"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    c.get(r.headers()["location"].to_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    let params: serde_json::Value = c
-        .post(t.url(&format!("/pay/{no}/jsapi")))
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(params["signType"], "RSA", "{params}");
-    if let Some(f) = fault {
-        t.sandbox().set_notification_fault(f);
-    }
-    let mut body = params.clone();
-    body["password"] = "654321".into();
-    let r: serde_json::Value = reqwest::Client::new()
-        .post(t.url("/sandbox/pay/confirm"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(r["ok"], true, "{r}");
+    pay_in_sandbox(t, &c, &no, "Wong", fault).await;
     no
 }
 

@@ -278,3 +278,68 @@ pub fn wechat_notification(
     h.insert("content-type", "application/json".parse().unwrap());
     (h, body)
 }
+
+/// The shopper's side of paying an order through the sandbox: the cashier's silent OAuth
+/// (a persona the first time), the JSAPI parameters, and six digits on the sheet.
+/// Returns the `getBrandWCPayRequest` parameters the sheet was given.
+pub async fn pay_in_sandbox(
+    t: &TestApp,
+    c: &reqwest::Client,
+    no: &puzi::order::OrderNo,
+    persona: &str,
+    fault: Option<puzi::sandbox::NotificationFault>,
+) -> serde_json::Value {
+    let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
+    if r.status() == 302 {
+        let auth = r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .replace("#wechat_redirect", "");
+        let q: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
+                .into_owned()
+                .collect();
+        let r = c
+            .post(t.url("/sandbox/connect/oauth2/approve"))
+            .form(&[
+                ("appid", q["appid"].as_str()),
+                ("redirect_uri", q["redirect_uri"].as_str()),
+                ("state", q["state"].as_str()),
+                ("persona", persona),
+            ])
+            .send()
+            .await
+            .unwrap();
+        c.get(r.headers()["location"].to_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    let params: serde_json::Value = c
+        .post(t.url(&format!("/pay/{no}/jsapi")))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(params["signType"], "RSA", "{params}");
+    if let Some(f) = fault {
+        t.sandbox().set_notification_fault(f);
+    }
+    let mut body = params.clone();
+    body["password"] = "654321".into();
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(t.url("/sandbox/pay/confirm"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    params
+}
