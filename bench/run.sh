@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 W=$(mktemp -d /tmp/puzi-bench.XXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+trap 'kill $(jobs -p) $(cat "$W/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$W"' EXIT
 DUR=${DUR:-10}
 
 cargo build --release --locked -q
@@ -63,6 +63,7 @@ start_puzi() { # name, args… → pid
   mkfifo "$W/fifo.$name"
   taskset -c "${PIN:-0}" "$BIN" "$@" > "$W/fifo.$name" 2>/dev/null &
   local pid=$!
+  echo $pid >> "$W/pids"
   exec {fd}<"$W/fifo.$name"; read -r _ <&"$fd"
   echo $pid
 }

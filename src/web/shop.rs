@@ -98,6 +98,20 @@ fn cache_key(req: &Request<Incoming>, v: &Visitor) -> Option<String> {
         .then(|| format!("{}|{}", req.uri().path(), v.cart_units()))
 }
 
+/// The hot path: a first-time visitor (no session cookie) asking for a page without a
+/// query string gets the cached bytes before anything else is done.
+fn fast_cached(ctx: &Ctx, req: &Request<Incoming>) -> Option<Resp> {
+    if req.uri().query().is_some()
+        || super::http::cookie(req.headers(), super::session::COOKIE).is_some()
+    {
+        return None;
+    }
+    let key = format!("{}|0", req.uri().path());
+    ctx.pages
+        .get(&key, ctx.app.store.generation())
+        .map(super::http::html_bytes)
+}
+
 fn from_cache(ctx: &Ctx, key: &Option<String>, generation: u64, v: &Visitor) -> Option<Resp> {
     let k = key.as_ref()?;
     ctx.pages.get(k, generation).map(|b| page_bytes(ctx, v, b))
@@ -118,6 +132,9 @@ fn cached(
 }
 
 pub async fn home(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    if let Some(r) = fast_cached(ctx, &req) {
+        return Ok(r);
+    }
     let v = visitor(ctx, &req).await?;
     let (key, generation) = (cache_key(&req, &v), ctx.app.store.generation());
     if let Some(r) = from_cache(ctx, &key, generation, &v) {
@@ -140,6 +157,9 @@ pub async fn home(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
 }
 
 pub async fn category(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp, WebError> {
+    if let Some(r) = fast_cached(ctx, &req) {
+        return Ok(r);
+    }
     if !is_slug(id) {
         return Err(WebError::NotFound);
     }
@@ -190,6 +210,9 @@ async fn stock_map(
 }
 
 pub async fn product(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp, WebError> {
+    if let Some(r) = fast_cached(ctx, &req) {
+        return Ok(r);
+    }
     if !is_slug(id) {
         return Err(WebError::NotFound);
     }
