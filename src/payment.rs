@@ -285,11 +285,11 @@ impl Payments {
         let now = self.now();
         let crash = self.inner.crash_before_commit.swap(false, Ordering::SeqCst);
         let no2 = no.clone();
+        // Group commit: notifications arriving together share one durable write.
         let r = self
             .inner
             .store
-            .call(move |s| {
-                s.update_order(&no2, now, |o, t| -> Result<Applied, ApplyError> {
+            .update_order_grouped(no2, now, move |o, t| -> Result<Applied, ApplyError> {
                     let txid = tx.transaction_id.clone().unwrap_or_default();
                     let detail = json!({
                         "source": source,
@@ -380,7 +380,6 @@ impl Payments {
                         return Err(SimulatedCrash.into());
                     }
                     Ok(outcome)
-                })
             })
             .await?;
         if let Some(Applied::LateRefunding(out_refund_no)) = &r

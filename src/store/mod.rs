@@ -159,6 +159,8 @@ pub struct Store {
     /// Bumped after every commit that may change what a catalog page shows (products,
     /// categories, stock). Page caches compare it; it lives in memory only.
     generation: Arc<std::sync::atomic::AtomicU64>,
+    /// The group-commit writer, started on first use (see `update_order_grouped`).
+    group: Arc<std::sync::OnceLock<std::sync::mpsc::Sender<payments::GroupJob>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -197,6 +199,7 @@ impl Store {
         let store = Store {
             db: Arc::new(db),
             generation: Arc::default(),
+            group: Arc::default(),
         };
         store.init_schema(path)?;
         Ok(store)

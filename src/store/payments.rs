@@ -125,38 +125,68 @@ impl Store {
         f: impl FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E>,
     ) -> Result<Option<R>, E> {
         let tx = self.db.begin_write().map_err(StoreError::from)?;
-        let r = {
-            let mut orders = tx.open_table(ORDERS).map_err(StoreError::from)?;
-            let Some(bytes) = orders.get(no.as_str()).map_err(StoreError::from)? else {
-                return Ok(None);
-            };
-            let mut order: Order = dec("orders", bytes.value())?;
-            drop(bytes);
-            let mut otx = OrderTxn {
-                stock: tx.open_table(STOCK).map_err(StoreError::from)?,
-                payments: tx.open_table(PAYMENTS).map_err(StoreError::from)?,
-                notifications: tx.open_table(NOTIFICATIONS).map_err(StoreError::from)?,
-                refunds: tx.open_table(REFUNDS).map_err(StoreError::from)?,
-                alerts: tx.open_table(ALERTS).map_err(StoreError::from)?,
-                now,
-            };
-            let r = f(&mut order, &mut otx)?;
-            orders
-                .insert(no.as_str(), enc(&order).as_slice())
-                .map_err(StoreError::from)?;
-            let mut open = tx.open_table(OPEN_ORDERS).map_err(StoreError::from)?;
-            if order.state == OrderState::PendingPayment {
-                open.insert(no.as_str(), order.created_at as u64)
-                    .map_err(StoreError::from)?;
-            } else {
-                open.remove(no.as_str()).map_err(StoreError::from)?;
+        let r = update_order_in(&tx, no, now, f)?;
+        if r.is_some() {
+            tx.commit().map_err(StoreError::from)?;
+            // Stock may have been reserved or released.
+            self.catalog_changed();
+        }
+        Ok(r)
+    }
+
+    /// `update_order` through group commit: changes arriving together share one durable
+    /// transaction, and each caller hears back only after that commit. If any change in a
+    /// batch fails, the batch is not committed and every caller gets an error (WeChat then
+    /// retries each notification), so nothing is ever acknowledged without being durable.
+    pub async fn update_order_grouped<R, E, F>(
+        &self,
+        no: OrderNo,
+        now: i64,
+        f: F,
+    ) -> Result<Option<R>, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E> + Send + 'static,
+    {
+        let slot: Slot<Result<Option<R>, E>> = Arc::default();
+        let s2 = slot.clone();
+        let work: GroupWork = Box::new(move |tx: &redb::WriteTransaction| {
+            let r = update_order_in(tx, &no, now, f);
+            let ok = r.is_ok();
+            *s2.lock().expect("slot") = Some(r);
+            ok
+        });
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let sent = self
+            .group_writer()
+            .send(GroupJob {
+                work,
+                done: done_tx,
+            })
+            .is_ok();
+        let committed = sent && done_rx.await.unwrap_or(false);
+        let result = slot.lock().expect("slot").take();
+        match (committed, result) {
+            (true, Some(r)) => {
+                self.catalog_changed();
+                r
             }
-            r
-        };
-        tx.commit().map_err(StoreError::from)?;
-        // Stock may have been reserved or released.
-        self.catalog_changed();
-        Ok(Some(r))
+            (_, Some(Err(e))) => Err(e),
+            _ => Err(StoreError::Io("the grouped write was not committed".into()).into()),
+        }
+    }
+
+    fn group_writer(&self) -> &std::sync::mpsc::Sender<GroupJob> {
+        self.group.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<GroupJob>();
+            let weak = Arc::downgrade(&self.db);
+            std::thread::Builder::new()
+                .name("puzi-group-commit".into())
+                .spawn(move || group_commit_loop(weak, rx))
+                .expect("spawn the group-commit thread");
+            tx
+        })
     }
 
     /// Orders awaiting payment, oldest first.
@@ -289,4 +319,92 @@ impl Store {
             .map(|b| dec("notifications", b.value()))
             .transpose()
     }
+}
+
+/// Where a grouped change leaves its result for its caller.
+type Slot<T> = Arc<std::sync::Mutex<Option<T>>>;
+
+/// A change run inside a shared write transaction; false when it failed.
+pub(crate) type GroupWork = Box<dyn FnOnce(&redb::WriteTransaction) -> bool + Send>;
+
+pub(crate) struct GroupJob {
+    work: GroupWork,
+    /// Told whether the batch was committed.
+    done: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// Most changes one transaction carries.
+const GROUP_MAX: usize = 64;
+
+/// The group-commit writer: takes what is queued, applies it in one transaction, commits
+/// once, then answers every caller. It holds the database weakly and ends with the store.
+fn group_commit_loop(db: std::sync::Weak<Database>, rx: std::sync::mpsc::Receiver<GroupJob>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP_MAX {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let Some(db) = db.upgrade() else {
+            return;
+        };
+        let mut dones = Vec::with_capacity(batch.len());
+        let committed = match db.begin_write() {
+            Ok(tx) => {
+                let mut ok = true;
+                for job in batch {
+                    if ok {
+                        ok = (job.work)(&tx);
+                    }
+                    dones.push(job.done);
+                }
+                ok && tx.commit().is_ok()
+            }
+            Err(_) => {
+                dones.extend(batch.into_iter().map(|j| j.done));
+                false
+            }
+        };
+        drop(db);
+        for d in dones {
+            let _ = d.send(committed);
+        }
+    }
+}
+
+/// The body of `update_order`, inside a transaction someone else commits.
+fn update_order_in<R, E: From<StoreError>>(
+    tx: &redb::WriteTransaction,
+    no: &OrderNo,
+    now: i64,
+    f: impl FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E>,
+) -> Result<Option<R>, E> {
+    let mut orders = tx.open_table(ORDERS).map_err(StoreError::from)?;
+    let Some(bytes) = orders.get(no.as_str()).map_err(StoreError::from)? else {
+        return Ok(None);
+    };
+    let mut order: Order = dec("orders", bytes.value())?;
+    drop(bytes);
+    let mut otx = OrderTxn {
+        stock: tx.open_table(STOCK).map_err(StoreError::from)?,
+        payments: tx.open_table(PAYMENTS).map_err(StoreError::from)?,
+        notifications: tx.open_table(NOTIFICATIONS).map_err(StoreError::from)?,
+        refunds: tx.open_table(REFUNDS).map_err(StoreError::from)?,
+        alerts: tx.open_table(ALERTS).map_err(StoreError::from)?,
+        now,
+    };
+    let r = f(&mut order, &mut otx)?;
+    orders
+        .insert(no.as_str(), enc(&order).as_slice())
+        .map_err(StoreError::from)?;
+    let mut open = tx.open_table(OPEN_ORDERS).map_err(StoreError::from)?;
+    if order.state == OrderState::PendingPayment {
+        open.insert(no.as_str(), order.created_at as u64)
+            .map_err(StoreError::from)?;
+    } else {
+        open.remove(no.as_str()).map_err(StoreError::from)?;
+    }
+    Ok(Some(r))
 }
