@@ -251,22 +251,20 @@ impl Payments {
         let no2 = no.clone();
         self.inner
             .store
-            .call(move |s| {
-                s.update_order(&no2, now, |o, _| -> Result<(), StoreError> {
-                    let fresh = o.attempt.as_ref().is_none_or(|a| a.prepay_id != pid);
-                    let queries = o.attempt.as_ref().map(|a| a.queries).unwrap_or(0);
-                    o.attempt = Some(crate::order::PaymentAttempt {
-                        prepay_id: pid.clone(),
-                        prepay_at: now,
-                        openid,
-                        next_query_at: now + FIRST_QUERY_AFTER_SECS,
-                        queries,
-                    });
-                    if fresh {
-                        o.note(now, "prepay", json!({ "prepay_id": pid }));
-                    }
-                    Ok(())
-                })
+            .update_order_grouped(no2, now, move |o, _| -> Result<(), StoreError> {
+                let fresh = o.attempt.as_ref().is_none_or(|a| a.prepay_id != pid);
+                let queries = o.attempt.as_ref().map(|a| a.queries).unwrap_or(0);
+                o.attempt = Some(crate::order::PaymentAttempt {
+                    prepay_id: pid.clone(),
+                    prepay_at: now,
+                    openid,
+                    next_query_at: now + FIRST_QUERY_AFTER_SECS,
+                    queries,
+                });
+                if fresh {
+                    o.note(now, "prepay", json!({ "prepay_id": pid }));
+                }
+                Ok(())
             })
             .await?;
         Ok(w.pay.jsapi_params(&prepay_id).await)

@@ -524,23 +524,31 @@ impl Store {
         f: impl FnOnce(&mut Session) -> R,
     ) -> Result<R, StoreError> {
         let tx = self.db.begin_write()?;
-        let r = {
-            let mut t = tx.open_table(SESSIONS)?;
-            let mut s = match t.get(id)? {
-                Some(v) => dec::<Session>("sessions", v.value())?,
-                None => Session {
-                    created_at: now,
-                    ..Session::default()
-                },
-            };
-            let r = f(&mut s);
-            s.last_seen = now;
-            t.insert(id, enc(&s).as_slice())?;
-            r
-        };
+        let r = session_in(&tx, id, now, f)?;
         tx.commit()?;
         Ok(r)
     }
+}
+
+/// Reads, changes and writes a session inside a transaction someone else commits.
+pub(crate) fn session_in<R>(
+    tx: &redb::WriteTransaction,
+    id: &str,
+    now: i64,
+    f: impl FnOnce(&mut Session) -> R,
+) -> Result<R, StoreError> {
+    let mut t = tx.open_table(SESSIONS)?;
+    let mut s = match t.get(id)? {
+        Some(v) => dec::<Session>("sessions", v.value())?,
+        None => Session {
+            created_at: now,
+            ..Session::default()
+        },
+    };
+    let r = f(&mut s);
+    s.last_seen = now;
+    t.insert(id, enc(&s).as_slice())?;
+    Ok(r)
 }
 
 pub(crate) fn lookup_sku(

@@ -9,101 +9,7 @@ impl Store {
     /// changed. Prices come from the catalog inside the same transaction.
     pub fn place_order(&self, new: NewOrder) -> Result<Order, PlaceOrderError> {
         let tx = self.db.begin_write().map_err(StoreError::from)?;
-        let order = {
-            let mut sessions = tx.open_table(SESSIONS)?;
-            let skus = tx.open_table(SKUS)?;
-            let products = tx.open_table(PRODUCTS)?;
-            let mut stock = tx.open_table(STOCK)?;
-            let mut orders = tx.open_table(ORDERS)?;
-            let mut by_session = tx.open_multimap_table(SESSION_ORDERS)?;
-
-            let mut session: Session = match sessions.get(new.session.as_str())? {
-                Some(v) => dec("sessions", v.value())?,
-                None => return Err(PlaceOrderError::EmptyCart),
-            };
-            if session.cart.is_empty() {
-                return Err(PlaceOrderError::EmptyCart);
-            }
-            let mut failure = None;
-            let priced = cart::price(&session.cart, new.shipping, |sku| {
-                match lookup_sku(&skus, &products, &stock, sku) {
-                    Ok(found) => found,
-                    Err(e) => {
-                        failure = Some(e);
-                        None
-                    }
-                }
-            })
-            .map_err(|_| PlaceOrderError::Overflow)?;
-            if let Some(e) = failure {
-                return Err(e.into());
-            }
-            if !priced.unavailable.is_empty() {
-                return Err(PlaceOrderError::Unavailable(priced.unavailable));
-            }
-            let short: Vec<(String, u32)> = priced
-                .short_lines()
-                .map(|l| (display_name(l), l.available))
-                .collect();
-            if !short.is_empty() {
-                return Err(PlaceOrderError::OutOfStock(short));
-            }
-            for l in &priced.lines {
-                let left = l.available - l.qty.get();
-                stock.insert(l.variant.sku.as_str(), u64::from(left))?;
-            }
-            let no = OrderNo::generate(new.now, new.random);
-            let at = new.now.unix_timestamp();
-            let order = Order {
-                no: no.clone(),
-                session: new.session.clone(),
-                state: OrderState::PendingPayment,
-                currency: new.currency,
-                lines: priced
-                    .lines
-                    .iter()
-                    .map(|l| OrderLine {
-                        product_id: l.product.id.clone(),
-                        sku: l.variant.sku.clone(),
-                        product_name: l.product.name.clone(),
-                        variant_name: l.variant.name.clone(),
-                        unit_price: l.variant.price,
-                        qty: l.qty.get(),
-                        line_total: l.line_total,
-                    })
-                    .collect(),
-                items_total: priced.items,
-                shipping: priced.shipping,
-                total: priced.total,
-                recipient: new.recipient,
-                note: new.note,
-                channel: session.channel.clone(),
-                created_at: at,
-                history: vec![OrderEvent {
-                    at,
-                    kind: "created".into(),
-                    detail: serde_json::json!({ "total": priced.total.minor() }),
-                }],
-                attempt: None,
-                payment: None,
-                refunds: vec![],
-                shipment: None,
-            };
-            if orders.get(no.as_str())?.is_some() {
-                // Same second and same ten random digits: refuse rather than overwrite.
-                return Err(PlaceOrderError::Store(StoreError::Corrupt {
-                    table: "orders",
-                    detail: format!("order number {no} already taken"),
-                }));
-            }
-            orders.insert(no.as_str(), enc(&order).as_slice())?;
-            by_session.insert(new.session.as_str(), no.as_str())?;
-            tx.open_table(OPEN_ORDERS)?.insert(no.as_str(), at as u64)?;
-            session.cart = Cart::default();
-            session.last_seen = at;
-            sessions.insert(new.session.as_str(), enc(&session).as_slice())?;
-            order
-        };
+        let order = place_order_in(&tx, new)?;
         tx.commit().map_err(StoreError::from)?;
         self.catalog_changed();
         Ok(order)
@@ -145,4 +51,105 @@ fn display_name(l: &cart::PricedLine) -> String {
     } else {
         l.product.name.clone()
     }
+}
+
+/// The body of `place_order`, inside a transaction someone else commits. Every check comes
+/// before the first change.
+pub(crate) fn place_order_in(
+    tx: &redb::WriteTransaction,
+    new: NewOrder,
+) -> Result<Order, PlaceOrderError> {
+    let mut sessions = tx.open_table(SESSIONS)?;
+    let skus = tx.open_table(SKUS)?;
+    let products = tx.open_table(PRODUCTS)?;
+    let mut stock = tx.open_table(STOCK)?;
+    let mut orders = tx.open_table(ORDERS)?;
+    let mut by_session = tx.open_multimap_table(SESSION_ORDERS)?;
+
+    let mut session: Session = match sessions.get(new.session.as_str())? {
+        Some(v) => dec("sessions", v.value())?,
+        None => return Err(PlaceOrderError::EmptyCart),
+    };
+    if session.cart.is_empty() {
+        return Err(PlaceOrderError::EmptyCart);
+    }
+    let mut failure = None;
+    let priced = cart::price(&session.cart, new.shipping, |sku| {
+        match lookup_sku(&skus, &products, &stock, sku) {
+            Ok(found) => found,
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        }
+    })
+    .map_err(|_| PlaceOrderError::Overflow)?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    if !priced.unavailable.is_empty() {
+        return Err(PlaceOrderError::Unavailable(priced.unavailable));
+    }
+    let short: Vec<(String, u32)> = priced
+        .short_lines()
+        .map(|l| (display_name(l), l.available))
+        .collect();
+    if !short.is_empty() {
+        return Err(PlaceOrderError::OutOfStock(short));
+    }
+    for l in &priced.lines {
+        let left = l.available - l.qty.get();
+        stock.insert(l.variant.sku.as_str(), u64::from(left))?;
+    }
+    let no = OrderNo::generate(new.now, new.random);
+    let at = new.now.unix_timestamp();
+    let order = Order {
+        no: no.clone(),
+        session: new.session.clone(),
+        state: OrderState::PendingPayment,
+        currency: new.currency,
+        lines: priced
+            .lines
+            .iter()
+            .map(|l| OrderLine {
+                product_id: l.product.id.clone(),
+                sku: l.variant.sku.clone(),
+                product_name: l.product.name.clone(),
+                variant_name: l.variant.name.clone(),
+                unit_price: l.variant.price,
+                qty: l.qty.get(),
+                line_total: l.line_total,
+            })
+            .collect(),
+        items_total: priced.items,
+        shipping: priced.shipping,
+        total: priced.total,
+        recipient: new.recipient,
+        note: new.note,
+        channel: session.channel.clone(),
+        created_at: at,
+        history: vec![OrderEvent {
+            at,
+            kind: "created".into(),
+            detail: serde_json::json!({ "total": priced.total.minor() }),
+        }],
+        attempt: None,
+        payment: None,
+        refunds: vec![],
+        shipment: None,
+    };
+    if orders.get(no.as_str())?.is_some() {
+        // Same second and same ten random digits: refuse rather than overwrite.
+        return Err(PlaceOrderError::Store(StoreError::Corrupt {
+            table: "orders",
+            detail: format!("order number {no} already taken"),
+        }));
+    }
+    orders.insert(no.as_str(), enc(&order).as_slice())?;
+    by_session.insert(new.session.as_str(), no.as_str())?;
+    tx.open_table(OPEN_ORDERS)?.insert(no.as_str(), at as u64)?;
+    session.cart = Cart::default();
+    session.last_seen = at;
+    sessions.insert(new.session.as_str(), enc(&session).as_slice())?;
+    Ok(order)
 }

@@ -177,6 +177,68 @@ impl Store {
         }
     }
 
+    /// Any write through group commit (see `update_order_grouped`). `f` must make no
+    /// change before an error it returns: an error fails its whole batch.
+    pub async fn write_grouped<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        let slot: Slot<Result<T, StoreError>> = Arc::default();
+        let s2 = slot.clone();
+        let work: GroupWork = Box::new(move |tx: &redb::WriteTransaction| {
+            let r = f(tx);
+            let ok = r.is_ok();
+            *s2.lock().expect("slot") = Some(r);
+            ok
+        });
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let sent = self
+            .group_writer()
+            .send(GroupJob {
+                work,
+                done: done_tx,
+            })
+            .is_ok();
+        let committed = sent && done_rx.await.unwrap_or(false);
+        let result = slot.lock().expect("slot").take();
+        match (committed, result) {
+            (true, Some(r)) => r,
+            (_, Some(Err(e))) => Err(e),
+            _ => Err(StoreError::Io("the grouped write was not committed".into())),
+        }
+    }
+
+    /// `update_session` through group commit.
+    pub async fn update_session_grouped<R: Send + 'static>(
+        &self,
+        id: String,
+        now: i64,
+        f: impl FnOnce(&mut Session) -> R + Send + 'static,
+    ) -> Result<R, StoreError> {
+        self.write_grouped(move |tx| super::session_in(tx, &id, now, f))
+            .await
+    }
+
+    /// `place_order` through group commit: the checks come before any change, so a refusal
+    /// (empty cart, stock) leaves the shared transaction untouched.
+    pub async fn place_order_grouped(&self, new: NewOrder) -> Result<Order, PlaceOrderError> {
+        let r = self
+            .write_grouped(move |tx| match super::orders::place_order_in(tx, new) {
+                Err(PlaceOrderError::Store(e)) => Err(e),
+                other => Ok(other),
+            })
+            .await;
+        match r {
+            Ok(Ok(order)) => {
+                self.catalog_changed();
+                Ok(order)
+            }
+            Ok(Err(refused)) => Err(refused),
+            Err(e) => Err(PlaceOrderError::Store(e)),
+        }
+    }
+
     fn group_writer(&self) -> &std::sync::mpsc::Sender<GroupJob> {
         self.group.get_or_init(|| {
             let (tx, rx) = std::sync::mpsc::channel::<GroupJob>();

@@ -287,23 +287,21 @@ pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
     let id = sid.id.clone();
     let now = ctx.app.clock.unix();
     let sku2 = sku.clone();
-    let outcome = ctx
-        .app
-        .store
-        .call(move |s| -> Result<_, crate::store::StoreError> {
-            let Some((p, available)) = s.sku(&sku2)? else {
-                return Ok(None);
-            };
-            if !p.published {
-                return Ok(None);
-            }
-            if available == 0 {
-                return Ok(Some((p.id, "soldout")));
-            }
-            let added = s.update_session(&id, now, |sess| sess.cart.add(&sku2, qty))?;
-            Ok(Some((p.id, if added { "1" } else { "full" })))
-        })
-        .await?;
+    let found = ctx.app.store.call(move |s| s.sku(&sku2)).await?;
+    let outcome = match found {
+        Some((p, _)) if !p.published => None,
+        None => None,
+        Some((p, 0)) => Some((p.id, "soldout")),
+        Some((p, _)) => {
+            let sku3 = sku.clone();
+            let added = ctx
+                .app
+                .store
+                .update_session_grouped(id, now, move |sess| sess.cart.add(&sku3, qty))
+                .await?;
+            Some((p.id, if added { "1" } else { "full" }))
+        }
+    };
     let Some((pid, flag)) = outcome else {
         return Err(WebError::BadRequest("that item is not sold here".into()));
     };
@@ -321,7 +319,7 @@ pub async fn cart_update(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebE
     let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
     ctx.app
         .store
-        .call(move |s| s.update_session(&id, now, |sess| sess.cart.set(&sku, qty)))
+        .update_session_grouped(id, now, move |sess| sess.cart.set(&sku, qty))
         .await?;
     Ok(with_cookie(ctx, &sid, redirect("/cart")))
 }
@@ -332,7 +330,7 @@ pub async fn cart_remove(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebE
     let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
     ctx.app
         .store
-        .call(move |s| s.update_session(&id, now, |sess| sess.cart.remove(&sku)))
+        .update_session_grouped(id, now, move |sess| sess.cart.remove(&sku))
         .await?;
     Ok(with_cookie(ctx, &sid, redirect("/cart")))
 }
@@ -392,7 +390,7 @@ pub async fn checkout(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
                 now: ctx.app.clock.now_cst(),
                 random: crate::app::random_u64(),
             };
-            match ctx.app.store.call(move |s| s.place_order(new)).await {
+            match ctx.app.store.place_order_grouped(new).await {
                 Ok(order) => {
                     tracing::info!(out_trade_no = %order.no, total = order.total.minor(), "order placed");
                     let loc = format!("/orders/{}", order.no);
