@@ -686,10 +686,10 @@ async fn jsapi(
         Err(StatusCode, &'static str, &'static str),
     }
     let sb2 = sb.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = {
         sb2.inner
             .store
-            .sandbox_write(|t| -> Result<Outcome, StoreError> {
+            .sandbox_write_grouped(move |t| -> Result<Outcome, StoreError> {
                 if let Some(mut tx) = load_tx(t, &out_trade_no)? {
                     if tx.fingerprint != fingerprint {
                         return Ok(Outcome::Err(
@@ -753,9 +753,8 @@ async fn jsapi(
                 t.put(&format!("tx/{out_trade_no}"), &enc(&tx))?;
                 Ok(Outcome::Prepay(tx.prepay_id))
             })
-    })
-    .await
-    .expect("task")?;
+            .await?
+    };
     Ok(match outcome {
         Outcome::Prepay(id) => signed(
             sb,

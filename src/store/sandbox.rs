@@ -58,4 +58,17 @@ impl Store {
         tx.commit().map_err(StoreError::from)?;
         Ok(r)
     }
+
+    /// `sandbox_write` through group commit (the sandbox's hot path: JSAPI orders).
+    pub async fn sandbox_write_grouped<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        self.write_grouped(move |tx| {
+            let table = tx.open_table(SANDBOX)?;
+            let mut st = SandboxTable { table };
+            f(&mut st)
+        })
+        .await
+    }
 }
