@@ -418,7 +418,11 @@ fn group_commit_loop(db: std::sync::Weak<Database>, rx: std::sync::mpsc::Receive
                 let mut ok = true;
                 for job in batch {
                     if ok {
-                        ok = (job.work)(&tx);
+                        // A panicking change fails its batch like an error does, and the
+                        // writer lives on: one bad request must not stop every later write.
+                        let work = job.work;
+                        ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&tx)))
+                            .unwrap_or(false);
                     }
                     dones.push(job.done);
                 }

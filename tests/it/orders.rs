@@ -207,3 +207,42 @@ async fn entry_channel_is_remembered_on_the_order() {
     assert_eq!(order.channel.as_deref(), Some("article-0315"));
     t.stop().await;
 }
+
+/// Group commit: changes queued together share one durable write; a change that panics
+/// fails its own batch (nothing of it is written, its caller gets an error) and the writer
+/// keeps serving every later change.
+#[tokio::test(flavor = "multi_thread")]
+async fn group_commit_survives_a_panicking_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = puzi::store::Store::open(&dir.path().join("puzi.redb")).unwrap();
+    let err = store
+        .update_session_grouped("s-panic".into(), 10, |s| {
+            s.channel = Some("half-written".into());
+            panic!("a bug in one request");
+        })
+        .await;
+    assert!(
+        err.is_err(),
+        "a panicking change is not reported as written"
+    );
+    assert!(
+        store.session("s-panic").unwrap().is_none(),
+        "nothing of the panicking change is durable"
+    );
+    let mut waits = Vec::new();
+    for i in 0..8 {
+        let s = store.clone();
+        waits.push(tokio::spawn(async move {
+            s.update_session_grouped(format!("s-{i}"), 20, move |sess| {
+                sess.channel = Some(format!("ch-{i}"));
+                i
+            })
+            .await
+        }));
+    }
+    for (i, w) in waits.into_iter().enumerate() {
+        assert_eq!(w.await.unwrap().unwrap(), i);
+        let sess = store.session(&format!("s-{i}")).unwrap().expect("written");
+        assert_eq!(sess.channel.as_deref(), Some(format!("ch-{i}").as_str()));
+    }
+}
