@@ -149,32 +149,14 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E> + Send + 'static,
     {
-        let slot: Slot<Result<Option<R>, E>> = Arc::default();
-        let s2 = slot.clone();
-        let work: GroupWork = Box::new(move |tx: &redb::WriteTransaction| {
-            let r = update_order_in(tx, &no, now, f);
-            let ok = r.is_ok();
-            *s2.lock().expect("slot") = Some(r);
-            ok
-        });
-        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        let sent = self
-            .group_writer()
-            .send(GroupJob {
-                work,
-                done: done_tx,
-            })
-            .is_ok();
-        let committed = sent && done_rx.await.unwrap_or(false);
-        let result = slot.lock().expect("slot").take();
-        match (committed, result) {
-            (true, Some(r)) => {
-                self.catalog_changed();
-                r
-            }
-            (_, Some(Err(e))) => Err(e),
-            _ => Err(StoreError::Io("the grouped write was not committed".into()).into()),
+        let r = self
+            .grouped(move |tx| update_order_in(tx, &no, now, f))
+            .await;
+        if r.is_ok() {
+            // Stock may have been reserved or released.
+            self.catalog_changed();
         }
+        r
     }
 
     /// Any write through group commit (see `update_order_grouped`). `f` must make no
@@ -184,7 +166,17 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        let slot: Slot<Result<T, StoreError>> = Arc::default();
+        self.grouped(f).await
+    }
+
+    /// Queues `f` for the group-commit writer and waits for its batch's commit.
+    async fn grouped<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&redb::WriteTransaction) -> Result<T, E> + Send + 'static,
+    {
+        let slot: Slot<Result<T, E>> = Arc::default();
         let s2 = slot.clone();
         let work: GroupWork = Box::new(move |tx: &redb::WriteTransaction| {
             let r = f(tx);
@@ -205,7 +197,7 @@ impl Store {
         match (committed, result) {
             (true, Some(r)) => r,
             (_, Some(Err(e))) => Err(e),
-            _ => Err(StoreError::Io("the grouped write was not committed".into())),
+            _ => Err(StoreError::Io("the grouped write was not committed".into()).into()),
         }
     }
 
