@@ -231,6 +231,20 @@ fn multipart_body(boundary: &str, csrf: &str, files: &[(&str, &[u8])]) -> Vec<u8
     b
 }
 
+/// Posts a multipart body (boundary `BoUnDaRy`) to green-tea's image upload.
+async fn upload_images(t: &TestApp, o: &Owner, body: Vec<u8>) -> reqwest::Response {
+    o.c.post(t.url("/admin/products/green-tea/images"))
+        .header("content-type", "multipart/form-data; boundary=BoUnDaRy")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn image_count(t: &TestApp, slug: &str) -> usize {
+    t.app.store.product(slug).unwrap().unwrap().images.len()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn products_are_created_edited_published_with_images_and_stock_log() {
     let t = TestApp::start().await;
@@ -317,53 +331,17 @@ async fn products_are_created_edited_published_with_images_and_stock_log() {
     let csrf = o.csrf(&t).await;
     let img2 = puzi::qr::png("https://example.com/b", 2).unwrap();
     let body = multipart_body("BoUnDaRy", &csrf, &[("a.png", &png()), ("b.png", &img2)]);
-    let r =
-        o.c.post(t.url("/admin/products/green-tea/images"))
-            .header("content-type", "multipart/form-data; boundary=BoUnDaRy")
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+    let r = upload_images(&t, &o, body.clone()).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        t.app
-            .store
-            .product("green-tea")
-            .unwrap()
-            .unwrap()
-            .images
-            .len(),
-        2
-    );
+    assert_eq!(image_count(&t, "green-tea"), 2);
     // A truncated upload and a non-image change nothing.
     let cut = body[..body.len() - 30].to_vec();
-    let r =
-        o.c.post(t.url("/admin/products/green-tea/images"))
-            .header("content-type", "multipart/form-data; boundary=BoUnDaRy")
-            .body(cut)
-            .send()
-            .await
-            .unwrap();
+    let r = upload_images(&t, &o, cut).await;
     assert_eq!(r.status(), 400);
     let bad = multipart_body("BoUnDaRy", &csrf, &[("x.svg", b"<svg onload=alert(1)>")]);
-    let r =
-        o.c.post(t.url("/admin/products/green-tea/images"))
-            .header("content-type", "multipart/form-data; boundary=BoUnDaRy")
-            .body(bad)
-            .send()
-            .await
-            .unwrap();
+    let r = upload_images(&t, &o, bad).await;
     assert_eq!(r.status(), 400);
-    assert_eq!(
-        t.app
-            .store
-            .product("green-tea")
-            .unwrap()
-            .unwrap()
-            .images
-            .len(),
-        2
-    );
+    assert_eq!(image_count(&t, "green-tea"), 2);
     t.stop().await;
 }
 

@@ -402,14 +402,24 @@ async fn late_payment(t: &TestApp, s: &Shopper) {
     assert_eq!(r.status(), 200);
 }
 
+/// An order of one `sku` that got a prepay, then expired unpaid and was closed.
+async fn closed_after_prepay(t: &TestApp, sku: &str) -> Shopper {
+    let s = place(t, sku, 1).await;
+    s.open_cashier(t).await;
+    s.jsapi(t).await;
+    t.app.clock.advance(15 * 60);
+    t.app.payments.close_expired().await.unwrap();
+    s
+}
+
+fn has_alert(t: &TestApp, kind: &str) -> bool {
+    t.app.store.alerts().unwrap().iter().any(|a| a.kind == kind)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_late_payment_with_stock_left_revives_the_order() {
     let t = TestApp::start().await;
-    let s = place(&t, "dianhong-100g", 1).await;
-    s.open_cashier(&t).await;
-    s.jsapi(&t).await;
-    t.app.clock.advance(15 * 60);
-    t.app.payments.close_expired().await.unwrap();
+    let s = closed_after_prepay(&t, "dianhong-100g").await;
     assert_eq!(t.app.store.stock("dianhong-100g").unwrap(), 3);
     late_payment(&t, &s).await;
     let o = order(&t, &s.no);
@@ -419,25 +429,14 @@ async fn a_late_payment_with_stock_left_revives_the_order() {
         2,
         "stock reserved again"
     );
-    assert!(
-        t.app
-            .store
-            .alerts()
-            .unwrap()
-            .iter()
-            .any(|a| a.kind == "late_payment")
-    );
+    assert!(has_alert(&t, "late_payment"));
     t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_late_payment_without_stock_is_refunded_automatically() {
     let t = TestApp::start().await;
-    let s = place(&t, "dianhong-100g", 1).await;
-    s.open_cashier(&t).await;
-    s.jsapi(&t).await;
-    t.app.clock.advance(15 * 60);
-    t.app.payments.close_expired().await.unwrap();
+    let s = closed_after_prepay(&t, "dianhong-100g").await;
     t.app.store.set_stock("dianhong-100g", 0).unwrap();
     late_payment(&t, &s).await;
     let o = order(&t, &s.no);
@@ -452,14 +451,7 @@ async fn a_late_payment_without_stock_is_refunded_automatically() {
         0,
         "stock never negative"
     );
-    assert!(
-        t.app
-            .store
-            .alerts()
-            .unwrap()
-            .iter()
-            .any(|a| a.kind == "late_payment")
-    );
+    assert!(has_alert(&t, "late_payment"));
     // WeChat settles the refund and tells the shop.
     t.app
         .clock
