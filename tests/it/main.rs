@@ -11,6 +11,10 @@ mod global;
 mod ops;
 mod orders;
 mod payment;
+/// The same payment suite against WeChat Pay Global (a shop in HKD).
+#[path = "payment.rs"]
+#[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
+mod payment_global;
 mod sandbox;
 mod storefront;
 mod tls;

@@ -31,13 +31,6 @@ impl TestApp {
         TestApp::start_with(cfg, true).await
     }
 
-    /// A demo shop on an existing data directory and a given address (a restart where
-    /// WeChat still has the old notify URL).
-    pub async fn start_in_at(data: &Path, addr: SocketAddr) -> TestApp {
-        let cfg = Config::demo(data.to_path_buf(), addr);
-        TestApp::start_with(cfg, true).await
-    }
-
     /// A demo shop whose config a test adjusts first (e.g. the sandbox retry scale).
     pub async fn start_tuned(tune: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
