@@ -1,14 +1,19 @@
 //! Fulfilment: shipping an order (courier and tracking number) and the delivery message to
 //! the shopper's WeChat through a durable outbox, retried until WeChat accepts it. A
-//! failing message never blocks shipping.
+//! failing message never blocks shipping. Then completion: the shopper confirms receipt,
+//! or the order completes by itself `auto_complete_days` after shipping.
 
+use crate::alert::AlertKind;
 use crate::clock::Clock;
-use crate::order::{OrderNo, OrderState, Shipment};
-use crate::store::{OutboxEntry, Store, StoreError};
+use crate::order::{CompletedBy, OrderNo, OrderState, Shipment};
+use crate::store::{OutboxEntry, OutboxKind, OutboxState, Store, StoreError};
 use crate::wechat::Clients;
 use crate::wechat::official_account::{TemplateMessage, TemplateValue};
-use serde_json::json;
 use std::sync::Arc;
+
+/// Days after shipping when an order the shopper has not confirmed completes by itself,
+/// as shoppers in China expect (Taobao, JD and Youzan use about ten).
+pub const DEFAULT_AUTO_COMPLETE_DAYS: u32 = 10;
 
 /// Waits between attempts of an outbox message, in seconds; then it is marked failed.
 pub const OUTBOX_BACKOFF: [i64; 6] = [60, 300, 1800, 7200, 21600, 43200];
@@ -21,6 +26,8 @@ pub enum ShipError {
     NotPaid(OrderState),
     #[error("courier and tracking number are required (at most 40 characters each)")]
     Invalid,
+    #[error("only a shipped order can be completed (this one is {0:?})")]
+    NotShipped(OrderState),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -32,6 +39,7 @@ pub struct Fulfilment {
     clock: Clock,
     template: Option<(String, [String; 4])>,
     base_url: String,
+    auto_complete_days: u32,
 }
 
 impl std::fmt::Debug for Fulfilment {
@@ -63,7 +71,62 @@ impl Fulfilment {
             clock,
             template,
             base_url: base_url.to_string(),
+            auto_complete_days: DEFAULT_AUTO_COMPLETE_DAYS,
         }
+    }
+
+    /// Sets the days after shipping when an order completes by itself.
+    pub fn with_auto_complete_days(mut self, days: u32) -> Fulfilment {
+        self.auto_complete_days = days;
+        self
+    }
+
+    /// The shopper confirms receipt of a shipped order: it completes.
+    pub async fn confirm_receipt(&self, no: &OrderNo) -> Result<(), ShipError> {
+        self.complete(no, CompletedBy::Shopper).await
+    }
+
+    async fn complete(&self, no: &OrderNo, by: CompletedBy) -> Result<(), ShipError> {
+        let now = self.clock.unix();
+        let no2 = no.clone();
+        self.store
+            .call(move |s| {
+                s.update_order(
+                    &no2,
+                    now,
+                    |o, _| -> Result<Result<(), ShipError>, StoreError> {
+                        Ok(o.complete(now, by)
+                            .map_err(|e| ShipError::NotShipped(e.from)))
+                    },
+                )
+            })
+            .await?
+            .ok_or(ShipError::NotFound)?
+    }
+
+    /// Completes every shipped order whose days after shipping ran out. Returns how many.
+    pub async fn complete_due(&self) -> Result<usize, StoreError> {
+        let now = self.clock.unix();
+        let days = self.auto_complete_days;
+        let due: Vec<OrderNo> = self
+            .store
+            .call(|s| s.all_orders())
+            .await?
+            .into_iter()
+            .filter(|o| o.completes_by_itself(now, days))
+            .map(|o| o.no)
+            .collect();
+        let mut n = 0;
+        for no in due {
+            match self.complete(&no, CompletedBy::Automatic).await {
+                Ok(()) => n += 1,
+                // The shopper confirmed in between, or a refund settled it: nothing to do.
+                Err(ShipError::NotShipped(_) | ShipError::NotFound) => {}
+                Err(ShipError::Store(e)) => return Err(e),
+                Err(ShipError::NotPaid(_) | ShipError::Invalid) => {}
+            }
+        }
+        Ok(n)
     }
 
     /// Ships a paid order and queues the delivery message (when a template is configured
@@ -97,20 +160,15 @@ impl Fulfilment {
                     &no2,
                     now,
                     |o, _| -> Result<Result<crate::order::Order, ShipError>, StoreError> {
-                        if o.state != OrderState::Paid {
-                            return Ok(Err(ShipError::NotPaid(o.state)));
-                        }
-                        o.shipment = Some(Shipment {
-                            courier: c2.clone(),
-                            tracking_no: t2.clone(),
+                        let shipment = Shipment {
+                            courier: c2,
+                            tracking_no: t2,
                             shipped_at: now,
-                        });
-                        o.transition(
-                            OrderState::Shipped,
-                            now,
-                            json!({ "courier": c2, "tracking_no": t2, "by": by }),
-                        )
-                        .expect("paid → shipped is legal");
+                        };
+                        if let Err(e) = o.ship(shipment, &by, now) {
+                            // Nothing was changed; the store writes nothing for an error.
+                            return Ok(Err(ShipError::NotPaid(e.from)));
+                        }
                         Ok(Ok(o.clone()))
                     },
                 )
@@ -163,12 +221,12 @@ impl Fulfilment {
         let entry = OutboxEntry {
             id: 0,
             order: order.no.to_string(),
-            kind: "shipped".into(),
+            kind: OutboxKind::Shipped,
             payload: serde_json::to_value(&msg).expect("message serializes"),
             created_at: now,
             attempts: 0,
             next_at: now,
-            state: "pending".into(),
+            state: OutboxState::Pending,
             last_error: None,
             msgid: None,
         };
@@ -187,7 +245,7 @@ impl Fulfilment {
             .call(|s| s.outbox())
             .await?
             .into_iter()
-            .filter(|e| e.state == "pending" && e.next_at <= now)
+            .filter(|e| e.state == OutboxState::Pending && e.next_at <= now)
             .collect();
         let mut sent = 0;
         for mut e in due {
@@ -204,7 +262,7 @@ impl Fulfilment {
             e.attempts += 1;
             match result {
                 Ok(msgid) => {
-                    e.state = "sent".into();
+                    e.state = OutboxState::Sent;
                     e.msgid = Some(msgid);
                     e.last_error = None;
                     sent += 1;
@@ -214,14 +272,16 @@ impl Fulfilment {
                     match OUTBOX_BACKOFF.get(e.attempts as usize - 1) {
                         Some(wait) => e.next_at = now + wait,
                         None => {
-                            e.state = "failed".into();
+                            e.state = OutboxState::Failed;
                             let order = OrderNo::parse(&e.order);
                             let msg = format!(
                                 "the delivery message for order {} could not be sent: {err}",
                                 e.order
                             );
                             self.store
-                                .call(move |s| s.alert("message_failed", order.as_ref(), msg, now))
+                                .call(move |s| {
+                                    s.alert(AlertKind::MessageFailed, order.as_ref(), msg, now)
+                                })
                                 .await?;
                         }
                     }

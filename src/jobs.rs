@@ -24,6 +24,9 @@ pub async fn tick(app: &App) {
     if let Err(e) = app.fulfilment.deliver_outbox().await {
         tracing::warn!(error = %e, "outbox delivery failed");
     }
+    if let Err(e) = app.fulfilment.complete_due().await {
+        tracing::warn!(error = %e, "completing delivered orders failed");
+    }
     if let Err(e) = scheduled_backup(app).await {
         tracing::warn!(error = %e, "scheduled backup failed");
     }

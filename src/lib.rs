@@ -5,6 +5,7 @@
 //! config, store and clock together; `cli` is what `main` calls. See the README codemap.
 
 pub mod account;
+pub mod alert;
 pub mod app;
 pub mod cart;
 pub mod catalog;

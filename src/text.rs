@@ -112,6 +112,15 @@ pub struct Text {
     pub sandbox_notice: &'static str,
     pub pay_unavailable: &'static str,
     pub copy_link: &'static str,
+    pub shipment: &'static str,
+    pub courier: &'static str,
+    pub tracking_no: &'static str,
+    pub confirm_receipt: &'static str,
+    pub confirm_receipt_ask: &'static str,
+    pub confirm_receipt_yes: &'static str,
+    pub not_yet: &'static str,
+    pub auto_complete_hint: &'static str,
+    pub receipt_confirmed: &'static str,
 }
 
 impl Text {
@@ -250,6 +259,15 @@ pub static ZH: Text = Text {
     sandbox_notice: "沙箱模式：支付由内置的微信模拟器完成，不会产生真实扣款。",
     pay_unavailable: "暂时无法发起支付，请稍后再试。",
     copy_link: "链接",
+    shipment: "物流信息",
+    courier: "快递公司",
+    tracking_no: "运单号",
+    confirm_receipt: "确认收货",
+    confirm_receipt_ask: "请确认已收到全部商品。确认后订单即完成。",
+    confirm_receipt_yes: "已收到，确认收货",
+    not_yet: "还没收到",
+    auto_complete_hint: "发货后如未确认收货，订单将自动完成。",
+    receipt_confirmed: "已确认收货，感谢您的购买！",
 };
 
 pub static EN: Text = Text {
@@ -325,6 +343,15 @@ pub static EN: Text = Text {
     sandbox_notice: "Sandbox mode: WeChat is simulated; no real money moves.",
     pay_unavailable: "Payment is unavailable right now; please try again shortly.",
     copy_link: "Link",
+    shipment: "Shipment",
+    courier: "Carrier",
+    tracking_no: "Tracking number",
+    confirm_receipt: "Confirm receipt",
+    confirm_receipt_ask: "Please confirm you received everything. The order is then complete.",
+    confirm_receipt_yes: "Yes, I received it",
+    not_yet: "Not yet",
+    auto_complete_hint: "Orders complete automatically some days after shipping if not confirmed.",
+    receipt_confirmed: "Receipt confirmed. Thank you for your order!",
 };
 
 /// The back office's words.

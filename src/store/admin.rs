@@ -40,18 +40,52 @@ pub struct StockChange {
     pub by: String,
 }
 
+/// What an outbox message is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxKind {
+    /// The delivery message (Official Account template message) of a shipped order.
+    Shipped,
+}
+
+/// Where an outbox message stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// Waiting for its next attempt.
+    Pending,
+    /// WeChat accepted it.
+    Sent,
+    /// Every attempt failed; the owner was alerted.
+    Failed,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for OutboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     pub id: u64,
     pub order: String,
-    /// "shipped".
-    pub kind: String,
+    pub kind: OutboxKind,
     pub payload: serde_json::Value,
     pub created_at: i64,
     pub attempts: u32,
     pub next_at: i64,
-    /// pending, sent, failed.
-    pub state: String,
+    pub state: OutboxState,
     #[serde(default)]
     pub last_error: Option<String>,
     #[serde(default)]

@@ -574,6 +574,8 @@ mod orders;
 mod payments;
 mod sandbox;
 
-pub use admin::{AdminSession, OutboxEntry, Owner, SetupToken, StockChange};
-pub use payments::{Alert, OrderTxn};
+pub use admin::{
+    AdminSession, OutboxEntry, OutboxKind, OutboxState, Owner, SetupToken, StockChange,
+};
+pub use payments::{Alert, AlertKind, OrderTxn};
 pub use sandbox::SandboxTable;

@@ -130,7 +130,7 @@ pub(crate) fn place_order_in(
         created_at: at,
         history: vec![OrderEvent {
             at,
-            kind: "created".into(),
+            kind: crate::order::EventKind::Created,
             detail: serde_json::json!({ "total": priced.total.minor() }),
         }],
         attempt: None,

@@ -3,6 +3,8 @@
 //! transaction, and the merchant's alerts.
 
 use super::*;
+pub use crate::alert::AlertKind;
+use crate::order::StockCheck;
 
 /// A merchant alert (amount mismatch, late payment, failed refund, bill difference…).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -10,8 +12,7 @@ pub struct Alert {
     pub id: u64,
     /// Unix seconds.
     pub at: i64,
-    /// amount_mismatch, late_payment, refund_failed, bill_difference, low_stock, wechat_config, unknown_order…
-    pub kind: String,
+    pub kind: AlertKind,
     #[serde(default)]
     pub order: Option<String>,
     pub message: String,
@@ -48,6 +49,21 @@ impl OrderTxn<'_> {
             self.stock.insert(sku, left)?;
         }
         Ok(true)
+    }
+
+    /// Whether every line could be reserved now, without reserving anything.
+    pub fn stock_check(&self, lines: &[OrderLine]) -> Result<StockCheck, StoreError> {
+        for l in lines {
+            let have = self
+                .stock
+                .get(l.sku.as_str())?
+                .map(|v| v.value())
+                .unwrap_or(0);
+            if have < u64::from(l.qty) {
+                return Ok(StockCheck::Short);
+            }
+        }
+        Ok(StockCheck::Available)
     }
 
     /// Gives reserved stock back.
@@ -96,7 +112,7 @@ impl OrderTxn<'_> {
 
     pub fn alert(
         &mut self,
-        kind: &str,
+        kind: AlertKind,
         order: Option<&OrderNo>,
         message: String,
     ) -> Result<(), StoreError> {
@@ -104,7 +120,7 @@ impl OrderTxn<'_> {
         let a = Alert {
             id,
             at: self.now,
-            kind: kind.to_string(),
+            kind,
             order: order.map(|o| o.to_string()),
             message,
             acknowledged: false,
@@ -284,7 +300,7 @@ impl Store {
                 let a = Alert {
                     id: aid,
                     at: now,
-                    kind: "unknown_order".into(),
+                    kind: AlertKind::UnknownOrder,
                     order: None,
                     message,
                     acknowledged: false,
@@ -299,7 +315,7 @@ impl Store {
     /// Raises an alert on its own.
     pub fn alert(
         &self,
-        kind: &str,
+        kind: AlertKind,
         order: Option<&OrderNo>,
         message: String,
         now: i64,
@@ -311,7 +327,7 @@ impl Store {
             let a = Alert {
                 id,
                 at: now,
-                kind: kind.to_string(),
+                kind,
                 order: order.map(|o| o.to_string()),
                 message,
                 acknowledged: false,

@@ -28,6 +28,7 @@ pub async fn route(
         ["orders"] if get => shop::orders(ctx, req).await,
         ["orders", no] if get => shop::order(ctx, req, no).await,
         ["orders", no, "status"] if get => shop::order_status(ctx, req, no).await,
+        ["orders", no, "received"] if post => shop::order_received(ctx, req, no).await,
         ["img", hash] if get => shop::image(ctx, req, hash).await,
         ["pay", no] if get && pay::valid_no(no) => pay::pay_page(ctx, req, no).await,
         ["pay", no, "jsapi"] if post && pay::valid_no(no) => pay::jsapi(ctx, req, no).await,
@@ -109,7 +110,11 @@ async fn metrics(ctx: &Ctx) -> Result<Resp, WebError> {
             for o in s.all_orders()? {
                 *by_state.entry(o.state.as_str()).or_insert(0u64) += 1;
             }
-            let pending = s.outbox()?.iter().filter(|e| e.state == "pending").count() as u64;
+            let pending = s
+                .outbox()?
+                .iter()
+                .filter(|e| e.state == crate::store::OutboxState::Pending)
+                .count() as u64;
             Ok((by_state, pending))
         })
         .await?;

@@ -6,6 +6,7 @@ use super::http::{Resp, WebError, check_origin, json, parse_form, query, read_bo
 use super::session::Sid;
 use super::{Ctx, views};
 use crate::catalog::{Quantity, is_slug};
+use crate::fulfilment::ShipError;
 use crate::order::{CheckoutForm, OrderNo};
 use crate::store::{NewOrder, PlaceOrderError, Session};
 use bytes::Bytes;
@@ -474,8 +475,30 @@ pub(super) async fn own_order(
 pub async fn order(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
     let v = visitor(ctx, &req).await?;
     let order = own_order(ctx, &v.sid, no).await?;
-    let cancelled = query(&req).get("cancelled").map(String::as_str) == Some("1");
-    Ok(page(ctx, &v, views::order(ctx, &v, &order, cancelled)))
+    let q = query(&req);
+    let flag = |k: &str| q.get(k).map(String::as_str) == Some("1");
+    let state = views::OrderPageState {
+        cancelled: flag("cancelled"),
+        ask_receipt: flag("receive"),
+        notice: flag("received").then_some(ctx.app.config.shop.language.text().receipt_confirmed),
+    };
+    Ok(page(ctx, &v, views::order(ctx, &v, &order, state)))
+}
+
+/// `POST /orders/{no}/received`: the shopper confirms receipt; the order completes.
+pub async fn order_received(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
+    let (sid, _) = form(ctx, req).await?;
+    let order = own_order(ctx, &sid, no).await?;
+    match ctx.app.fulfilment.confirm_receipt(&order.no).await {
+        Ok(()) => Ok(redirect(&format!("/orders/{}?received=1", order.no))),
+        // Already completed (a double tap) or not shipped: show the order as it is.
+        Err(ShipError::NotShipped(_)) => Ok(redirect(&format!("/orders/{}", order.no))),
+        Err(ShipError::NotFound) => Err(WebError::NotFound),
+        Err(ShipError::Store(e)) => Err(e.into()),
+        Err(e @ (ShipError::NotPaid(_) | ShipError::Invalid)) => {
+            Err(WebError::Internal(e.to_string()))
+        }
+    }
 }
 
 /// `GET /orders/{no}/status` → `{"state": "...", "out_trade_no": "..."}`.

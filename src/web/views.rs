@@ -423,7 +423,20 @@ fn state_tag(tx: &Text, s: OrderState) -> Markup {
     html! { span class={ "state " (s.as_str()) } { (tx.state(s)) } }
 }
 
-pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, cancelled: bool) -> Markup {
+/// What the order page shows besides the order: a payment cancelled on the sheet, the
+/// receipt confirmation step, a notice after an action.
+pub struct OrderPageState<'a> {
+    pub cancelled: bool,
+    pub ask_receipt: bool,
+    pub notice: Option<&'a str>,
+}
+
+pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Markup {
+    let OrderPageState {
+        cancelled,
+        ask_receipt,
+        notice,
+    } = page;
     let tx = t(ctx);
     let body = html! {
         div.ohead {
@@ -434,9 +447,31 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, cancelled: bool) -> Markup {
             @if cancelled { p.notice role="status" { (tx.pay_cancelled) } } @else { p.notice { (tx.pay_soon) } }
             a.button.primary.wide #pay-now href={ "/pay/" (o.no) } { (tx.pay_now) " · " (money(ctx, o.total)) }
         }
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
         dl.meta {
             dt { (tx.order_no) } dd.mono { (o.no) }
             dt { (tx.placed_at) } dd { (when(ctx, o.created_at)) }
+        }
+        @if let Some(s) = &o.shipment {
+            section.shipment #shipment {
+                h2 { (tx.shipment) }
+                dl.meta {
+                    dt { (tx.courier) } dd { (s.courier) }
+                    dt { (tx.tracking_no) } dd.mono { (s.tracking_no) }
+                }
+                @if o.state == OrderState::Shipped {
+                    @if ask_receipt {
+                        form.confirm-box method="post" action={ "/orders/" (o.no) "/received" } {
+                            p { (tx.confirm_receipt_ask) }
+                            button.button.primary.wide type="submit" { (tx.confirm_receipt_yes) }
+                            a.button.wide href={ "/orders/" (o.no) } { (tx.not_yet) }
+                        }
+                    } @else {
+                        a.button.primary.wide #confirm-receipt href={ "/orders/" (o.no) "?receive=1" } { (tx.confirm_receipt) }
+                        p.muted.small { (tx.auto_complete_hint) }
+                    }
+                }
+            }
         }
         ul.summary {
             @for l in &o.lines {

@@ -15,6 +15,7 @@ mod payment;
 #[path = "payment.rs"]
 #[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
 mod payment_global;
+mod qr;
 mod sandbox;
 mod storefront;
 mod tls;

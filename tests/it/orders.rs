@@ -246,3 +246,100 @@ async fn group_commit_survives_a_panicking_change() {
         assert_eq!(sess.channel.as_deref(), Some(format!("ch-{i}").as_str()));
     }
 }
+
+/// A paid order of one mug, shipped by the owner; returns the shopper's client too.
+async fn shipped_order(t: &TestApp, persona: &str) -> (reqwest::Client, OrderNo) {
+    let c = client();
+    add_to_cart(&c, t, "stoneware-mug-white", 1).await;
+    let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
+    let no = order_no(&loc.unwrap());
+    pay_in_sandbox(t, &c, &no, persona, None).await;
+    t.app
+        .fulfilment
+        .ship(&no, "顺丰", "SF5550001", "owner")
+        .await
+        .unwrap();
+    (c, no)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shopper_sees_the_tracking_number_and_confirms_receipt() {
+    let t = TestApp::start().await;
+    let (c, no) = shipped_order(&t, "阿珍").await;
+    let (status, page) = get_text(&c, &t.url(&format!("/orders/{no}"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("SF5550001") && page.contains("顺丰"),
+        "tracking shown"
+    );
+    assert!(page.contains("id=\"confirm-receipt\""));
+    // The confirmation step asks first; nothing changes until the form is posted.
+    let (_, ask) = get_text(&c, &t.url(&format!("/orders/{no}?receive=1"))).await;
+    assert!(ask.contains(&format!("action=\"/orders/{no}/received\"")));
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().state,
+        OrderState::Shipped
+    );
+    // Someone else's session cannot complete it.
+    let other = client();
+    let r = other
+        .post(t.url(&format!("/orders/{no}/received")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().state,
+        OrderState::Shipped
+    );
+    let r = c
+        .post(t.url(&format!("/orders/{no}/received")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/orders/{no}?received=1").as_str()
+    );
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(o.state, OrderState::Completed);
+    let last = o.history.last().unwrap();
+    assert_eq!(last.kind.to_string(), "completed");
+    assert_eq!(last.detail["by"], "shopper");
+    let (_, page) = get_text(&c, &t.url(&format!("/orders/{no}?received=1"))).await;
+    assert!(page.contains("已确认收货") && !page.contains("id=\"confirm-receipt\""));
+    // A second tap changes nothing and lands on the order.
+    let r = c
+        .post(t.url(&format!("/orders/{no}/received")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().history.len(),
+        o.history.len()
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shipped_orders_complete_by_themselves_after_ten_days() {
+    let t = TestApp::start().await;
+    let (_, no) = shipped_order(&t, "阿珍").await;
+    t.app
+        .clock
+        .advance(puzi::fulfilment::DEFAULT_AUTO_COMPLETE_DAYS as i64 * 86_400 - 1);
+    puzi::jobs::tick(&t.app).await;
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().state,
+        OrderState::Shipped,
+        "one second early"
+    );
+    t.app.clock.advance(1);
+    puzi::jobs::tick(&t.app).await;
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(o.state, OrderState::Completed);
+    assert_eq!(o.history.last().unwrap().detail["by"], "automatic");
+    t.stop().await;
+}

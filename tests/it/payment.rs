@@ -6,8 +6,9 @@
 //! and as `payment_global`, a shop in HKD on WeChat Pay Global.
 
 use crate::support::*;
+use puzi::alert::AlertKind;
 use puzi::money::Money;
-use puzi::order::{OrderNo, OrderState, RefundStatus};
+use puzi::order::{EventKind, OrderNo, OrderState, PaymentSource, RefundStatus};
 use puzi::sandbox::NotificationFault;
 
 /// Whether this copy of the suite is the WeChat Pay Global one.
@@ -150,7 +151,10 @@ fn order(t: &TestApp, no: &OrderNo) -> puzi::order::Order {
 }
 
 fn paid_events(o: &puzi::order::Order) -> usize {
-    o.history.iter().filter(|e| e.kind == "paid").count()
+    o.history
+        .iter()
+        .filter(|e| e.kind == EventKind::State(OrderState::Paid))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -179,10 +183,14 @@ async fn happy_path_notification_before_the_js_ok() {
     assert_eq!(o.state, OrderState::Paid);
     let p = o.payment.clone().unwrap();
     assert_eq!(p.amount, Money(6700));
-    assert_eq!(p.source, "notification");
+    assert_eq!(p.source, PaymentSource::Notification);
     assert_eq!(paid_events(&o), 1);
     // The notification is kept raw and decoded.
-    let ev = o.history.iter().find(|e| e.kind == "paid").unwrap();
+    let ev = o
+        .history
+        .iter()
+        .find(|e| e.kind == EventKind::State(OrderState::Paid))
+        .unwrap();
     let id = ev.detail["notification"].as_str().unwrap();
     let rec = t.app.store.notification(id).unwrap().unwrap();
     assert!(rec["raw"].as_str().unwrap().contains("\"resource\""));
@@ -218,7 +226,10 @@ async fn notification_after_the_js_ok_the_result_page_settles_by_query() {
     // A few seconds on, the server asks WeChat itself.
     t.app.clock.advance(puzi::payment::CONFIRM_QUERY_AFTER_SECS);
     assert_eq!(s.status(&t, true).await, "paid");
-    assert_eq!(order(&t, &s.no).payment.unwrap().source, "query");
+    assert_eq!(
+        order(&t, &s.no).payment.unwrap().source,
+        PaymentSource::Query
+    );
     // The notification arrives afterwards: a duplicate, no side effect.
     reqwest::Client::new()
         .post(t.url("/sandbox/pay/returned"))
@@ -281,7 +292,7 @@ async fn a_lost_notification_is_settled_by_the_reconciler() {
     assert_eq!(t.app.payments.reconcile_pending().await.unwrap(), 1);
     let o = order(&t, &s.no);
     assert_eq!(o.state, OrderState::Paid);
-    assert_eq!(o.payment.unwrap().source, "query");
+    assert_eq!(o.payment.unwrap().source, PaymentSource::Query);
     t.stop().await;
 }
 
@@ -337,7 +348,7 @@ async fn a_tampered_amount_never_marks_paid_and_alerts_the_merchant() {
     assert_eq!(r.status(), 204, "recorded, answered");
     assert_eq!(order(&t, &s.no).state, OrderState::PendingPayment);
     let alerts = t.app.store.alerts().unwrap();
-    assert_eq!(alerts[0].kind, "amount_mismatch");
+    assert_eq!(alerts[0].kind, AlertKind::AmountMismatch);
     assert_eq!(alerts[0].order.as_deref(), Some(s.no.as_str()));
 
     // The same body with one byte changed after signing: refused with 401 and FAIL.
@@ -382,7 +393,13 @@ async fn prepay_is_reused_on_reload_and_double_tap() {
     assert_eq!(a["package"], b["package"]);
     assert_eq!(a["package"], c["package"]);
     let o = order(&t, &s.no);
-    assert_eq!(o.history.iter().filter(|e| e.kind == "prepay").count(), 1);
+    assert_eq!(
+        o.history
+            .iter()
+            .filter(|e| e.kind == EventKind::Prepay)
+            .count(),
+        1
+    );
     t.stop().await;
 }
 
@@ -440,7 +457,7 @@ async fn closed_after_prepay(t: &TestApp, sku: &str) -> Shopper {
     s
 }
 
-fn has_alert(t: &TestApp, kind: &str) -> bool {
+fn has_alert(t: &TestApp, kind: AlertKind) -> bool {
     t.app.store.alerts().unwrap().iter().any(|a| a.kind == kind)
 }
 
@@ -457,7 +474,7 @@ async fn a_late_payment_with_stock_left_revives_the_order() {
         2,
         "stock reserved again"
     );
-    assert!(has_alert(&t, "late_payment"));
+    assert!(has_alert(&t, AlertKind::LatePayment));
     t.stop().await;
 }
 
@@ -479,7 +496,7 @@ async fn a_late_payment_without_stock_is_refunded_automatically() {
         0,
         "stock never negative"
     );
-    assert!(has_alert(&t, "late_payment"));
+    assert!(has_alert(&t, AlertKind::LatePayment));
     // WeChat settles the refund and tells the shop.
     t.app
         .clock
@@ -574,7 +591,7 @@ async fn the_bill_comparison_finds_a_planted_difference() {
     assert!(
         alerts
             .iter()
-            .any(|x| x.kind == "bill_difference" && x.message.contains(b.no.as_str()))
+            .any(|x| x.kind == AlertKind::BillDifference && x.message.contains(b.no.as_str()))
     );
     t.stop().await;
 }

@@ -312,6 +312,7 @@ fn start_pebble(dir: &std::path::Path, http_port: u16) -> Pebble {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs pebble (apt); .ci/run installs it and runs this with --include-ignored"]
 async fn acme_obtains_a_certificate_from_pebble_and_serves_it() {
     let dir = tempfile::tempdir().unwrap();
     let http_port = free_port();

@@ -3,11 +3,23 @@
 //! `PendingPayment → Paid → Shipped → Completed`, and `PendingPayment → Closed`.
 //! An order is a snapshot taken at checkout: names and prices are copied from the catalog
 //! at that moment, so later catalog edits never change what the shopper agreed to pay.
-//! Every change appends to `history`, the order's timeline.
+//! Every change appends to `history`, the order's timeline; the changes themselves are
+//! the methods of `lifecycle`, and the checkout form is validated in `checkout`.
 
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+mod checkout;
+mod events;
+mod lifecycle;
+
+pub use checkout::*;
+pub use events::{CloseReason, CompletedBy, EventKind, PaymentSource};
+pub use lifecycle::{
+    Applied, IncomingPayment, LATE_REFUND_REASON, PaymentEffects, RefundError, RefundOutcome,
+    StockCheck,
+};
 
 /// WeChat Pay's out_trade_no: 6–32 characters of `[0-9A-Za-z_-|*]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -128,7 +140,7 @@ pub struct Recipient {
 pub struct OrderEvent {
     /// Unix seconds.
     pub at: i64,
-    pub kind: String,
+    pub kind: EventKind,
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub detail: serde_json::Value,
 }
@@ -184,8 +196,7 @@ pub struct Payment {
     pub amount: Money,
     /// Unix seconds.
     pub paid_at: i64,
-    /// "notification" or "query".
-    pub source: String,
+    pub source: PaymentSource,
     #[serde(default)]
     pub payer_total: Option<i64>,
     #[serde(default)]
@@ -194,7 +205,7 @@ pub struct Payment {
     pub exchange_rate: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefundStatus {
     /// Asked for; WeChat has not confirmed it yet (or the call failed and will be retried).
@@ -213,6 +224,35 @@ impl RefundStatus {
     pub fn settled(self) -> bool {
         matches!(self, RefundStatus::Success | RefundStatus::Closed)
     }
+
+    /// WeChat's `status`/`refund_status`: anything not final counts as processing.
+    pub fn from_wechat(status: &str) -> RefundStatus {
+        match status {
+            "SUCCESS" => RefundStatus::Success,
+            "CLOSED" => RefundStatus::Closed,
+            "ABNORMAL" => RefundStatus::Abnormal,
+            _ => RefundStatus::Processing,
+        }
+    }
+
+    /// The stable snake_case name (as stored).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Requested => "requested",
+            RefundStatus::Processing => "processing",
+            RefundStatus::Success => "success",
+            RefundStatus::Closed => "closed",
+            RefundStatus::Abnormal => "abnormal",
+        }
+    }
+
+    pub const ALL: [RefundStatus; 5] = [
+        RefundStatus::Requested,
+        RefundStatus::Processing,
+        RefundStatus::Success,
+        RefundStatus::Closed,
+        RefundStatus::Abnormal,
+    ];
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,15 +286,6 @@ impl Order {
         self.lines.iter().map(|l| l.qty).sum()
     }
 
-    /// Appends to the timeline without changing state.
-    pub fn note(&mut self, at: i64, kind: &str, detail: serde_json::Value) {
-        self.history.push(OrderEvent {
-            at,
-            kind: kind.to_string(),
-            detail,
-        });
-    }
-
     /// Money refunded or on its way back.
     pub fn refunded(&self) -> Money {
         Money(
@@ -273,145 +304,6 @@ impl Order {
             None => Money::ZERO,
         }
     }
-
-    /// Moves to `to` if the lifecycle allows it and records the event.
-    pub fn transition(
-        &mut self,
-        to: OrderState,
-        at: i64,
-        detail: serde_json::Value,
-    ) -> Result<(), IllegalTransition> {
-        use OrderState::*;
-        let legal = matches!(
-            (self.state, to),
-            (PendingPayment, Paid)
-                | (PendingPayment, Closed)
-                // A payment that arrives after the order was closed, with stock re-reserved.
-                | (Closed, Paid)
-                // …or without stock: refunded automatically.
-                | (Closed, Refunded)
-                | (Paid, Shipped)
-                | (Shipped, Completed)
-                | (Paid, Refunded)
-                | (Shipped, Refunded)
-        );
-        if !legal {
-            return Err(IllegalTransition {
-                no: self.no.clone(),
-                from: self.state,
-                to,
-            });
-        }
-        self.state = to;
-        self.history.push(OrderEvent {
-            at,
-            kind: to.as_str().to_string(),
-            detail,
-        });
-        Ok(())
-    }
-}
-
-/// Fields of the checkout form, for errors shown beside them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
-    Name,
-    Mobile,
-    Address,
-    Note,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldProblem {
-    Required,
-    TooLong(usize),
-    BadMobile,
-}
-
-pub const NAME_MAX: usize = 30;
-pub const ADDRESS_MAX: usize = 200;
-pub const NOTE_MAX: usize = 200;
-
-/// The checkout form as posted. Everything is text until validated.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckoutForm {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub mobile: String,
-    #[serde(default)]
-    pub address: String,
-    #[serde(default)]
-    pub note: String,
-}
-
-impl CheckoutForm {
-    /// Validates into a recipient and a note, or lists every problem by field.
-    pub fn validate(&self) -> Result<(Recipient, String), Vec<(Field, FieldProblem)>> {
-        let mut errors = Vec::new();
-        let name = clean(&self.name);
-        let address = clean(&self.address);
-        let note = clean(&self.note);
-        let mobile: String = self
-            .mobile
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
-        check_text(&mut errors, Field::Name, &name, NAME_MAX, true);
-        check_text(&mut errors, Field::Address, &address, ADDRESS_MAX, true);
-        check_text(&mut errors, Field::Note, &note, NOTE_MAX, false);
-        if mobile.is_empty() {
-            errors.push((Field::Mobile, FieldProblem::Required));
-        } else if !is_mobile(&mobile) {
-            errors.push((Field::Mobile, FieldProblem::BadMobile));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok((
-            Recipient {
-                name,
-                mobile,
-                address,
-            },
-            note,
-        ))
-    }
-}
-
-/// Trims, folds runs of whitespace and drops control characters.
-fn clean(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn check_text(
-    errors: &mut Vec<(Field, FieldProblem)>,
-    field: Field,
-    value: &str,
-    max: usize,
-    required: bool,
-) {
-    let n = value.chars().count();
-    if required && n == 0 {
-        errors.push((field, FieldProblem::Required));
-    } else if n > max {
-        errors.push((field, FieldProblem::TooLong(max)));
-    }
-}
-
-/// A mainland mobile number (`1[3-9]` and nine digits) or an international one (`+` and 6–15 digits).
-pub fn is_mobile(s: &str) -> bool {
-    let b = s.as_bytes();
-    if let Some(rest) = s.strip_prefix('+') {
-        return (6..=15).contains(&rest.len()) && rest.bytes().all(|c| c.is_ascii_digit());
-    }
-    b.len() == 11
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
-        && b.iter().all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -428,79 +320,5 @@ mod tests {
         assert!(OrderNo::parse("abcdef|*_-").is_some());
         assert!(OrderNo::parse("abc def").is_none());
         assert!(OrderNo::parse(&"a".repeat(33)).is_none());
-    }
-
-    #[test]
-    fn checkout_validation_lists_every_field() {
-        let form = CheckoutForm {
-            name: "  ".into(),
-            mobile: "12345".into(),
-            address: "x".repeat(201),
-            note: String::new(),
-        };
-        let errs = form.validate().unwrap_err();
-        assert!(errs.contains(&(Field::Name, FieldProblem::Required)));
-        assert!(errs.contains(&(Field::Mobile, FieldProblem::BadMobile)));
-        assert!(errs.contains(&(Field::Address, FieldProblem::TooLong(200))));
-
-        let ok = CheckoutForm {
-            name: " 张三 ".into(),
-            mobile: "138-0013-8000".into(),
-            address: "上海市 徐汇区\n漕溪北路 1 号".into(),
-            note: String::new(),
-        };
-        let (r, _) = ok.validate().unwrap();
-        assert_eq!(r.name, "张三");
-        assert_eq!(r.mobile, "13800138000");
-        assert_eq!(r.address, "上海市 徐汇区 漕溪北路 1 号");
-    }
-
-    #[test]
-    fn lifecycle_refuses_illegal_moves() {
-        let mut o = Order {
-            no: OrderNo::parse("ORDER123").unwrap(),
-            session: String::new(),
-            state: OrderState::PendingPayment,
-            currency: Currency::CNY,
-            lines: vec![],
-            items_total: Money::ZERO,
-            shipping: Money::ZERO,
-            total: Money::ZERO,
-            recipient: Recipient {
-                name: String::new(),
-                mobile: String::new(),
-                address: String::new(),
-            },
-            note: String::new(),
-            channel: None,
-            created_at: 0,
-            history: vec![],
-            attempt: None,
-            payment: None,
-            refunds: vec![],
-            shipment: None,
-        };
-        assert!(
-            o.transition(OrderState::Shipped, 1, serde_json::Value::Null)
-                .is_err()
-        );
-        o.transition(OrderState::Closed, 1, serde_json::Value::Null)
-            .unwrap();
-        assert!(
-            o.transition(OrderState::Shipped, 2, serde_json::Value::Null)
-                .is_err()
-        );
-        assert!(
-            o.transition(OrderState::Completed, 2, serde_json::Value::Null)
-                .is_err()
-        );
-        // A late payment may revive a closed order (with stock re-reserved).
-        o.transition(OrderState::Paid, 3, serde_json::Value::Null)
-            .unwrap();
-        assert!(
-            o.transition(OrderState::PendingPayment, 4, serde_json::Value::Null)
-                .is_err()
-        );
-        assert_eq!(o.history.len(), 2);
     }
 }

@@ -1,0 +1,300 @@
+//! Unit and property tests of the order lifecycle: every method on its own, then random
+//! sequences of events checked against the invariants of DESIGN §4.
+
+use super::*;
+use crate::money::Currency;
+use crate::order::{OrderNo, Recipient};
+
+fn order(total: i64) -> Order {
+    Order {
+        no: OrderNo::parse("ORDER123").unwrap(),
+        session: String::new(),
+        state: OrderState::PendingPayment,
+        currency: Currency::CNY,
+        lines: vec![],
+        items_total: Money(total),
+        shipping: Money::ZERO,
+        total: Money(total),
+        recipient: Recipient {
+            name: String::new(),
+            mobile: String::new(),
+            address: String::new(),
+        },
+        note: String::new(),
+        channel: None,
+        created_at: 0,
+        history: vec![],
+        attempt: None,
+        payment: None,
+        refunds: vec![],
+        shipment: None,
+    }
+}
+
+fn paid(txid: &str, total: i64) -> IncomingPayment {
+    IncomingPayment {
+        source: PaymentSource::Notification,
+        trade_state: "SUCCESS".into(),
+        transaction_id: txid.into(),
+        out_trade_no: "ORDER123".into(),
+        total: Some(total),
+        currency: None,
+        identity_problems: vec![],
+        paid_at: 10,
+        payer_total: None,
+        payer_currency: None,
+        exchange_rate: None,
+        notification: None,
+    }
+}
+
+fn shipment() -> Shipment {
+    Shipment {
+        courier: "SF".into(),
+        tracking_no: "SF1".into(),
+        shipped_at: 100,
+    }
+}
+
+#[test]
+fn lifecycle_refuses_illegal_moves() {
+    let mut o = order(500);
+    assert!(o.ship(shipment(), "owner", 1).is_err());
+    assert!(o.shipment.is_none(), "a refused move changes nothing");
+    assert!(o.complete(1, CompletedBy::Shopper).is_err());
+    o.close(1, CloseReason::Timeout).unwrap();
+    assert!(o.ship(shipment(), "owner", 2).is_err());
+    assert!(o.close(2, CloseReason::Timeout).is_err());
+    // A late payment may revive a closed order (with stock re-reserved).
+    let fx = o.apply_payment(paid("T1", 500), false, StockCheck::Available, 3);
+    assert_eq!(fx.applied, Applied::LatePaid);
+    assert!(fx.reserve_stock);
+    assert_eq!(o.state, OrderState::Paid);
+    assert_eq!(o.history.len(), 2);
+    assert_eq!(o.history[1].kind, EventKind::State(OrderState::Paid));
+}
+
+#[test]
+fn a_payment_pays_once_and_only_when_it_matches() {
+    let mut o = order(500);
+    let fx = o.apply_payment(paid("T1", 499), false, StockCheck::Available, 1);
+    assert!(matches!(fx.applied, Applied::Mismatch(_)));
+    assert_eq!(fx.alert.unwrap().0, AlertKind::AmountMismatch);
+    assert_eq!(o.state, OrderState::PendingPayment);
+    assert!(o.payment.is_none() && fx.record_payment.is_none());
+
+    let mut notpay = paid("", 500);
+    notpay.trade_state = "NOTPAY".into();
+    notpay.source = PaymentSource::Query;
+    let fx = o.apply_payment(notpay, false, StockCheck::Available, 2);
+    assert_eq!(fx.applied, Applied::NotPaid("NOTPAY".into()));
+    assert_eq!(o.history.last().unwrap().kind.to_string(), "query_notpay");
+
+    let fx = o.apply_payment(paid("T1", 500), false, StockCheck::Available, 3);
+    assert_eq!(fx.applied, Applied::Paid);
+    assert_eq!(fx.record_payment.as_deref(), Some("T1"));
+    assert_eq!(o.payment.as_ref().unwrap().amount, Money(500));
+    // The same transaction again is a duplicate; another one is a double payment.
+    let fx = o.apply_payment(paid("T1", 500), true, StockCheck::Available, 4);
+    assert_eq!(fx.applied, Applied::Duplicate);
+    let fx = o.apply_payment(paid("T2", 500), false, StockCheck::Available, 5);
+    assert_eq!(fx.alert.unwrap().0, AlertKind::DoublePayment);
+    assert_eq!(o.payment.as_ref().unwrap().transaction_id, "T1");
+}
+
+#[test]
+fn a_late_payment_without_stock_is_refunded_in_full() {
+    let mut o = order(800);
+    o.close(1, CloseReason::Timeout).unwrap();
+    let fx = o.apply_payment(paid("T9", 800), false, StockCheck::Short, 2);
+    assert_eq!(fx.applied, Applied::LateRefunding("ORDER123L".into()));
+    assert_eq!(fx.index_refund.as_deref(), Some("ORDER123L"));
+    assert!(!fx.reserve_stock);
+    assert_eq!(o.state, OrderState::Closed);
+    assert_eq!(o.refunds[0].amount, Money(800));
+    assert!(o.refunds[0].automatic);
+    o.settle_refund("ORDER123L", Ok(("SUCCESS".into(), Some("R1".into()))), 3)
+        .unwrap();
+    assert_eq!(o.state, OrderState::Refunded);
+}
+
+#[test]
+fn shipped_orders_complete_by_the_shopper_or_after_the_days() {
+    let mut o = order(500);
+    o.apply_payment(paid("T1", 500), false, StockCheck::Available, 1);
+    assert!(!o.completes_by_itself(10_000_000, 10), "not shipped yet");
+    o.ship(shipment(), "owner", 100).unwrap();
+    assert_eq!(o.shipment.as_ref().unwrap().tracking_no, "SF1");
+    assert!(!o.completes_by_itself(100 + 10 * 86_400 - 1, 10));
+    assert!(o.completes_by_itself(100 + 10 * 86_400, 10));
+    o.complete(200, CompletedBy::Shopper).unwrap();
+    assert_eq!(o.state, OrderState::Completed);
+    assert!(o.complete(300, CompletedBy::Automatic).is_err());
+    // After-sales: a completed order can still be refunded.
+    let rno = o.request_refund(Money(500), "退货", 400).unwrap();
+    o.settle_refund(&rno, Ok(("SUCCESS".into(), None)), 500)
+        .unwrap();
+    assert_eq!(o.state, OrderState::Refunded);
+}
+
+#[test]
+fn refunds_never_exceed_the_payment() {
+    let mut o = order(1000);
+    assert_eq!(
+        o.request_refund(Money(1), "", 1),
+        Err(RefundError::TooLarge),
+        "nothing paid yet"
+    );
+    o.apply_payment(paid("T1", 1000), false, StockCheck::Available, 1);
+    let r1 = o.request_refund(Money(600), "", 2).unwrap();
+    assert_eq!(
+        o.request_refund(Money(401), "", 3),
+        Err(RefundError::TooLarge)
+    );
+    assert_eq!(
+        o.request_refund(Money(0), "", 3),
+        Err(RefundError::TooLarge)
+    );
+    // A closed refund gives its amount back.
+    let alert = o
+        .settle_refund(&r1, Ok(("CLOSED".into(), None)), 4)
+        .unwrap();
+    assert_eq!(alert.unwrap().0, AlertKind::RefundFailed);
+    assert_eq!(o.refundable(), Money(1000));
+    // An error from the call is kept and changes nothing else.
+    let r2 = o.request_refund(Money(1000), "", 5).unwrap();
+    o.settle_refund(&r2, Err("timeout".into()), 6).unwrap();
+    assert_eq!(o.refunds[1].status, RefundStatus::Requested);
+    assert_eq!(o.refunds[1].last_error.as_deref(), Some("timeout"));
+    assert_eq!(o.state, OrderState::Paid);
+}
+
+// -- property tests: random sequences of events ------------------------------------------
+
+/// A small deterministic generator (xorshift64*), so a failure names its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn random_event(o: &mut Order, rng: &mut Rng, now: i64) {
+    let total = o.total.minor();
+    match rng.below(9) {
+        0 | 1 => {
+            let amount = if rng.below(4) == 0 { total - 1 } else { total };
+            let txid = format!("T{}", rng.below(3));
+            let already = o.payment.as_ref().is_some_and(|p| p.transaction_id == txid);
+            let stock = if rng.below(2) == 0 {
+                StockCheck::Available
+            } else {
+                StockCheck::Short
+            };
+            let _ = o.apply_payment(paid(&txid, amount), already, stock, now);
+        }
+        2 => {
+            let _ = o.close(now, CloseReason::Timeout);
+        }
+        3 => {
+            let _ = o.ship(shipment(), "owner", now);
+        }
+        4 => {
+            let by = if rng.below(2) == 0 {
+                CompletedBy::Shopper
+            } else {
+                CompletedBy::Automatic
+            };
+            let _ = o.complete(now, by);
+        }
+        5 | 6 => {
+            let amount = Money(rng.below(total as u64 + 2) as i64);
+            let _ = o.request_refund(amount, "", now);
+        }
+        _ => {
+            if o.refunds.is_empty() {
+                return;
+            }
+            let i = rng.below(o.refunds.len() as u64) as usize;
+            let rno = o.refunds[i].out_refund_no.clone();
+            let status = ["SUCCESS", "CLOSED", "ABNORMAL", "PROCESSING"][rng.below(4) as usize];
+            let outcome = if rng.below(5) == 0 {
+                Err("network".to_string())
+            } else {
+                Ok((status.to_string(), None))
+            };
+            o.settle_refund(&rno, outcome, now)
+                .expect("settling never makes an illegal move");
+        }
+    }
+}
+
+fn check_invariants(o: &Order, seed: u64) {
+    let paid = o.payment.as_ref().map(|p| p.amount).unwrap_or(Money::ZERO);
+    assert!(
+        o.refunded() <= paid,
+        "seed {seed}: refunds {} exceed the payment {}",
+        o.refunded().minor(),
+        paid.minor()
+    );
+    if let Some(p) = &o.payment {
+        assert_eq!(
+            p.amount, o.total,
+            "seed {seed}: only a matching payment is kept"
+        );
+    }
+    match o.state {
+        OrderState::PendingPayment => assert!(o.payment.is_none(), "seed {seed}"),
+        OrderState::Paid => assert!(o.payment.is_some() && o.shipment.is_none(), "seed {seed}"),
+        OrderState::Shipped | OrderState::Completed => {
+            assert!(o.payment.is_some() && o.shipment.is_some(), "seed {seed}")
+        }
+        OrderState::Refunded => {
+            let settled: i64 = o
+                .refunds
+                .iter()
+                .filter(|r| r.status == RefundStatus::Success)
+                .map(|r| r.amount.minor())
+                .sum();
+            assert!(
+                o.payment.is_some() && settled >= paid.minor(),
+                "seed {seed}"
+            );
+        }
+        OrderState::Closed => {}
+    }
+    // The timeline replays as legal moves from the start.
+    let mut state = OrderState::PendingPayment;
+    for ev in &o.history {
+        if let EventKind::State(to) = ev.kind {
+            assert!(
+                state.can_become(to),
+                "seed {seed}: history moves {state:?} → {to:?}"
+            );
+            state = to;
+        }
+    }
+    assert_eq!(
+        state, o.state,
+        "seed {seed}: history ends in the order's state"
+    );
+}
+
+#[test]
+fn any_sequence_of_events_leaves_a_legal_order() {
+    for seed in 1..=2_000u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut o = order(1 + rng.below(10_000) as i64);
+        for step in 0..40 {
+            random_event(&mut o, &mut rng, step);
+            check_invariants(&o, seed);
+        }
+    }
+}

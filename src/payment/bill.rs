@@ -1,0 +1,141 @@
+//! Reconciliation: the day's trade bill from WeChat compared line by line with the store
+//! (payments and refunds); every difference becomes a merchant alert. `compare_bill` is
+//! pure, for tests and the daily job.
+
+use super::{PaymentError, Payments, rfc3339_cst};
+use crate::alert::AlertKind;
+use crate::money::{Currency, Money};
+use crate::order::Order;
+use std::collections::HashMap;
+
+/// The difference report of one day's bill.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillReport {
+    pub date: String,
+    pub lines: usize,
+    pub differences: Vec<String>,
+}
+
+impl Payments {
+    /// Downloads a day's trade bill and compares every line with the store; each
+    /// difference becomes a merchant alert.
+    pub async fn reconcile_bill(&self, date: &str) -> Result<BillReport, PaymentError> {
+        let csv = match self.inner.wechat.pay.trade_bill(date).await {
+            Ok(c) => c,
+            Err(e) if e.code() == Some("NO_STATEMENT_EXIST") => String::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let orders = self.inner.store.call(|s| s.all_orders()).await?;
+        let report = compare_bill(date, &csv, &orders, self.inner.currency);
+        let now = self.now();
+        for d in &report.differences {
+            let (msg, order) = (format!("{date}: {d}"), None);
+            self.inner
+                .store
+                .call(move |s| s.alert(AlertKind::BillDifference, order, msg, now))
+                .await?;
+        }
+        Ok(report)
+    }
+}
+
+fn parse_yuan(s: &str, currency: Currency) -> Option<Money> {
+    Money::parse_decimal(s, currency)
+}
+
+/// Compares a trade bill (WeChat's CSV) with the orders; pure, for tests and the job.
+pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency) -> BillReport {
+    let mut report = BillReport {
+        date: date.to_string(),
+        ..BillReport::default()
+    };
+    let by_no: HashMap<&str, &Order> = orders.iter().map(|o| (o.no.as_str(), o)).collect();
+    let mut seen_paid = std::collections::HashSet::new();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let (c_no, c_tx, c_state, c_total, c_refund_no, c_refund) = (
+        col("商户订单号"),
+        col("微信订单号"),
+        col("交易状态"),
+        col("应结订单金额"),
+        col("商户退款单号"),
+        col("退款金额"),
+    );
+    for line in lines {
+        if line.starts_with("总交易单数") {
+            break;
+        }
+        let f: Vec<String> = line
+            .split(',')
+            .map(|x| x.trim().trim_start_matches('`').to_string())
+            .collect();
+        let get = |c: Option<usize>| c.and_then(|i| f.get(i)).cloned().unwrap_or_default();
+        report.lines += 1;
+        let (no, txid, state) = (get(c_no), get(c_tx), get(c_state));
+        match state.as_str() {
+            "SUCCESS" => {
+                seen_paid.insert(no.clone());
+                let Some(o) = by_no.get(no.as_str()) else {
+                    report.differences.push(format!(
+                        "WeChat has payment {txid} for order {no}, which the shop does not know"
+                    ));
+                    continue;
+                };
+                let total = parse_yuan(&get(c_total), currency);
+                match &o.payment {
+                    None => report.differences.push(format!(
+                        "order {no} was paid at WeChat ({txid}) but the shop shows it {}",
+                        o.state.as_str()
+                    )),
+                    Some(p) if p.transaction_id != txid => report.differences.push(format!(
+                        "order {no}: transaction {txid} at WeChat, {} in the shop",
+                        p.transaction_id
+                    )),
+                    Some(p) if Some(p.amount) != total => report.differences.push(format!(
+                        "order {no}: {} at WeChat, {} in the shop",
+                        get(c_total),
+                        p.amount.decimal(currency)
+                    )),
+                    Some(_) => {}
+                }
+            }
+            "REFUND" => {
+                let rno = get(c_refund_no);
+                let amount = parse_yuan(&get(c_refund), currency);
+                let found = by_no
+                    .get(no.as_str())
+                    .and_then(|o| o.refunds.iter().find(|r| r.out_refund_no == rno));
+                match found {
+                    None => report.differences.push(format!(
+                        "WeChat has refund {rno} of order {no}, which the shop does not know"
+                    )),
+                    Some(r) if Some(r.amount) != amount => report.differences.push(format!(
+                        "refund {rno}: {} at WeChat, {} in the shop",
+                        get(c_refund),
+                        r.amount.decimal(currency)
+                    )),
+                    Some(_) => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    for o in orders {
+        if let Some(p) = &o.payment
+            && rfc3339_cst(p.paid_at).get(..10) == Some(date)
+            && !seen_paid.contains(o.no.as_str())
+        {
+            report.differences.push(format!(
+                "order {} is paid in the shop ({}) but missing from WeChat's bill",
+                o.no, p.transaction_id
+            ));
+        }
+    }
+    report
+}

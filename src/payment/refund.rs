@@ -1,0 +1,213 @@
+//! Refunds: asked for by the owner (or automatically for a late payment without stock),
+//! sent to WeChat with a stable out_refund_no, re-sent until accepted, queried while
+//! processing, and settled by WeChat's verified refund notification. The sum of refunds
+//! never exceeds what was paid (`Order::request_refund`).
+
+use super::{NotifyAnswer, PaymentError, Payments};
+use crate::money::Money;
+use crate::order::{Order, OrderNo, Refund, RefundError, RefundOutcome, RefundStatus};
+use crate::store::{OrderTxn, StoreError};
+use crate::wechat::notify::{Event, NotifyError, RefundNotice};
+use crate::wechat::pay::RefundRequest;
+use hyper::HeaderMap;
+use serde_json::{Value, json};
+
+/// Records WeChat's word on a refund and raises the alert it calls for, in one write.
+fn settle(
+    o: &mut Order,
+    t: &mut OrderTxn<'_>,
+    out_refund_no: &str,
+    outcome: RefundOutcome,
+    now: i64,
+) -> Result<(), PaymentError> {
+    if let Some((kind, msg)) = o.settle_refund(out_refund_no, outcome, now)? {
+        t.alert(kind, Some(&o.no), msg)?;
+    }
+    Ok(())
+}
+
+impl Payments {
+    /// Asks for a refund of `amount` (the sum of refunds never exceeds what was paid).
+    pub async fn refund(
+        &self,
+        no: &OrderNo,
+        amount: Money,
+        reason: &str,
+    ) -> Result<Refund, PaymentError> {
+        let now = self.now();
+        let reason = reason.trim().chars().take(40).collect::<String>();
+        let no2 = no.clone();
+        let created = self
+            .inner
+            .store
+            .call(move |s| {
+                s.update_order(&no2, now, |o, t| -> Result<Option<String>, StoreError> {
+                    match o.request_refund(amount, &reason, now) {
+                        Ok(out_refund_no) => {
+                            t.index_refund(&out_refund_no, &o.no)?;
+                            Ok(Some(out_refund_no))
+                        }
+                        Err(RefundError::TooLarge) => Ok(None),
+                    }
+                })
+            })
+            .await?
+            .ok_or(PaymentError::NotFound)?
+            .ok_or(PaymentError::RefundTooLarge)?;
+        if let Err(e) = self.submit_refund(no, &created).await {
+            tracing::warn!(error = %e, order = %no, "refund not yet accepted by WeChat; will retry");
+        }
+        let order = self.load(no).await?;
+        order
+            .refunds
+            .into_iter()
+            .find(|r| r.out_refund_no == created)
+            .ok_or(PaymentError::NotFound)
+    }
+
+    /// Sends (or re-sends, with the same out_refund_no) a requested refund to WeChat.
+    pub(super) async fn submit_refund(
+        &self,
+        no: &OrderNo,
+        out_refund_no: &str,
+    ) -> Result<(), PaymentError> {
+        let order = self.load(no).await?;
+        let Some(r) = order
+            .refunds
+            .iter()
+            .find(|r| r.out_refund_no == out_refund_no)
+        else {
+            return Ok(());
+        };
+        let req = RefundRequest {
+            out_trade_no: order.no.to_string(),
+            out_refund_no: out_refund_no.to_string(),
+            reason: (!r.reason.is_empty()).then(|| r.reason.clone()),
+            notify_url: Some(self.inner.wechat.refund_notify_url.clone()),
+            refund: r.amount.minor(),
+            total: order
+                .payment
+                .as_ref()
+                .map(|p| p.amount.minor())
+                .unwrap_or(order.total.minor()),
+            currency: order.currency.code().to_string(),
+        };
+        let result = self.inner.wechat.pay.refund(&req).await;
+        let now = self.now();
+        let (no2, rno) = (no.clone(), out_refund_no.to_string());
+        let outcome = match &result {
+            Ok(w) => Ok((w.status.clone(), w.refund_id.clone())),
+            Err(e) => Err(e.to_string()),
+        };
+        self.inner
+            .store
+            .call(move |s| s.update_order(&no2, now, |o, t| settle(o, t, &rno, outcome, now)))
+            .await?;
+        result.map(|_| ()).map_err(PaymentError::from)
+    }
+
+    /// Re-sends refunds WeChat has not accepted and asks about those still processing.
+    pub async fn retry_refunds(&self) -> Result<usize, PaymentError> {
+        let orders = self.inner.store.call(|s| s.all_orders()).await?;
+        let now = self.now();
+        let mut n = 0;
+        for o in orders {
+            for r in o.refunds.iter().filter(|r| !r.status.settled()) {
+                n += 1;
+                match r.status {
+                    RefundStatus::Requested => {
+                        let _ = self.submit_refund(&o.no, &r.out_refund_no).await;
+                    }
+                    _ if now - r.created_at >= 60 => {
+                        if let Ok(w) = self.inner.wechat.pay.refund_query(&r.out_refund_no).await {
+                            let (no2, rno) = (o.no.clone(), r.out_refund_no.clone());
+                            self.inner
+                                .store
+                                .call(move |s| {
+                                    s.update_order(&no2, now, |o, t| {
+                                        settle(o, t, &rno, Ok((w.status, w.refund_id)), now)
+                                    })
+                                })
+                                .await?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// `POST /wechat/notify/refund`: verified and applied like payment notifications.
+    pub async fn on_refund_notification(&self, headers: &HeaderMap, body: &[u8]) -> NotifyAnswer {
+        let n = match self
+            .inner
+            .wechat
+            .pay
+            .parse_notification(headers, body)
+            .await
+        {
+            Ok(n) => n,
+            Err(NotifyError::Verify(e)) => {
+                return NotifyAnswer::fail(401, &format!("签名验证失败: {e}"));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "refund notification could not be decrypted");
+                return NotifyAnswer::fail(500, "解密失败");
+            }
+        };
+        let Event::Refund(notice) = n.event.clone() else {
+            return NotifyAnswer::ok();
+        };
+        let record = json!({
+            "id": n.id, "event_type": n.event_type, "received_at": self.now(),
+            "raw": String::from_utf8_lossy(body),
+            "decoded": serde_json::from_str::<Value>(&n.plaintext).unwrap_or(Value::Null),
+        });
+        match self.apply_refund_notice(&n.id, *notice, record).await {
+            Ok(()) => NotifyAnswer::ok(),
+            Err(e) => {
+                tracing::error!(error = %e, "refund notification not stored; WeChat will retry");
+                NotifyAnswer::fail(500, "暂时无法处理")
+            }
+        }
+    }
+
+    async fn apply_refund_notice(
+        &self,
+        id: &str,
+        notice: RefundNotice,
+        record: Value,
+    ) -> Result<(), PaymentError> {
+        let rno = notice.out_refund_no.clone();
+        let Some(no) = self.inner.store.call(move |s| s.refund_order(&rno)).await? else {
+            let id = id.to_string();
+            let msg = format!(
+                "WeChat reported refund {} for no known order",
+                notice.out_refund_no
+            );
+            let now = self.now();
+            return self
+                .inner
+                .store
+                .call(move |s| s.record_stray_notification(&id, &record, now, msg))
+                .await
+                .map_err(PaymentError::from);
+        };
+        let now = self.now();
+        let id = id.to_string();
+        self.inner
+            .store
+            .call(move |s| {
+                s.update_order(&no, now, |o, t| -> Result<(), PaymentError> {
+                    if !t.record_notification(&id, &record)? {
+                        return Ok(());
+                    }
+                    let outcome = Ok((notice.refund_status.clone(), notice.refund_id.clone()));
+                    settle(o, t, &notice.out_refund_no, outcome, now)
+                })
+            })
+            .await?;
+        Ok(())
+    }
+}
