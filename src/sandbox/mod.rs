@@ -287,20 +287,30 @@ impl Sandbox {
         &self.inner.settings
     }
 
+    fn faults_mut(&self) -> std::sync::MutexGuard<'_, Faults> {
+        self.inner.faults.lock().expect("faults lock")
+    }
+
     pub fn faults(&self) -> Faults {
-        self.inner.faults.lock().expect("faults lock").clone()
+        self.faults_mut().clone()
     }
 
     pub fn set_notification_fault(&self, f: NotificationFault) {
-        self.inner
-            .faults
-            .lock()
-            .expect("faults lock")
-            .next_notification = Some(f);
+        self.faults_mut().next_notification = Some(f);
     }
 
     pub fn set_api_fault(&self, f: ApiFault) {
-        self.inner.faults.lock().expect("faults lock").next_api_call = Some(f);
+        self.faults_mut().next_api_call = Some(f);
+    }
+
+    /// The fault waiting for the next notification, which it consumes.
+    pub(crate) fn take_notification_fault(&self) -> Option<NotificationFault> {
+        self.faults_mut().next_notification.take()
+    }
+
+    /// The fault waiting for the next Pay API call, which it consumes.
+    pub(crate) fn take_api_fault(&self) -> Option<ApiFault> {
+        self.faults_mut().next_api_call.take()
     }
 
     /// Wakes the delivery loop (after the clock moved or a fault changed).

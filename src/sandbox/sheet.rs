@@ -78,13 +78,7 @@ pub(crate) async fn mark_paid(
     out_trade_no: &str,
     force: bool,
 ) -> Result<Result<Tx, &'static str>, SandboxError> {
-    let fault = sb
-        .inner
-        .faults
-        .lock()
-        .expect("faults lock")
-        .next_notification
-        .take();
+    let fault = sb.take_notification_fault();
     let now = sb.inner.clock.unix();
     let no = out_trade_no.to_string();
     let sb2 = sb.clone();

@@ -4,7 +4,7 @@
 //! deliveries held until the payment sheet returned.
 
 use super::{Delivery, DeliveryState, all, new_delivery, save};
-use crate::sandbox::pay::{RefundRec, Tx};
+use crate::sandbox::pay::{RefundRec, RefundStatus, Tx};
 use crate::sandbox::{NotificationFault, Sandbox, rfc3339_cst};
 use crate::store::{SandboxTable, StoreError};
 use serde_json::json;
@@ -83,7 +83,7 @@ pub(crate) fn schedule_refund(
         "transaction_id": r.transaction_id,
         "out_refund_no": r.out_refund_no,
         "refund_id": r.refund_id,
-        "refund_status": "SUCCESS",
+        "refund_status": RefundStatus::Success,
         "success_time": rfc3339_cst(due),
         "user_received_account": "支付用户零钱",
         "amount": { "total": r.total, "refund": r.refund, "payer_total": r.total, "payer_refund": r.refund },

@@ -14,7 +14,7 @@ mod refund;
 pub(crate) use records::{
     PREPAY_TTL_SECS, get_tx, load_tx, new_transaction_id, prepay_key, tx_key, txid_key,
 };
-pub use records::{RefundRec, TradeState, Tx};
+pub use records::{RefundRec, RefundStatus, TradeState, Tx};
 
 use super::{ApiFault, Request, Resp, Sandbox, SandboxError, respond, rfc3339_cst};
 use crate::wechat::crypto;
@@ -167,14 +167,7 @@ pub async fn handle(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, 
             None,
         ));
     }
-    let fault = sb
-        .inner
-        .faults
-        .lock()
-        .expect("faults lock")
-        .next_api_call
-        .take();
-    match fault {
+    match sb.take_api_fault() {
         Some(ApiFault::SystemError) => {
             return Ok(error(
                 sb,
