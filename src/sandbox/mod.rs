@@ -10,12 +10,13 @@
 pub mod keys;
 mod notify;
 mod oauth;
+mod official_account;
 mod pages;
 mod pay;
 mod sheet;
 
 use crate::clock::Clock;
-use crate::store::{Store, StoreError};
+use crate::store::{SandboxTable, Store, StoreError};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{self, HeaderValue};
@@ -25,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use notify::RETRY_SCHEDULE;
+pub use notify::{Delivery, DeliveryState, RETRY_SCHEDULE};
 pub use oauth::openid;
 
 pub type Resp = Response<Full<Bytes>>;
@@ -109,6 +110,9 @@ pub enum SandboxError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Keys(#[from] keys::KeysError),
+    /// A blocking or spawned sandbox task panicked or was cancelled.
+    #[error("sandbox task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 pub(crate) struct Inner {
@@ -201,6 +205,29 @@ pub(crate) fn redirect(location: &str) -> Resp {
     r
 }
 
+/// Runs blocking store work off the async threads; a task that panicked becomes an error.
+pub(crate) async fn blocking<R: Send + 'static>(
+    f: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, SandboxError> {
+    Ok(tokio::task::spawn_blocking(f).await??)
+}
+
+/// The next number of the counter `name` (`seq/<name>`), starting at 1.
+pub(crate) fn next_seq(t: &mut SandboxTable<'_>, name: &str) -> Result<u64, StoreError> {
+    let key = format!("seq/{name}");
+    let n = t
+        .get(&key)?
+        .and_then(|b| {
+            std::str::from_utf8(&b)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        + 1;
+    t.put(&key, n.to_string().as_bytes())?;
+    Ok(n)
+}
+
 pub(crate) fn enc<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("plain records serialize")
 }
@@ -260,20 +287,30 @@ impl Sandbox {
         &self.inner.settings
     }
 
+    fn faults_mut(&self) -> std::sync::MutexGuard<'_, Faults> {
+        self.inner.faults.lock().expect("faults lock")
+    }
+
     pub fn faults(&self) -> Faults {
-        self.inner.faults.lock().expect("faults lock").clone()
+        self.faults_mut().clone()
     }
 
     pub fn set_notification_fault(&self, f: NotificationFault) {
-        self.inner
-            .faults
-            .lock()
-            .expect("faults lock")
-            .next_notification = Some(f);
+        self.faults_mut().next_notification = Some(f);
     }
 
     pub fn set_api_fault(&self, f: ApiFault) {
-        self.inner.faults.lock().expect("faults lock").next_api_call = Some(f);
+        self.faults_mut().next_api_call = Some(f);
+    }
+
+    /// The fault waiting for the next notification, which it consumes.
+    pub(crate) fn take_notification_fault(&self) -> Option<NotificationFault> {
+        self.faults_mut().next_notification.take()
+    }
+
+    /// The fault waiting for the next Pay API call, which it consumes.
+    pub(crate) fn take_api_fault(&self) -> Option<ApiFault> {
+        self.faults_mut().next_api_call.take()
     }
 
     /// Wakes the delivery loop (after the clock moved or a fault changed).
@@ -293,12 +330,14 @@ impl Sandbox {
             ["connect", "oauth2", "authorize"] if get => oauth::authorize_page(self, &req).await,
             ["connect", "oauth2", "approve"] if post => oauth::approve(self, &req).await,
             ["sns", "oauth2", "access_token"] if get => oauth::exchange(self, &req).await,
-            ["cgi-bin", "token"] if get => oauth::token(self, &req).await,
-            ["cgi-bin", "stable_token"] if post => oauth::stable_token(self, &req).await,
+            ["cgi-bin", "token"] if get => official_account::token(self, &req).await,
+            ["cgi-bin", "stable_token"] if post => official_account::stable_token(self, &req).await,
             ["cgi-bin", "message", "template", "send"] if post => {
-                oauth::template_send(self, &req).await
+                official_account::template_send(self, &req).await
             }
-            ["cgi-bin", "menu", "create"] if post => oauth::menu_create(self, &req).await,
+            ["cgi-bin", "menu", "create"] if post => {
+                official_account::menu_create(self, &req).await
+            }
             ["bridge.js"] if get => Ok(sheet::bridge_js()),
             ["sheet.css"] if get => Ok(sheet::sheet_css()),
             ["pay", "sheet"] if post => sheet::sheet_info(self, &req).await,
@@ -333,14 +372,12 @@ impl Sandbox {
     }
 
     /// Runs every notification that is due now (tests and the control API use it too).
-    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+    pub async fn deliver_due(&self) -> Result<usize, SandboxError> {
         notify::deliver_due(self).await
     }
 
     /// The deliveries, newest first (for the control page and tests).
-    pub fn deliveries(&self) -> Result<Vec<notify::Delivery>, StoreError> {
+    pub fn deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
         notify::all(self)
     }
 }
-
-pub use notify::Delivery;

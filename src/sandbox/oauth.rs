@@ -1,8 +1,10 @@
-//! The sandbox's Official Account side: the OAuth authorize page (pick or create a shopper
-//! persona, approve), code exchange with five-minute single-use codes, `token` and
-//! `stable_token`, and template messages and menus, which are recorded for the phone page.
+//! The sandbox's WeChat OAuth for web pages: the authorize page (pick or create a shopper
+//! persona, approve, or WeChat's silent `snsapi_base` redirect for a browser that already
+//! picked one), five-minute single-use codes and their exchange for an openid, the
+//! personas themselves and their deterministic openids, and the app id/secret check and
+//! `errcode` answers the Official Account API shares.
 
-use super::{Request, Resp, Sandbox, dec, enc, html, json, redirect};
+use super::{Request, Resp, Sandbox, SandboxError, dec, enc, html, json, redirect};
 use crate::store::StoreError;
 use base64::Engine;
 use hyper::StatusCode;
@@ -11,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json as j;
 
 pub const CODE_TTL_SECS: i64 = 300;
-pub const TOKEN_TTL_SECS: i64 = 7200;
 const PERSONA_COOKIE: &str = "sandbox_persona";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,23 +27,6 @@ struct Code {
     openid: String,
     created_at: i64,
     used: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Token {
-    appid: String,
-    expires_at: i64,
-}
-
-/// A recorded Official Account message or voucher, shown on the phone page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Message {
-    pub seq: u64,
-    /// template, menu, voucher.
-    pub kind: String,
-    pub openid: Option<String>,
-    pub at: i64,
-    pub body: serde_json::Value,
 }
 
 /// The openid a persona has under an appid: deterministic, 28 characters like WeChat's.
@@ -62,51 +46,6 @@ pub fn personas(sb: &Sandbox) -> Result<Vec<Persona>, StoreError> {
         .into_iter()
         .map(|(_, b)| dec(&b))
         .collect()
-}
-
-pub(crate) fn record_message(
-    sb: &Sandbox,
-    kind: &str,
-    openid: Option<String>,
-    body: serde_json::Value,
-) -> Result<u64, StoreError> {
-    let at = sb.inner.clock.unix();
-    sb.inner
-        .store
-        .sandbox_write(|t| -> Result<u64, StoreError> {
-            let key = "seq/msg";
-            let n = t
-                .get(key)?
-                .and_then(|b| {
-                    std::str::from_utf8(&b)
-                        .ok()
-                        .and_then(|s| s.parse::<u64>().ok())
-                })
-                .unwrap_or(0)
-                + 1;
-            t.put(key, n.to_string().as_bytes())?;
-            let m = Message {
-                seq: n,
-                kind: kind.into(),
-                openid,
-                at,
-                body,
-            };
-            t.put(&format!("msg/{n:020}"), &enc(&m))?;
-            Ok(n)
-        })
-}
-
-pub fn messages(sb: &Sandbox) -> Result<Vec<Message>, StoreError> {
-    let mut v: Vec<Message> = sb
-        .inner
-        .store
-        .sandbox_scan("msg/")?
-        .into_iter()
-        .map(|(_, b)| dec(&b))
-        .collect::<Result<_, _>>()?;
-    v.reverse();
-    Ok(v)
 }
 
 fn cookie_persona(req: &Request) -> Option<String> {
@@ -164,7 +103,7 @@ fn issue_code(sb: &Sandbox, appid: &str, persona: &str) -> Result<String, StoreE
 
 /// `GET /connect/oauth2/authorize`: the persona picker (or, for a browser that already
 /// picked one, WeChat's silent `snsapi_base` redirect).
-pub async fn authorize_page(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn authorize_page(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let q = req.query_map();
     let appid = q.get("appid").cloned().unwrap_or_default();
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
@@ -237,7 +176,7 @@ fn error_page(code: &str, msg: &str) -> Resp {
 }
 
 /// `POST /connect/oauth2/approve`: the visitor approved as a persona.
-pub async fn approve(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn approve(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let f = req.form();
     let appid = f.get("appid").cloned().unwrap_or_default();
     let redirect_uri = f.get("redirect_uri").cloned().unwrap_or_default();
@@ -267,11 +206,11 @@ pub async fn approve(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
     Ok(r)
 }
 
-fn errcode(code: i64, msg: &str) -> Resp {
+pub(super) fn errcode(code: i64, msg: &str) -> Resp {
     json(StatusCode::OK, &j!({ "errcode": code, "errmsg": msg }))
 }
 
-fn check_app(sb: &Sandbox, appid: &str, secret: &str) -> Option<Resp> {
+pub(super) fn check_app(sb: &Sandbox, appid: &str, secret: &str) -> Option<Resp> {
     let m = &sb.inner.keys.manifest;
     if appid != m.appid {
         return Some(errcode(40013, "invalid appid"));
@@ -283,7 +222,7 @@ fn check_app(sb: &Sandbox, appid: &str, secret: &str) -> Option<Resp> {
 }
 
 /// `GET /sns/oauth2/access_token`: code → openid.
-pub async fn exchange(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn exchange(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let q = req.query_map();
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     if let Some(e) = check_app(sb, &get("appid"), &get("secret")) {
@@ -326,144 +265,4 @@ pub async fn exchange(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
         ),
         Err((c, m)) => errcode(c, m),
     })
-}
-
-fn issue_token(
-    sb: &Sandbox,
-    appid: &str,
-    stable: bool,
-    force: bool,
-) -> Result<(String, i64), StoreError> {
-    let now = sb.inner.clock.unix();
-    sb.inner
-        .store
-        .sandbox_write(|t| -> Result<(String, i64), StoreError> {
-            let stable_key = format!("stable/{appid}");
-            if stable
-                && !force
-                && let Some(tok) = t.get(&stable_key)?
-            {
-                let tok = String::from_utf8_lossy(&tok).into_owned();
-                if let Some(b) = t.get(&format!("token/{tok}"))? {
-                    let rec: Token = dec(&b)?;
-                    // The same token until five minutes before it expires.
-                    if rec.expires_at - now > 300 {
-                        return Ok((tok, rec.expires_at - now));
-                    }
-                }
-            }
-            let tok = crate::id::random_token::<32>();
-            t.put(
-                &format!("token/{tok}"),
-                &enc(&Token {
-                    appid: appid.into(),
-                    expires_at: now + TOKEN_TTL_SECS,
-                }),
-            )?;
-            if stable {
-                t.put(&stable_key, tok.as_bytes())?;
-            }
-            Ok((tok, TOKEN_TTL_SECS))
-        })
-}
-
-/// `GET /cgi-bin/token`.
-pub async fn token(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
-    let q = req.query_map();
-    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
-    if get("grant_type") != "client_credential" {
-        return Ok(errcode(40002, "invalid grant_type"));
-    }
-    if let Some(e) = check_app(sb, &get("appid"), &get("secret")) {
-        return Ok(e);
-    }
-    let (tok, ttl) = issue_token(sb, &get("appid"), false, false)?;
-    Ok(json(
-        StatusCode::OK,
-        &j!({ "access_token": tok, "expires_in": ttl }),
-    ))
-}
-
-/// `POST /cgi-bin/stable_token`.
-pub async fn stable_token(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
-    let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-    let s = |k: &str| b[k].as_str().unwrap_or("").to_string();
-    if s("grant_type") != "client_credential" {
-        return Ok(errcode(40002, "invalid grant_type"));
-    }
-    if let Some(e) = check_app(sb, &s("appid"), &s("secret")) {
-        return Ok(e);
-    }
-    let force = b["force_refresh"].as_bool().unwrap_or(false);
-    let (tok, ttl) = issue_token(sb, &s("appid"), true, force)?;
-    Ok(json(
-        StatusCode::OK,
-        &j!({ "access_token": tok, "expires_in": ttl }),
-    ))
-}
-
-fn check_token(sb: &Sandbox, req: &Request) -> Result<Option<Resp>, StoreError> {
-    let tok = req
-        .query_map()
-        .get("access_token")
-        .cloned()
-        .unwrap_or_default();
-    let Some(b) = sb.inner.store.sandbox_get(&format!("token/{tok}"))? else {
-        return Ok(Some(errcode(
-            40001,
-            "invalid credential, access_token is invalid or not latest",
-        )));
-    };
-    let rec: Token = dec(&b)?;
-    if rec.expires_at <= sb.inner.clock.unix() {
-        return Ok(Some(errcode(42001, "access_token expired")));
-    }
-    Ok(None)
-}
-
-/// `POST /cgi-bin/message/template/send`.
-pub async fn template_send(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
-    if let Some(e) = check_token(sb, req)? {
-        return Ok(e);
-    }
-    let b: serde_json::Value = match serde_json::from_slice(&req.body) {
-        Ok(b) => b,
-        Err(_) => return Ok(errcode(47001, "data format error")),
-    };
-    let touser = b["touser"].as_str().unwrap_or("").to_string();
-    let appid = sb.inner.keys.manifest.appid.clone();
-    let known = personas(sb)?
-        .iter()
-        .any(|p| openid(&appid, &p.name) == touser);
-    if !known {
-        return Ok(errcode(40003, "invalid openid"));
-    }
-    if b["template_id"].as_str().unwrap_or("").is_empty() {
-        return Ok(errcode(40037, "invalid template_id"));
-    }
-    if !b["data"].is_object() {
-        return Ok(errcode(47003, "argument invalid! data is empty"));
-    }
-    let msgid = record_message(sb, "template", Some(touser), b)?;
-    Ok(json(
-        StatusCode::OK,
-        &j!({ "errcode": 0, "errmsg": "ok", "msgid": msgid }),
-    ))
-}
-
-/// `POST /cgi-bin/menu/create`.
-pub async fn menu_create(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
-    if let Some(e) = check_token(sb, req)? {
-        return Ok(e);
-    }
-    let b: serde_json::Value = match serde_json::from_slice(&req.body) {
-        Ok(b) => b,
-        Err(_) => return Ok(errcode(47001, "data format error")),
-    };
-    let buttons = b["button"].as_array().map(Vec::len).unwrap_or(0);
-    if !(1..=3).contains(&buttons) {
-        return Ok(errcode(40016, "invalid button size"));
-    }
-    record_message(sb, "menu", None, b)?;
-    Ok(errcode(0, "ok"))
 }

@@ -2,11 +2,12 @@
 //! shopper's phone (vouchers and Official Account messages per persona), and
 //! `POST /sandbox/control/fault` / `GET /sandbox/control/state`.
 
-use super::oauth::{self, Message};
+use super::oauth;
+use super::official_account::{self, Message};
 use super::{
-    ApiFault, NotificationFault, Request, Resp, Sandbox, html, json, redirect, rfc3339_cst,
+    ApiFault, NotificationFault, Request, Resp, Sandbox, SandboxError, html, json, redirect,
+    rfc3339_cst,
 };
-use crate::store::StoreError;
 use hyper::StatusCode;
 use maud::{Markup, html as m};
 use serde_json::json as j;
@@ -31,7 +32,7 @@ fn yuan(fen: i64) -> String {
 }
 
 /// `GET /sandbox/`: keys, faults and recent deliveries.
-pub async fn index(sb: &Sandbox) -> Result<Resp, StoreError> {
+pub async fn index(sb: &Sandbox) -> Result<Resp, SandboxError> {
     let k = &sb.inner.keys.manifest;
     let faults = sb.faults();
     let deliveries = super::notify::all(sb)?;
@@ -78,11 +79,11 @@ pub async fn index(sb: &Sandbox) -> Result<Resp, StoreError> {
 }
 
 /// `GET /sandbox/phone[?persona=NAME]`.
-pub async fn phone(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn phone(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let appid = sb.inner.keys.manifest.appid.clone();
     let people = oauth::personas(sb)?;
     let chosen = req.query_map().get("persona").cloned();
-    let msgs = oauth::messages(sb)?;
+    let msgs = official_account::messages(sb)?;
     let mine = |name: &str| -> Vec<&Message> {
         let id = oauth::openid(&appid, name);
         msgs.iter()
@@ -134,7 +135,7 @@ pub async fn phone(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
 }
 
 /// `POST /sandbox/control/fault`: JSON `{"kind": …, "seconds": N}` or the same as a form.
-pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let is_form = req
         .headers
         .get(hyper::header::CONTENT_TYPE)
@@ -191,7 +192,7 @@ pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, StoreErr
 }
 
 /// `GET /sandbox/control/state`.
-pub async fn control_state(sb: &Sandbox) -> Result<Resp, StoreError> {
+pub async fn control_state(sb: &Sandbox) -> Result<Resp, SandboxError> {
     let deliveries = super::notify::all(sb)?;
     Ok(json(
         StatusCode::OK,

@@ -5,8 +5,11 @@
 //! and sends the notification. `POST /sandbox/control/pay` pays the same way without the
 //! sheet, for booths and tests.
 
-use super::pay::{PREPAY_TTL_SECS, Tx, get_tx, load_tx, new_transaction_id};
-use super::{Request, Resp, Sandbox, enc, json, respond};
+use super::pay::{
+    PREPAY_TTL_SECS, TradeState, Tx, get_tx, load_tx, new_transaction_id, prepay_key, tx_key,
+    txid_key,
+};
+use super::{Request, Resp, Sandbox, SandboxError, blocking, enc, json, respond};
 use crate::store::StoreError;
 use crate::wechat::crypto;
 use hyper::StatusCode;
@@ -36,7 +39,7 @@ fn prepay_tx(sb: &Sandbox, package: &str) -> Result<Option<Tx>, StoreError> {
     let Some(prepay_id) = package.strip_prefix("prepay_id=") else {
         return Ok(None);
     };
-    let Some(no) = sb.inner.store.sandbox_get(&format!("prepay/{prepay_id}"))? else {
+    let Some(no) = sb.inner.store.sandbox_get(&prepay_key(prepay_id))? else {
         return Ok(None);
     };
     let tx = get_tx(sb, &String::from_utf8_lossy(&no))?;
@@ -44,7 +47,7 @@ fn prepay_tx(sb: &Sandbox, package: &str) -> Result<Option<Tx>, StoreError> {
 }
 
 /// `POST /sandbox/pay/sheet` `{package}` → what the sheet shows.
-pub async fn sheet_info(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn sheet_info(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
     let Some(tx) = prepay_tx(sb, b["package"].as_str().unwrap_or(""))? else {
         return Ok(fail("JSAPI缺少参数：package 无效"));
@@ -74,45 +77,38 @@ pub(crate) async fn mark_paid(
     sb: &Sandbox,
     out_trade_no: &str,
     force: bool,
-) -> Result<Result<Tx, &'static str>, StoreError> {
-    let fault = sb
-        .inner
-        .faults
-        .lock()
-        .expect("faults lock")
-        .next_notification
-        .take();
+) -> Result<Result<Tx, &'static str>, SandboxError> {
+    let fault = sb.take_notification_fault();
     let now = sb.inner.clock.unix();
     let no = out_trade_no.to_string();
     let sb2 = sb.clone();
-    let r = tokio::task::spawn_blocking(move || {
+    let r = blocking(move || {
         sb2.inner
             .store
             .sandbox_write(|t| -> Result<Result<Tx, &'static str>, StoreError> {
                 let Some(mut tx) = load_tx(t, &no)? else {
                     return Ok(Err("订单不存在"));
                 };
-                match tx.state.as_str() {
-                    "NOTPAY" => {}
+                match tx.state {
+                    TradeState::NotPay => {}
                     // `force`: a payment that races the merchant's close.
-                    "CLOSED" if force => {}
-                    "CLOSED" => return Ok(Err("订单已关闭")),
-                    _ => return Ok(Err("订单已支付")),
+                    TradeState::Closed if force => {}
+                    TradeState::Closed => return Ok(Err("订单已关闭")),
+                    TradeState::Success | TradeState::Refund => return Ok(Err("订单已支付")),
                 }
                 let id = new_transaction_id();
-                tx.state = "SUCCESS".into();
+                tx.state = TradeState::Success;
                 tx.transaction_id = Some(id.clone());
                 tx.success_at = Some(now);
-                t.put(&format!("tx/{no}"), &enc(&tx))?;
-                t.put(&format!("txid/{id}"), no.as_bytes())?;
+                t.put(&tx_key(&no), &enc(&tx))?;
+                t.put(&txid_key(&id), no.as_bytes())?;
                 super::notify::schedule_payment(t, &tx, fault, now)?;
                 Ok(Ok(tx))
             })
     })
-    .await
-    .expect("task")?;
+    .await?;
     if let Ok(tx) = &r {
-        super::oauth::record_message(
+        super::official_account::record_message(
             sb,
             "voucher",
             Some(tx.openid.clone()),
@@ -131,7 +127,7 @@ pub(crate) async fn mark_paid(
 }
 
 /// `POST /sandbox/pay/confirm` with the `getBrandWCPayRequest` parameters and the password.
-pub async fn confirm(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn confirm(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
     let s = |k: &str| b[k].as_str().unwrap_or("").to_string();
     let (app_id, ts, nonce, package, sign_type, pay_sign) = (
@@ -172,7 +168,7 @@ pub async fn confirm(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
 }
 
 /// `POST /sandbox/pay/returned` `{package}`: the sheet has handed control back to the page.
-pub async fn returned(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn returned(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
     if let Some(tx) = prepay_tx(sb, b["package"].as_str().unwrap_or(""))? {
         super::notify::release_after_return(sb, &tx.out_trade_no)?;
@@ -184,7 +180,7 @@ pub async fn returned(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
 /// `POST /sandbox/control/pay` `{"out_trade_no": …}` (JSON or form): pays as the sheet
 /// would. `"late": true` pays even a closed transaction, as when a payment races the
 /// merchant's close.
-pub async fn control_pay(sb: &Sandbox, req: &Request) -> Result<Resp, StoreError> {
+pub async fn control_pay(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let json_body = serde_json::from_slice::<serde_json::Value>(&req.body).ok();
     let no = json_body
         .as_ref()

@@ -1,0 +1,205 @@
+//! The sandbox's Official Account API: access tokens (`/cgi-bin/token`, and
+//! `/cgi-bin/stable_token`, which keeps handing out the same token until five minutes
+//! before it expires), template messages and the menu, which are recorded — with the
+//! payment vouchers WeChat itself sends — as messages for the phone page.
+
+use super::oauth::{check_app, errcode, openid, personas};
+use super::{Request, Resp, Sandbox, SandboxError, dec, enc, json, next_seq};
+use crate::store::StoreError;
+use hyper::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json as j;
+
+pub const TOKEN_TTL_SECS: i64 = 7200;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Token {
+    appid: String,
+    expires_at: i64,
+}
+
+/// A recorded Official Account message or voucher, shown on the phone page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Message {
+    pub seq: u64,
+    /// template, menu, voucher.
+    pub kind: String,
+    pub openid: Option<String>,
+    pub at: i64,
+    pub body: serde_json::Value,
+}
+
+pub(crate) fn record_message(
+    sb: &Sandbox,
+    kind: &str,
+    openid: Option<String>,
+    body: serde_json::Value,
+) -> Result<u64, StoreError> {
+    let at = sb.inner.clock.unix();
+    sb.inner
+        .store
+        .sandbox_write(|t| -> Result<u64, StoreError> {
+            let n = next_seq(t, "msg")?;
+            let m = Message {
+                seq: n,
+                kind: kind.into(),
+                openid,
+                at,
+                body,
+            };
+            t.put(&format!("msg/{n:020}"), &enc(&m))?;
+            Ok(n)
+        })
+}
+
+pub fn messages(sb: &Sandbox) -> Result<Vec<Message>, StoreError> {
+    let mut v: Vec<Message> = sb
+        .inner
+        .store
+        .sandbox_scan("msg/")?
+        .into_iter()
+        .map(|(_, b)| dec(&b))
+        .collect::<Result<_, _>>()?;
+    v.reverse();
+    Ok(v)
+}
+
+fn issue_token(
+    sb: &Sandbox,
+    appid: &str,
+    stable: bool,
+    force: bool,
+) -> Result<(String, i64), StoreError> {
+    let now = sb.inner.clock.unix();
+    sb.inner
+        .store
+        .sandbox_write(|t| -> Result<(String, i64), StoreError> {
+            let stable_key = format!("stable/{appid}");
+            if stable
+                && !force
+                && let Some(tok) = t.get(&stable_key)?
+            {
+                let tok = String::from_utf8_lossy(&tok).into_owned();
+                if let Some(b) = t.get(&format!("token/{tok}"))? {
+                    let rec: Token = dec(&b)?;
+                    // The same token until five minutes before it expires.
+                    if rec.expires_at - now > 300 {
+                        return Ok((tok, rec.expires_at - now));
+                    }
+                }
+            }
+            let tok = crate::id::random_token::<32>();
+            t.put(
+                &format!("token/{tok}"),
+                &enc(&Token {
+                    appid: appid.into(),
+                    expires_at: now + TOKEN_TTL_SECS,
+                }),
+            )?;
+            if stable {
+                t.put(&stable_key, tok.as_bytes())?;
+            }
+            Ok((tok, TOKEN_TTL_SECS))
+        })
+}
+
+/// `GET /cgi-bin/token`.
+pub async fn token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    let q = req.query_map();
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    if get("grant_type") != "client_credential" {
+        return Ok(errcode(40002, "invalid grant_type"));
+    }
+    if let Some(e) = check_app(sb, &get("appid"), &get("secret")) {
+        return Ok(e);
+    }
+    let (tok, ttl) = issue_token(sb, &get("appid"), false, false)?;
+    Ok(json(
+        StatusCode::OK,
+        &j!({ "access_token": tok, "expires_in": ttl }),
+    ))
+}
+
+/// `POST /cgi-bin/stable_token`.
+pub async fn stable_token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let s = |k: &str| b[k].as_str().unwrap_or("").to_string();
+    if s("grant_type") != "client_credential" {
+        return Ok(errcode(40002, "invalid grant_type"));
+    }
+    if let Some(e) = check_app(sb, &s("appid"), &s("secret")) {
+        return Ok(e);
+    }
+    let force = b["force_refresh"].as_bool().unwrap_or(false);
+    let (tok, ttl) = issue_token(sb, &s("appid"), true, force)?;
+    Ok(json(
+        StatusCode::OK,
+        &j!({ "access_token": tok, "expires_in": ttl }),
+    ))
+}
+
+fn check_token(sb: &Sandbox, req: &Request) -> Result<Option<Resp>, StoreError> {
+    let tok = req
+        .query_map()
+        .get("access_token")
+        .cloned()
+        .unwrap_or_default();
+    let Some(b) = sb.inner.store.sandbox_get(&format!("token/{tok}"))? else {
+        return Ok(Some(errcode(
+            40001,
+            "invalid credential, access_token is invalid or not latest",
+        )));
+    };
+    let rec: Token = dec(&b)?;
+    if rec.expires_at <= sb.inner.clock.unix() {
+        return Ok(Some(errcode(42001, "access_token expired")));
+    }
+    Ok(None)
+}
+
+/// `POST /cgi-bin/message/template/send`.
+pub async fn template_send(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    if let Some(e) = check_token(sb, req)? {
+        return Ok(e);
+    }
+    let b: serde_json::Value = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(_) => return Ok(errcode(47001, "data format error")),
+    };
+    let touser = b["touser"].as_str().unwrap_or("").to_string();
+    let appid = sb.inner.keys.manifest.appid.clone();
+    let known = personas(sb)?
+        .iter()
+        .any(|p| openid(&appid, &p.name) == touser);
+    if !known {
+        return Ok(errcode(40003, "invalid openid"));
+    }
+    if b["template_id"].as_str().unwrap_or("").is_empty() {
+        return Ok(errcode(40037, "invalid template_id"));
+    }
+    if !b["data"].is_object() {
+        return Ok(errcode(47003, "argument invalid! data is empty"));
+    }
+    let msgid = record_message(sb, "template", Some(touser), b)?;
+    Ok(json(
+        StatusCode::OK,
+        &j!({ "errcode": 0, "errmsg": "ok", "msgid": msgid }),
+    ))
+}
+
+/// `POST /cgi-bin/menu/create`.
+pub async fn menu_create(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    if let Some(e) = check_token(sb, req)? {
+        return Ok(e);
+    }
+    let b: serde_json::Value = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(_) => return Ok(errcode(47001, "data format error")),
+    };
+    let buttons = b["button"].as_array().map(Vec::len).unwrap_or(0);
+    if !(1..=3).contains(&buttons) {
+        return Ok(errcode(40016, "invalid button size"));
+    }
+    record_message(sb, "menu", None, b)?;
+    Ok(errcode(0, "ok"))
+}
