@@ -8,9 +8,6 @@ mod multipart;
 mod orders;
 mod views;
 
-pub use catalog::{catalog_csv, import_catalog};
-pub use orders::orders_csv;
-
 use super::Ctx;
 use super::http::{Resp, WebError, cookie, html, parse_form, query, read_body, redirect};
 use crate::account;
