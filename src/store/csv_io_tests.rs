@@ -44,8 +44,10 @@ fn shop() -> (tempfile::TempDir, Store) {
     (dir, s)
 }
 
-/// What an import could change: products, the SKU index, stock and the stock log.
-fn snapshot(s: &Store) -> (Vec<Product>, Vec<Option<(Product, u32)>>, usize) {
+/// What an import could change: products, the SKU index with stock, and the stock log.
+type Snapshot = (Vec<Product>, Vec<Option<(Product, u32)>>, usize);
+
+fn snapshot(s: &Store) -> Snapshot {
     let skus = ["green-50", "mug-1", "black-50", "oolong-50"]
         .iter()
         .map(|k| s.sku(k).unwrap())
