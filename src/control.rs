@@ -53,18 +53,12 @@ pub fn execute(store: &Store, config: &Config, base: &str, cmd: Command) -> Repl
     let r: Result<Result<String, String>, StoreError> = (|| match cmd {
         Command::SetupLink => Ok(Ok(crate::account::setup_link(store, base, now, false)?)),
         Command::ResetPassword => Ok(Ok(crate::account::setup_link(store, base, now, true)?)),
-        Command::CatalogExport => Ok(Ok(crate::web::admin::catalog_csv(
-            store,
-            config.shop.currency,
-        )?)),
-        Command::CatalogImport { csv } => {
-            Ok(
-                crate::web::admin::import_catalog(store, &csv, config.shop.currency, "cli", now)?
-                    .map(|n| format!("imported {n} products"))
-                    .map_err(|e| e.join("\n")),
-            )
-        }
-        Command::ExportOrders => Ok(Ok(crate::web::admin::orders_csv(&store.all_orders()?))),
+        Command::CatalogExport => Ok(Ok(store.export_catalog(config.shop.currency)?)),
+        Command::CatalogImport { csv } => Ok(store
+            .import_catalog(&csv, config.shop.currency, "cli", now)?
+            .map(|n| format!("imported {n} products"))
+            .map_err(|e| e.join("\n"))),
+        Command::ExportOrders => Ok(Ok(crate::store::orders_csv(&store.all_orders()?))),
         Command::Backup { out } => Ok(store
             .backup_to(&out)
             .map(|n| format!("backup written: {} ({n} bytes)", out.display()))),

@@ -55,6 +55,8 @@ pub fn export(products: &[Product], stock: &[Vec<u32>], currency: Currency) -> S
 pub struct Imported {
     pub product: Product,
     pub stock: Vec<(String, Option<u32>)>,
+    /// The CSV line of each variant (parallel to `stock`), for errors found later.
+    pub lines: Vec<usize>,
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -199,10 +201,12 @@ pub fn import(
                     sort,
                 },
                 stock: Vec::new(),
+                lines: Vec::new(),
             }
         });
         entry.product.variants.push(variant);
         entry.stock.push((sku, stock));
+        entry.lines.push(line);
     }
     if !errors.is_empty() {
         return Err(errors);

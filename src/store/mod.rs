@@ -372,31 +372,7 @@ impl Store {
         initial_stock: &[(String, u32)],
     ) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
-        {
-            let mut products = tx.open_table(PRODUCTS)?;
-            let mut skus = tx.open_table(SKUS)?;
-            let mut stock = tx.open_table(STOCK)?;
-            if let Some(old) = products.get(p.id.as_str())? {
-                let old: Product = dec("products", old.value())?;
-                for v in &old.variants {
-                    if p.variant(&v.sku).is_none() {
-                        skus.remove(v.sku.as_str())?;
-                    }
-                }
-            }
-            products.insert(p.id.as_str(), enc(p).as_slice())?;
-            for v in &p.variants {
-                skus.insert(v.sku.as_str(), p.id.as_str())?;
-                if stock.get(v.sku.as_str())?.is_none() {
-                    let n = initial_stock
-                        .iter()
-                        .find(|(s, _)| *s == v.sku)
-                        .map(|(_, n)| *n)
-                        .unwrap_or(0);
-                    stock.insert(v.sku.as_str(), u64::from(n))?;
-                }
-            }
-        }
+        put_product_in(&tx, p, initial_stock)?;
         tx.commit()?;
         self.catalog_changed();
         Ok(())
@@ -551,6 +527,38 @@ pub(crate) fn session_in<R>(
     Ok(r)
 }
 
+/// `Store::put_product` inside a transaction someone else commits.
+pub(crate) fn put_product_in(
+    tx: &redb::WriteTransaction,
+    p: &Product,
+    initial_stock: &[(String, u32)],
+) -> Result<(), StoreError> {
+    let mut products = tx.open_table(PRODUCTS)?;
+    let mut skus = tx.open_table(SKUS)?;
+    let mut stock = tx.open_table(STOCK)?;
+    if let Some(old) = products.get(p.id.as_str())? {
+        let old: Product = dec("products", old.value())?;
+        for v in &old.variants {
+            if p.variant(&v.sku).is_none() {
+                skus.remove(v.sku.as_str())?;
+            }
+        }
+    }
+    products.insert(p.id.as_str(), enc(p).as_slice())?;
+    for v in &p.variants {
+        skus.insert(v.sku.as_str(), p.id.as_str())?;
+        if stock.get(v.sku.as_str())?.is_none() {
+            let n = initial_stock
+                .iter()
+                .find(|(s, _)| *s == v.sku)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            stock.insert(v.sku.as_str(), u64::from(n))?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn lookup_sku(
     skus: &impl ReadableTable<&'static str, &'static str>,
     products: &impl ReadableTable<&'static str, &'static [u8]>,
@@ -570,6 +578,7 @@ pub(crate) fn lookup_sku(
 
 mod admin;
 mod backup;
+mod csv_io;
 mod orders;
 mod payments;
 mod sandbox;
@@ -577,5 +586,6 @@ mod sandbox;
 pub use admin::{
     AdminSession, OutboxEntry, OutboxKind, OutboxState, Owner, SetupToken, StockChange,
 };
+pub use csv_io::orders_csv;
 pub use payments::{Alert, AlertKind, OrderTxn};
 pub use sandbox::SandboxTable;

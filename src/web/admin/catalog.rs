@@ -390,58 +390,12 @@ fn attachment(content_type: &'static str, name: &str, body: Vec<u8>) -> Resp {
 
 pub async fn export_csv(ctx: &Ctx) -> Result<Resp, WebError> {
     let cur = ctx.app.config.shop.currency;
-    let text = ctx.app.store.call(move |s| catalog_csv(s, cur)).await?;
+    let text = ctx.app.store.call(move |s| s.export_catalog(cur)).await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         "catalog.csv",
         text.into_bytes(),
     ))
-}
-
-/// The whole catalog as CSV.
-pub fn catalog_csv(
-    s: &crate::store::Store,
-    cur: crate::money::Currency,
-) -> Result<String, StoreError> {
-    let products = s.products()?;
-    let mut stock = Vec::new();
-    for p in &products {
-        stock.push(s.stock_of(p)?);
-    }
-    Ok(crate::catalog::csv::export(&products, &stock, cur))
-}
-
-/// Imports a catalog CSV: all rows or none. Returns (products imported) or the errors.
-pub fn import_catalog(
-    s: &crate::store::Store,
-    text: &str,
-    cur: crate::money::Currency,
-    by: &str,
-    now: i64,
-) -> Result<Result<usize, Vec<String>>, StoreError> {
-    let cats = s.categories()?;
-    let has_image = |h: &str| s.image(h).ok().flatten().is_some();
-    let rows = match crate::catalog::csv::import(text, cur, &cats, &has_image) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(e)),
-    };
-    let n = rows.len();
-    for r in rows {
-        let initial: Vec<(String, u32)> = r
-            .stock
-            .iter()
-            .filter_map(|(k, v)| v.map(|n| (k.clone(), n)))
-            .collect();
-        s.put_product(&r.product, &initial)?;
-        for (sku, n) in r.stock {
-            if let Some(n) = n
-                && s.stock(&sku)? != n
-            {
-                s.adjust_stock(&sku, n, "CSV import", by, now)?;
-            }
-        }
-    }
-    Ok(Ok(n))
 }
 
 pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
@@ -455,7 +409,7 @@ pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebEr
     let r = ctx
         .app
         .store
-        .call(move |s| import_catalog(s, &text, cur, &by, now))
+        .call(move |s| s.import_catalog(&text, cur, &by, now))
         .await?;
     let rows = ctx
         .app

@@ -8,9 +8,6 @@ mod multipart;
 mod orders;
 mod views;
 
-pub use catalog::{catalog_csv, import_catalog};
-pub use orders::orders_csv;
-
 use super::Ctx;
 use super::http::{Resp, WebError, cookie, html, parse_form, query, read_body, redirect};
 use crate::account;
@@ -81,8 +78,9 @@ async fn form(ctx: &Ctx, admin: &Admin, req: Request<Incoming>) -> Result<Form, 
     let body = read_body(req, limit).await?;
     let f = match multipart::boundary(&ct) {
         Some(b) => {
-            let parts =
-                multipart::parse(&body, &b).map_err(|e| WebError::BadRequest(e.to_string()))?;
+            let parts = multipart::parse(body, &b)
+                .await
+                .map_err(|e| WebError::BadRequest(e.to_string()))?;
             let mut fields = HashMap::new();
             let mut files = Vec::new();
             for p in parts {

@@ -1,6 +1,10 @@
-//! A small `multipart/form-data` reader for the back office's uploads. The whole body is
-//! read first (with a size limit), so a truncated upload — no closing boundary — is an
-//! error and nothing is stored.
+//! `multipart/form-data` for the back office's uploads, read with the `multer` crate, and
+//! the check that an upload is an image. The whole body is read first (with the upload
+//! size limit), so a truncated upload — no closing boundary — is an error and nothing is
+//! stored.
+
+use bytes::Bytes;
+use http_body_util::{BodyDataStream, Full};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
@@ -18,75 +22,42 @@ pub enum MultipartError {
     BadPart,
 }
 
-/// The boundary of a `multipart/form-data; boundary=…` content type.
+/// The boundary of a `multipart/form-data; boundary=…` content type (at most 200 bytes).
 pub fn boundary(content_type: &str) -> Option<String> {
-    let (kind, params) = content_type.split_once(';')?;
-    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    params.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_string())
-            .filter(|b| !b.is_empty() && b.len() <= 200)
-    })
+    multer::parse_boundary(content_type)
+        .ok()
+        .filter(|b| !b.is_empty() && b.len() <= 200)
 }
 
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
-}
-
-fn param(disposition: &str, key: &str) -> Option<String> {
-    disposition.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
-    })
-}
-
-pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, MultipartError> {
-    let delim = format!("--{boundary}").into_bytes();
-    let mut pos = find(body, &delim, 0).ok_or(MultipartError::Truncated)? + delim.len();
+/// Splits a body that was read whole into its parts. A body without its closing boundary
+/// is `Truncated`; a part without a name, or with headers that do not parse, is `BadPart`.
+pub async fn parse(body: Bytes, boundary: &str) -> Result<Vec<Part>, MultipartError> {
+    let stream = BodyDataStream::new(Full::new(body));
+    let mut m = multer::Multipart::new(stream, boundary);
     let mut parts = Vec::new();
-    loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return Ok(parts);
-        }
-        if body.get(pos..pos + 2) != Some(b"\r\n") {
-            return Err(MultipartError::Truncated);
-        }
-        pos += 2;
-        let head_end = find(body, b"\r\n\r\n", pos).ok_or(MultipartError::Truncated)?;
-        let head =
-            std::str::from_utf8(&body[pos..head_end]).map_err(|_| MultipartError::BadPart)?;
-        let mut name = None;
-        let mut filename = None;
-        let mut content_type = None;
-        for line in head.split("\r\n") {
-            let (k, v) = line.split_once(':').ok_or(MultipartError::BadPart)?;
-            match k.trim().to_ascii_lowercase().as_str() {
-                "content-disposition" => {
-                    name = param(v, "name");
-                    filename = param(v, "filename");
-                }
-                "content-type" => content_type = Some(v.trim().to_string()),
-                _ => {}
-            }
-        }
-        let data_start = head_end + 4;
-        let mut closing = b"\r\n".to_vec();
-        closing.extend_from_slice(&delim);
-        let data_end = find(body, &closing, data_start).ok_or(MultipartError::Truncated)?;
+    while let Some(field) = m.next_field().await.map_err(MultipartError::from)? {
+        let name = field.name().ok_or(MultipartError::BadPart)?.to_string();
+        let filename = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(|m| m.to_string());
+        let data = field.bytes().await.map_err(MultipartError::from)?.to_vec();
         parts.push(Part {
-            name: name.ok_or(MultipartError::BadPart)?,
+            name,
             filename,
             content_type,
-            data: body[data_start..data_end].to_vec(),
+            data,
         });
-        pos = data_end + closing.len();
+    }
+    Ok(parts)
+}
+
+impl From<multer::Error> for MultipartError {
+    fn from(e: multer::Error) -> Self {
+        match e {
+            multer::Error::IncompleteStream
+            | multer::Error::IncompleteFieldData { .. }
+            | multer::Error::IncompleteHeaders => MultipartError::Truncated,
+            _ => MultipartError::BadPart,
+        }
     }
 }
 
@@ -121,13 +92,20 @@ mod tests {
 
     const BODY: &[u8] = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n..\r\n--XyZ--\r\n";
 
+    fn parse_now(body: &[u8]) -> Result<Vec<Part>, MultipartError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(parse(Bytes::copy_from_slice(body), "XyZ"))
+    }
+
     #[test]
     fn parses_fields_and_files() {
         assert_eq!(
             boundary("multipart/form-data; boundary=XyZ").as_deref(),
             Some("XyZ")
         );
-        let parts = parse(BODY, "XyZ").unwrap();
+        let parts = parse_now(BODY).unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].name, "csrf");
         assert_eq!(parts[0].data, b"abc");
@@ -138,7 +116,17 @@ mod tests {
     #[test]
     fn truncated_uploads_are_errors() {
         for n in 0..BODY.len() - 4 {
-            assert!(parse(&BODY[..n], "XyZ").is_err(), "cut at {n}");
+            assert_eq!(
+                parse_now(&BODY[..n]),
+                Err(MultipartError::Truncated),
+                "cut at {n}"
+            );
         }
+    }
+
+    #[test]
+    fn a_part_without_a_name_is_malformed() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--XyZ--\r\n";
+        assert_eq!(parse_now(body), Err(MultipartError::BadPart));
     }
 }

@@ -62,71 +62,6 @@ pub async fn list(ctx: &Ctx, admin: &Admin, q: &HashMap<String, String>) -> Resu
     Ok(page(views::orders(ctx, admin, &orders, &f)))
 }
 
-/// Orders as CSV for bookkeeping.
-pub fn orders_csv(orders: &[Order]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "out_trade_no",
-        "created_at",
-        "state",
-        "channel",
-        "recipient",
-        "mobile",
-        "address",
-        "items",
-        "currency",
-        "items_total",
-        "shipping",
-        "total",
-        "paid",
-        "transaction_id",
-        "paid_at",
-        "refunded",
-        "courier",
-        "tracking_no",
-    ])
-    .expect("in-memory write");
-    for o in orders {
-        let cur = o.currency;
-        let items = o
-            .lines
-            .iter()
-            .map(|l| format!("{} {} ×{}", l.product_name, l.variant_name, l.qty))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let p = o.payment.as_ref();
-        w.write_record([
-            o.no.as_str(),
-            &crate::web::admin::views::cst_datetime(o.created_at),
-            o.state.as_str(),
-            o.channel.as_deref().unwrap_or(""),
-            &o.recipient.name,
-            &o.recipient.mobile,
-            &o.recipient.address,
-            &items,
-            cur.code(),
-            &o.items_total.decimal(cur),
-            &o.shipping.decimal(cur),
-            &o.total.decimal(cur),
-            &p.map(|p| p.amount.decimal(cur)).unwrap_or_default(),
-            p.map(|p| p.transaction_id.as_str()).unwrap_or(""),
-            &p.map(|p| crate::web::admin::views::cst_datetime(p.paid_at))
-                .unwrap_or_default(),
-            &o.refunded().decimal(cur),
-            o.shipment
-                .as_ref()
-                .map(|s| s.courier.as_str())
-                .unwrap_or(""),
-            o.shipment
-                .as_ref()
-                .map(|s| s.tracking_no.as_str())
-                .unwrap_or(""),
-        ])
-        .expect("in-memory write");
-    }
-    String::from_utf8(w.into_inner().expect("flush")).expect("UTF-8")
-}
-
 pub async fn export_csv(ctx: &Ctx, q: &HashMap<String, String>) -> Result<Resp, WebError> {
     let f = Filter::from_query(q);
     let orders: Vec<Order> = ctx
@@ -138,7 +73,7 @@ pub async fn export_csv(ctx: &Ctx, q: &HashMap<String, String>) -> Result<Resp, 
         .filter(|o| f.matches(o))
         .collect();
     // A BOM so spreadsheet programs read the Chinese text as UTF-8.
-    let body = format!("\u{feff}{}", orders_csv(&orders));
+    let body = format!("\u{feff}{}", crate::store::orders_csv(&orders));
     let mut r = hyper::Response::new(http_body_util::Full::new(Bytes::from(body)));
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -1,0 +1,123 @@
+//! Back-office views: the page shell, the helpers every page uses, and the pages before
+//! sign-in (login, setup link). Each other page lives in its own file: the dashboard,
+//! products and categories (with the QR sheet), orders, settings. Words come from
+//! `crate::text::AdminText` (and the shop's `Text` for order states); no inline script or
+//! style.
+
+mod dashboard;
+mod orders;
+mod products;
+mod settings;
+
+pub use dashboard::{Stats, dashboard};
+pub use orders::{order_detail, orders};
+pub use products::{categories, product_form, products, products_with, qr_sheet};
+pub use settings::settings;
+
+use super::Admin;
+use crate::money::Money;
+use crate::text::AdminText;
+use crate::web::Ctx;
+use maud::{DOCTYPE, Markup, html};
+
+fn a(ctx: &Ctx) -> &'static AdminText {
+    ctx.app.config.shop.language.admin()
+}
+
+fn money(ctx: &Ctx, m: Money) -> String {
+    m.display(ctx.app.config.shop.currency)
+}
+
+pub fn cst_date(unix: i64) -> String {
+    cst_datetime(unix).get(..10).unwrap_or_default().to_string()
+}
+
+pub fn cst_datetime(unix: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(crate::clock::CST))
+        .ok()
+        .and_then(|t| t.format(fmt).ok())
+        .unwrap_or_default()
+}
+
+fn csrf(admin: &Admin) -> Markup {
+    html! { input type="hidden" name="csrf" value=(admin.session.csrf); }
+}
+
+fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup {
+    let l = a(ctx);
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.app.config.shop.language.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) " · " (l.title) }
+                link rel="stylesheet" href={ "/assets/style.css?v=" (ctx.assets.version("style.css")) };
+            }
+            body.admin {
+                header.top {
+                    a.brand href="/admin" { (ctx.app.config.shop.name) " · " (l.title) }
+                    @if let Some(ad) = admin {
+                        form.inline method="post" action="/admin/logout" {
+                            (csrf(ad))
+                            button.link type="submit" { (ad.session.username) " · " (l.logout) }
+                        }
+                    }
+                }
+                @if admin.is_some() {
+                    nav.cats.adminnav {
+                        a href="/admin" { (l.dashboard) }
+                        a href="/admin/orders" { (l.orders) }
+                        a href="/admin/products" { (l.products) }
+                        a href="/admin/categories" { (l.categories) }
+                        a href="/admin/settings" { (l.settings) }
+                    }
+                }
+                main.adminmain { (body) }
+            }
+        }
+    }
+}
+
+pub fn login(ctx: &Ctx, message: Option<&str>) -> Markup {
+    let l = a(ctx);
+    shell(
+        ctx,
+        None,
+        l.login,
+        html! {
+            form.checkout.narrow method="post" action="/admin/login" {
+                h1 { (l.login) }
+                @if let Some(m) = message { p.notice role="alert" { (m) } }
+                div.field { label for="username" { (l.username) } input #username name="username" autocomplete="username" required; }
+                div.field { label for="password" { (l.password) } input #password name="password" type="password" autocomplete="current-password" required; }
+                button.primary.wide type="submit" { (l.login) }
+            }
+        },
+    )
+}
+
+pub fn setup(ctx: &Ctx, token: &str, reset: bool, message: Option<&str>) -> Markup {
+    let l = a(ctx);
+    let title = if reset { l.reset_title } else { l.setup_title };
+    shell(
+        ctx,
+        None,
+        title,
+        html! {
+            form.checkout.narrow method="post" action={ "/admin/setup/" (token) } {
+                h1 { (title) }
+                @if let Some(m) = message { p.notice role="alert" { (m) } }
+                @if !reset {
+                    div.field { label for="username" { (l.username) } input #username name="username" autocomplete="username" required; }
+                }
+                div.field { label for="password" { (l.password) } input #password name="password" type="password" autocomplete="new-password" minlength="10" required; }
+                div.field { label for="confirm" { (l.confirm_password) } input #confirm name="confirm" type="password" autocomplete="new-password" minlength="10" required; }
+                button.primary.wide type="submit" { (title) }
+            }
+        },
+    )
+}
