@@ -189,7 +189,24 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
         }
-        let db = match Database::create(path) {
+        Store::from_db(Database::create(path), path)
+    }
+
+    /// Opens (or creates) a data file through a storage backend the caller supplies;
+    /// otherwise like `open`. `path` names the file the backend stores to (the copy taken
+    /// before a schema upgrade goes beside it). Tests pass a [`FaultyBackend`] here.
+    pub fn open_with_backend(
+        path: &Path,
+        backend: impl redb::StorageBackend,
+    ) -> Result<Store, StoreError> {
+        Store::from_db(Database::builder().create_with_backend(backend), path)
+    }
+
+    fn from_db(
+        db: Result<Database, redb::DatabaseError>,
+        path: &Path,
+    ) -> Result<Store, StoreError> {
+        let db = match db {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Locked(path.display().to_string()));
@@ -570,10 +587,12 @@ pub(crate) fn lookup_sku(
 
 mod admin;
 mod backup;
+mod faults;
 mod orders;
 mod payments;
 mod sandbox;
 
 pub use admin::{AdminSession, OutboxEntry, Owner, SetupToken, StockChange};
+pub use faults::{Faults, FaultyBackend};
 pub use payments::{Alert, OrderTxn};
 pub use sandbox::SandboxTable;
