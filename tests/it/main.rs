@@ -18,4 +18,5 @@ mod payment_global;
 mod sandbox;
 mod storefront;
 mod tls;
+mod upgrade;
 mod wechat_client;
