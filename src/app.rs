@@ -66,6 +66,16 @@ impl App {
     /// `seed_demo` fills an empty store with the demo catalog (once).
     pub fn open(config: Config, seed_demo: bool, addr: SocketAddr) -> Result<App, StartError> {
         let store = Store::open(&config.storage.db_path())?;
+        App::open_with_store(config, store, seed_demo, addr)
+    }
+
+    /// `open` with a store the caller opened (tests: through a fault-injecting backend).
+    pub fn open_with_store(
+        config: Config,
+        store: Store,
+        seed_demo: bool,
+        addr: SocketAddr,
+    ) -> Result<App, StartError> {
         if seed_demo {
             crate::seed::seed_demo(&store, config.shop.language)?;
         }

@@ -21,7 +21,6 @@ use crate::wechat::pay::{JsapiOrder, JsapiParams, PayError};
 pub use bill::{BillReport, compare_bill};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -95,26 +94,12 @@ struct Inner {
     currency: Currency,
     order_timeout: Duration,
     queries: Mutex<HashMap<String, QueryState>>,
-    crash_before_commit: AtomicBool,
 }
 
 impl std::fmt::Debug for Payments {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Payments")
     }
-}
-
-/// Simulated crash inside the notification write (test hook).
-#[derive(Debug, thiserror::Error)]
-#[error("simulated crash before commit")]
-pub(crate) struct SimulatedCrash;
-
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum ApplyError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Crash(#[from] SimulatedCrash),
 }
 
 pub(crate) fn rfc3339_cst(unix: i64) -> String {
@@ -176,14 +161,8 @@ impl Payments {
                 currency,
                 order_timeout,
                 queries: Mutex::new(HashMap::new()),
-                crash_before_commit: AtomicBool::new(false),
             }),
         }
-    }
-
-    /// Test hook: the next notification write aborts before committing, as a crash would.
-    pub fn crash_next_commit(&self) {
-        self.inner.crash_before_commit.store(true, Ordering::SeqCst);
     }
 
     pub(crate) fn now(&self) -> i64 {

@@ -3,14 +3,14 @@
 //! through group commit, and answered only after it. What the payment does to the order
 //! is decided by the pure `Order::apply_payment`; here it meets the store and WeChat.
 
-use super::{ApplyError, NotifyAnswer, PaymentError, Payments, SimulatedCrash, parse_time};
+use super::{NotifyAnswer, PaymentError, Payments, parse_time};
 use crate::alert::AlertKind;
 use crate::order::{Applied, IncomingPayment, OrderNo, OrderState, PaymentSource, StockCheck};
+use crate::store::StoreError;
 use crate::wechat::notify::{Event, NotifyError};
 use crate::wechat::pay::Transaction;
 use hyper::HeaderMap;
 use serde_json::{Value, json};
-use std::sync::atomic::Ordering;
 
 impl Payments {
     /// Applies a transaction WeChat vouched for (a verified notification or a query) in
@@ -22,9 +22,8 @@ impl Payments {
         tx: Transaction,
         source: PaymentSource,
         record: Option<(String, Value)>,
-    ) -> Result<Option<Applied>, ApplyError> {
+    ) -> Result<Option<Applied>, StoreError> {
         let now = self.now();
-        let crash = self.inner.crash_before_commit.swap(false, Ordering::SeqCst);
         let amount = tx.amount.clone().unwrap_or_default();
         let incoming = IncomingPayment {
             source,
@@ -47,7 +46,7 @@ impl Payments {
             .update_order_grouped(
                 no.clone(),
                 now,
-                move |o, t| -> Result<Applied, ApplyError> {
+                move |o, t| -> Result<Applied, StoreError> {
                     if let Some((id, raw)) = &record
                         && !t.record_notification(id, raw)?
                     {
@@ -66,7 +65,7 @@ impl Payments {
                     }
                     if fx.reserve_stock && !t.reserve(&o.lines)? {
                         // Checked above in this same transaction; cannot happen.
-                        return Err(crate::store::StoreError::Corrupt {
+                        return Err(StoreError::Corrupt {
                             table: "stock",
                             detail: format!("stock for order {} vanished inside one write", o.no),
                         }
@@ -77,9 +76,6 @@ impl Payments {
                     }
                     if let Some((kind, msg)) = fx.alert {
                         t.alert(kind, Some(&o.no), msg)?;
-                    }
-                    if crash {
-                        return Err(SimulatedCrash.into());
                     }
                     Ok(fx.applied)
                 },
@@ -179,10 +175,6 @@ impl Payments {
             Err(e) if e.code() == Some("ORDER_NOT_EXIST") => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        match self.apply(no, tx, PaymentSource::Query, None).await {
-            Ok(r) => Ok(r),
-            Err(ApplyError::Store(e)) => Err(e.into()),
-            Err(ApplyError::Crash(_)) => Ok(None),
-        }
+        Ok(self.apply(no, tx, PaymentSource::Query, None).await?)
     }
 }

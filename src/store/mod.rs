@@ -189,7 +189,24 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
         }
-        let db = match Database::create(path) {
+        Store::from_db(Database::create(path), path)
+    }
+
+    /// Opens (or creates) a data file through a storage backend the caller supplies;
+    /// otherwise like `open`. `path` names the file the backend stores to (the copy taken
+    /// before a schema upgrade goes beside it). Tests pass a [`FaultyBackend`] here.
+    pub fn open_with_backend(
+        path: &Path,
+        backend: impl redb::StorageBackend,
+    ) -> Result<Store, StoreError> {
+        Store::from_db(Database::builder().create_with_backend(backend), path)
+    }
+
+    fn from_db(
+        db: Result<Database, redb::DatabaseError>,
+        path: &Path,
+    ) -> Result<Store, StoreError> {
+        let db = match db {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Locked(path.display().to_string()));
@@ -579,6 +596,7 @@ pub(crate) fn lookup_sku(
 mod admin;
 mod backup;
 mod csv_io;
+mod faults;
 mod orders;
 mod payments;
 mod sandbox;
@@ -587,5 +605,6 @@ pub use admin::{
     AdminSession, OutboxEntry, OutboxKind, OutboxState, Owner, SetupToken, StockChange,
 };
 pub use csv_io::orders_csv;
+pub use faults::{Faults, FaultyBackend};
 pub use payments::{Alert, AlertKind, OrderTxn};
 pub use sandbox::SandboxTable;

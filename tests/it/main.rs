@@ -19,4 +19,5 @@ mod qr;
 mod sandbox;
 mod storefront;
 mod tls;
+mod upgrade;
 mod wechat_client;

@@ -508,32 +508,62 @@ async fn a_late_payment_without_stock_is_refunded_automatically() {
     t.stop().await;
 }
 
+/// The data file's fsync fails while the shop commits a payment notification: WeChat is
+/// answered 500, the restarted shop finds nothing of it, and WeChat's retry pays once.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_before_commit_loses_nothing_and_the_retry_pays_once() {
-    let t = start().await;
+    let (t, faults) = TestApp::start_faulty(flavour).await;
     let s = place(&t, "longjing-50g", 1).await;
     s.open_cashier(&t).await;
     let params = s.jsapi(&t).await;
-    t.app.payments.crash_next_commit();
-    s.confirm_on_sheet(&t, &params).await;
+    // WeChat holds its notification back; the test sends it, playing WeChat.
+    t.sandbox()
+        .set_notification_fault(NotificationFault::Delay { seconds: 10 });
+    assert_eq!(s.confirm_on_sheet(&t, &params).await["ok"], true);
     let d = t.sandbox().deliveries().unwrap()[0].clone();
-    assert_eq!(d.log[0].status, Some(500), "not acknowledged");
-    assert_eq!(
-        order(&t, &s.no).state,
-        OrderState::PendingPayment,
-        "nothing half-written"
-    );
+    assert_eq!(d.attempts, 0, "held back");
+    let stock = t.app.store.stock("longjing-50g").unwrap();
+
+    // The next fsync, the one that would make the notification's commit durable, fails.
+    faults.fail_nth_sync(1);
+    let (h, body) = sandbox_delivery(&t, &d);
+    let r = reqwest::Client::new()
+        .post(&d.url)
+        .headers(h)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500, "not acknowledged");
+    assert!(faults.crashed(), "the fault fired");
     let (data, addr) = (t.data.clone(), t.addr);
     let dir = t.stop().await;
 
+    // The restarted shop: nothing half-written.
     let mut cfg = puzi::config::Config::demo(data, addr);
     flavour(&mut cfg);
     let t = TestApp::start_with(cfg, true).await;
+    let o = order(&t, &s.no);
+    assert_eq!(o.state, OrderState::PendingPayment, "nothing half-written");
+    assert!(o.payment.is_none() && paid_events(&o) == 0);
+    assert_eq!(t.app.store.notification(&d.notification_id).unwrap(), None);
+    assert_eq!(t.app.store.stock("longjing-50g").unwrap(), stock);
+    // WeChat retries (the same notification): paid exactly once.
     t.app.clock.advance(15);
     t.sandbox().deliver_due().await.unwrap();
     let o = order(&t, &s.no);
     assert_eq!(o.state, OrderState::Paid);
     assert_eq!(paid_events(&o), 1);
+    assert!(
+        t.app
+            .store
+            .notification(&d.notification_id)
+            .unwrap()
+            .is_some()
+    );
+    let d = t.sandbox().deliveries().unwrap()[0].clone();
+    let answered = d.log.last().unwrap().status.unwrap();
+    assert!((200..300).contains(&answered), "{:?}", d.log);
     t.stop().await;
     drop(dir);
 }

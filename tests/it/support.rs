@@ -2,6 +2,7 @@
 
 use puzi::app::{self, App};
 use puzi::config::Config;
+use puzi::store::{Faults, FaultyBackend, Store};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tokio::sync::oneshot;
@@ -50,14 +51,40 @@ impl TestApp {
     }
 
     /// The background job loop is off: tests run jobs themselves, with a clock they move.
-    pub async fn start_with(mut cfg: Config, seed: bool) -> TestApp {
+    pub async fn start_with(cfg: Config, seed: bool) -> TestApp {
+        TestApp::start_opened(cfg, move |cfg, addr| App::open(cfg, seed, addr)).await
+    }
+
+    /// A demo shop (adjusted by `tune`) in a fresh temporary directory whose data file sits
+    /// behind a fault-injecting storage backend; the `Faults` handle arms the faults.
+    pub async fn start_faulty(tune: impl FnOnce(&mut Config)) -> (TestApp, Faults) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = Config::demo(dir.path().to_path_buf(), "127.0.0.1:0".parse().unwrap());
+        tune(&mut cfg);
+        let faults = Faults::default();
+        let f2 = faults.clone();
+        let mut t = TestApp::start_opened(cfg, move |cfg, addr| {
+            let path = cfg.storage.db_path();
+            let backend = FaultyBackend::open(&path, f2).expect("open the data file");
+            let store = Store::open_with_backend(&path, backend)?;
+            App::open_with_store(cfg, store, true, addr)
+        })
+        .await;
+        t._dir = Some(dir);
+        (t, faults)
+    }
+
+    async fn start_opened(
+        mut cfg: Config,
+        open: impl FnOnce(Config, SocketAddr) -> Result<App, app::StartError> + Send + 'static,
+    ) -> TestApp {
         cfg.jobs_interval = None;
         let data = cfg.storage.data_dir.clone();
         let listener = tokio::net::TcpListener::bind(cfg.server.listen)
             .await
             .expect("bind");
         let addr = listener.local_addr().unwrap();
-        let app = tokio::task::spawn_blocking(move || App::open(cfg, seed, addr))
+        let app = tokio::task::spawn_blocking(move || open(cfg, addr))
             .await
             .unwrap()
             .expect("open app");
@@ -242,15 +269,37 @@ pub fn wechat_notification(
     t: &TestApp,
     plaintext: &serde_json::Value,
 ) -> (reqwest::header::HeaderMap, String) {
+    let id = format!("EV-TEST-{}", puzi::id::random_token::<6>());
+    signed_notification(t, &id, &plaintext.to_string())
+}
+
+/// A payment notification the sandbox has scheduled, signed and encrypted as its
+/// delivery would be (same notification id): the test plays WeChat sending it.
+pub fn sandbox_delivery(
+    t: &TestApp,
+    d: &puzi::sandbox::Delivery,
+) -> (reqwest::header::HeaderMap, String) {
+    assert_eq!(
+        d.event_type, "TRANSACTION.SUCCESS",
+        "a payment notification"
+    );
+    signed_notification(t, &d.notification_id, &d.plaintext)
+}
+
+fn signed_notification(
+    t: &TestApp,
+    id: &str,
+    plaintext: &str,
+) -> (reqwest::header::HeaderMap, String) {
     let k = t.sandbox().keys();
     let body = puzi::wechat::notify::encrypt(
         k.manifest.apiv3_key.as_bytes(),
-        &format!("EV-TEST-{}", puzi::id::random_token::<6>()),
+        id,
         "2026-11-25T12:00:00+08:00",
         "TRANSACTION.SUCCESS",
         "支付成功",
         "transaction",
-        &plaintext.to_string(),
+        plaintext,
     )
     .unwrap();
     let ts = t.app.clock.unix().to_string();
