@@ -196,10 +196,14 @@ fn server(s: RawServer) -> Result<ServerConfig, Invalid> {
             format!("{listen_s:?} is not an address like \"0.0.0.0:443\""),
         )
     })?;
-    let body_limit = match s.body_limit_kb {
-        None => DEFAULT_BODY_LIMIT,
-        kb => ranged("server.body_limit_kb", kb, 0, 1..=64 * 1024)? as usize * 1024,
-    };
+    let default_kb = (DEFAULT_BODY_LIMIT / 1024) as u64;
+    let body_limit = ranged(
+        "server.body_limit_kb",
+        s.body_limit_kb,
+        default_kb,
+        1..=64 * 1024,
+    )? as usize
+        * 1024;
     let mut trusted_proxies = Vec::new();
     for p in &s.trusted_proxies {
         trusted_proxies.push(p.parse().map_err(|_| {
