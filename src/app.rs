@@ -1,5 +1,5 @@
-//! The one `App` value — validated config, the store, the clock — and `run`, which serves
-//! it on a listener until a shutdown future resolves.
+//! The one `App` value — validated config, the store, the clock, the WeChat clients — and
+//! how it is opened. Serving it (`run`) belongs to the web server, `crate::web::run`.
 //!
 //! There are no globals: everything a handler needs hangs off `App`, and tests build their
 //! own (temporary data dir, port 0, a clock they move by hand).
@@ -13,10 +13,12 @@ use crate::store::{Store, StoreError};
 use crate::wechat::oauth::OAuthClient;
 use crate::wechat::official_account::OfficialAccount;
 use crate::wechat::{Clients, Keyring, MerchantKey, PayClient, PayConfig, PublicKey};
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+
+/// Kept so `puzi::app::run` (the integration tests' path) still works; the server lives
+/// in `web`.
+pub use crate::web::run;
 
 #[derive(Clone, Debug)]
 pub struct App {
@@ -82,12 +84,8 @@ impl App {
         let clock = Clock::default();
         let tls =
             crate::tls::Tls::setup(&config).map_err(|e| StartError::Wechat(format!("tls: {e}")))?;
-        let loopback = loopback_url(addr, tls.is_some());
-        let base_url = config
-            .shop
-            .base_url
-            .clone()
-            .unwrap_or_else(|| loopback.clone());
+        let loopback = config.local_url(addr);
+        let base_url = config.public_base_url(addr);
         let (wechat, sandbox) = match config.wechat.mode {
             WechatMode::Sandbox => {
                 let settings = crate::sandbox::Settings {
@@ -164,12 +162,8 @@ impl App {
 pub fn clients_for(config: &Config) -> Result<Clients, StartError> {
     let clock = Clock::default();
     let tls_on = config.tls.is_on();
-    let loopback = loopback_url(config.server.listen, tls_on);
-    let base_url = config
-        .shop
-        .base_url
-        .clone()
-        .unwrap_or_else(|| loopback.clone());
+    let loopback = config.local_url(config.server.listen);
+    let base_url = config.public_base_url(config.server.listen);
     match config.wechat.mode {
         WechatMode::Sandbox => {
             let dir = config.storage.data_dir.join("sandbox");
@@ -192,20 +186,6 @@ pub fn clients_for(config: &Config) -> Result<Clients, StartError> {
         }
         WechatMode::Live => live_clients(config, &base_url, &clock),
     }
-}
-
-/// `http(s)://ADDR` with an unspecified address replaced by loopback.
-fn loopback_url(addr: SocketAddr, tls: bool) -> String {
-    let ip = if addr.ip().is_unspecified() {
-        match addr {
-            SocketAddr::V4(_) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
-            SocketAddr::V6(_) => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-        }
-    } else {
-        addr.ip()
-    };
-    let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -375,60 +355,6 @@ fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Client
         base_url,
         clock,
     ))
-}
-
-/// Serves the shop on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish (up to a deadline) and returns.
-pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let mut background = Vec::new();
-    if let Some(sb) = app.sandbox.clone() {
-        let stop = stopped(stop_rx.clone());
-        background.push(tokio::spawn(async move { sb.run_deliveries(stop).await }));
-    }
-    #[cfg(unix)]
-    {
-        let (control_app, stop) = (app.clone(), stopped(stop_rx.clone()));
-        background.push(tokio::spawn(async move {
-            crate::control::serve(control_app, stop).await
-        }));
-    }
-    if let Some(tls) = app.tls.clone() {
-        let every = std::time::Duration::from_secs(app.config.tls.reload_secs);
-        let stop = stopped(stop_rx.clone());
-        let t = tls.clone();
-        background.push(tokio::spawn(async move {
-            crate::tls::run(t, every, stop).await
-        }));
-        if let Some(addr) = app.config.tls.http_listen {
-            match TcpListener::bind(addr).await {
-                Ok(l) => {
-                    let https_port = listener.local_addr().map(|a| a.port()).unwrap_or(443);
-                    let stop = stopped(stop_rx.clone());
-                    background.push(tokio::spawn(async move {
-                        crate::web::serve_redirect(l, tls, https_port, stop).await
-                    }));
-                }
-                Err(e) => {
-                    tracing::warn!(%addr, error = %e, "the http listener (redirect and ACME) is unavailable")
-                }
-            }
-        }
-    }
-    if let Some(interval) = app.config.jobs_interval {
-        let (jobs_app, stop) = (app.clone(), stopped(stop_rx.clone()));
-        background.push(tokio::spawn(async move {
-            crate::jobs::run(jobs_app, interval, stop).await
-        }));
-    }
-    crate::web::serve(listener, app, shutdown).await;
-    let _ = stop_tx.send(true);
-    for task in background {
-        let _ = task.await;
-    }
 }
 
 pub use crate::id::{random_bytes, random_token, random_u64};

@@ -39,14 +39,6 @@ pub fn socket_path(config: &Config) -> PathBuf {
     config.storage.data_dir.join(SOCKET)
 }
 
-fn base_url(config: &Config) -> String {
-    config
-        .shop
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.server.listen))
-}
-
 /// Runs a command against an open store.
 pub fn execute(store: &Store, config: &Config, base: &str, cmd: Command) -> Reply {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -167,7 +159,12 @@ pub fn run(config: &Config, cmd: Command) -> Reply {
         return r;
     }
     match Store::open(&config.storage.db_path()) {
-        Ok(store) => execute(&store, config, &base_url(config), cmd),
+        Ok(store) => execute(
+            &store,
+            config,
+            &config.public_base_url(config.server.listen),
+            cmd,
+        ),
         Err(e) => Reply {
             ok: false,
             output: e.to_string(),

@@ -1,9 +1,13 @@
-//! The command line: `demo`, `serve` and `init`. Parses arguments, sets up logging and the
-//! runtime, and calls into the library. Exit status: 0 success, 1 runtime failure,
-//! 2 bad configuration or usage.
+//! The command line: parses arguments, sets up logging and the runtime, and calls into the
+//! library. Every subcommand returns `Result<(), CliError>`; `error::finish` is the one
+//! place that prints the error and picks the exit status (0 success, 1 runtime failure,
+//! 2 bad configuration or usage).
 
+mod error;
 mod ops;
 mod wechat;
+
+pub use error::{CliError, exit_code};
 
 use crate::app::{self, App};
 use crate::config::{self, Config, LogFormat};
@@ -162,6 +166,7 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            // clap prints its own usage message; help and version are not errors.
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(2)
@@ -170,18 +175,18 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {
+    error::finish(dispatch(cli.command))
+}
+
+fn dispatch(command: Command) -> Result<(), CliError> {
+    match command {
         Command::Init { config } => init(&config),
         Command::Demo { data, listen, lan } => {
             let listen = listen.unwrap_or_else(|| {
-                if lan {
-                    "0.0.0.0:8080".parse().expect("valid address")
-                } else {
-                    "127.0.0.1:8080".parse().expect("valid address")
-                }
+                let ip = if lan { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
+                SocketAddr::from((ip, 8080))
             });
-            let cfg = Config::demo(data, listen);
-            serve_config(cfg, true)
+            serve_config(Config::demo(data, listen), true)
         }
         Command::Wechat { command } => {
             let path = match &command {
@@ -189,28 +194,10 @@ pub fn main() -> ExitCode {
                 | WechatCommand::Check { config }
                 | WechatCommand::Menu { config } => config.clone(),
             };
-            let cfg = match config::load(&path) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("puzi: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let rt = match tokio::runtime::Runtime::new() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("puzi: {e}");
-                    return ExitCode::from(1);
-                }
-            };
+            let cfg = config::load(&path)?;
+            let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(e.to_string()))?;
             rt.block_on(async move {
-                let clients = match app::clients_for(&cfg) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        eprintln!("puzi: {e}");
-                        return ExitCode::from(2);
-                    }
-                };
+                let clients = app::clients_for(&cfg).map_err(CliError::Setup)?;
                 match command {
                     WechatCommand::DecryptNotify { capture, .. } => {
                         wechat::decrypt_notify(&cfg, &clients, &capture).await
@@ -229,13 +216,10 @@ pub fn main() -> ExitCode {
             }
         },
         Command::Catalog { command } => match command {
-            CatalogCommand::Import { config, file } => match std::fs::read_to_string(&file) {
-                Ok(csv) => control_command(&config, control::Command::CatalogImport { csv }, None),
-                Err(e) => {
-                    eprintln!("puzi: {}: {e}", file.display());
-                    ExitCode::from(2)
-                }
-            },
+            CatalogCommand::Import { config, file } => {
+                let csv = std::fs::read_to_string(&file).map_err(|e| CliError::input(&file, e))?;
+                control_command(&config, control::Command::CatalogImport { csv }, None)
+            }
             CatalogCommand::Export { config, out } => {
                 control_command(&config, control::Command::CatalogExport, out)
             }
@@ -252,78 +236,49 @@ pub fn main() -> ExitCode {
         Command::Restore { config, from } => ops::restore(&config, &from),
         Command::Doctor { config } => ops::doctor(&config),
         Command::Qr { url, out } => ops::qr(&url, &out),
-        Command::Serve { config } => match config::load(&config) {
-            Ok(cfg) => serve_config(cfg, false),
-            Err(e) => {
-                eprintln!("puzi: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Serve { config } => serve_config(config::load(&config)?, false),
     }
 }
 
 /// Runs a control command (through the running shop, or on the store) and prints its
-/// output to stdout or `out`. Exit 0 on success, 1 on failure, 2 on a bad config.
+/// output to stdout or `out`.
 fn control_command(
     config: &std::path::Path,
     cmd: control::Command,
     out: Option<PathBuf>,
-) -> ExitCode {
-    let cfg = match config::load(config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("puzi: {e}");
-            return ExitCode::from(2);
-        }
-    };
+) -> Result<(), CliError> {
+    let cfg = config::load(config)?;
     let reply = control::run(&cfg, cmd);
     if !reply.ok {
-        eprintln!("puzi: {}", reply.output);
-        return ExitCode::from(1);
+        return Err(CliError::Failed(reply.output));
     }
     match out {
-        Some(path) => match std::fs::write(&path, reply.output.as_bytes()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("puzi: {}: {e}", path.display());
-                ExitCode::from(1)
-            }
-        },
+        Some(path) => {
+            std::fs::write(&path, reply.output.as_bytes()).map_err(|e| CliError::output(&path, e))
+        }
         None => {
             println!("{}", reply.output.trim_end());
-            ExitCode::SUCCESS
+            Ok(())
         }
     }
 }
 
-fn init(path: &std::path::Path) -> ExitCode {
-    let file = std::fs::OpenOptions::new()
+fn init(path: &std::path::Path) -> Result<(), CliError> {
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(path);
-    match file {
-        Ok(mut f) => match f.write_all(config::TEMPLATE.as_bytes()) {
-            Ok(()) => {
-                println!("wrote {}", path.display());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("puzi: {}: {e}", path.display());
-                ExitCode::from(1)
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!(
-                "puzi: {} already exists; not overwriting it",
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => CliError::Usage(format!(
+                "{} already exists; not overwriting it",
                 path.display()
-            );
-            ExitCode::from(2)
-        }
-        Err(e) => {
-            eprintln!("puzi: {}: {e}", path.display());
-            ExitCode::from(1)
-        }
-    }
+            )),
+            _ => CliError::output(path, e),
+        })?;
+    file.write_all(config::TEMPLATE.as_bytes())
+        .map_err(|e| CliError::output(path, e))?;
+    println!("wrote {}", path.display());
+    Ok(())
 }
 
 fn init_logging(format: LogFormat) {
@@ -340,46 +295,25 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-fn serve_config(cfg: Config, seed_demo: bool) -> ExitCode {
+fn serve_config(cfg: Config, seed_demo: bool) -> Result<(), CliError> {
     init_logging(cfg.log);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(64)
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("puzi: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
+        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async move {
         let listen = cfg.server.listen;
-        let listener = match tokio::net::TcpListener::bind(listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!(
-                    "puzi: {}",
-                    app::StartError::Listen {
-                        addr: listen,
-                        source: e
-                    }
-                );
-                return ExitCode::from(1);
-            }
-        };
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| app::StartError::Listen {
+                addr: listen,
+                source,
+            })?;
         let addr = listener.local_addr().unwrap_or(listen);
-        let app = match tokio::task::spawn_blocking(move || App::open(cfg, seed_demo, addr)).await {
-            Ok(Ok(app)) => app,
-            Ok(Err(e)) => {
-                eprintln!("puzi: {e}");
-                return ExitCode::from(1);
-            }
-            Err(e) => {
-                eprintln!("puzi: {e}");
-                return ExitCode::from(1);
-            }
-        };
+        let app = tokio::task::spawn_blocking(move || App::open(cfg, seed_demo, addr))
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))??;
         let link = {
             let (store, base, now) = (app.store.clone(), app.base_url.clone(), app.clock.unix());
             tokio::task::spawn_blocking(move || {
@@ -403,9 +337,9 @@ fn serve_config(cfg: Config, seed_demo: bool) -> ExitCode {
             tracing::warn!(link = %l, "no owner account yet; open the one-time setup link");
         }
         tracing::info!(%addr, data = %app.config.storage.data_dir.display(), "shop open");
-        app::run(listener, app, shutdown_signal()).await;
+        crate::web::run(listener, app, shutdown_signal()).await;
         tracing::info!("stopped");
-        ExitCode::SUCCESS
+        Ok(())
     })
 }
 

@@ -1,35 +1,29 @@
 //! Operations: `restore`, `doctor` and `qr`.
 
+use super::CliError;
 use crate::config;
 use std::path::Path;
-use std::process::ExitCode;
 
 /// Replaces the data file with a verified backup, keeping the old file aside.
-pub fn restore(config_path: &Path, from: &Path) -> ExitCode {
-    let cfg = match config::load(config_path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("puzi: {e}");
-            return ExitCode::from(2);
-        }
-    };
+pub fn restore(config_path: &Path, from: &Path) -> Result<(), CliError> {
+    let cfg = config::load(config_path)?;
     if crate::control::ask(
         &crate::control::socket_path(&cfg),
         &crate::control::Command::SetupLink,
     )
     .is_some()
     {
-        eprintln!("puzi: the shop is running; stop it before restoring");
-        return ExitCode::from(1);
+        return Err(CliError::Failed(
+            "the shop is running; stop it before restoring".into(),
+        ));
     }
     match crate::store::Store::verify_file(from) {
         Ok(summary) => println!("backup verified: {summary}"),
         Err(e) => {
-            eprintln!(
-                "puzi: {} is not a usable backup: {e}; nothing was changed",
+            return Err(CliError::Failed(format!(
+                "{} is not a usable backup: {e}; nothing was changed",
                 from.display()
-            );
-            return ExitCode::from(1);
+            )));
         }
     }
     let db = cfg.storage.db_path();
@@ -39,19 +33,16 @@ pub fn restore(config_path: &Path, from: &Path) -> ExitCode {
     if db.exists() {
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let aside = db.with_extension(format!("redb.before-restore-{stamp}"));
-        if let Err(e) = std::fs::rename(&db, &aside) {
-            eprintln!("puzi: cannot move {} aside: {e}", db.display());
-            return ExitCode::from(1);
-        }
+        std::fs::rename(&db, &aside)
+            .map_err(|e| CliError::Failed(format!("cannot move {} aside: {e}", db.display())))?;
         println!("the previous data file is kept as {}", aside.display());
     }
     let tmp = db.with_extension("restoring");
-    if let Err(e) = std::fs::copy(from, &tmp).and_then(|_| std::fs::rename(&tmp, &db)) {
-        eprintln!("puzi: restore failed: {e}");
-        return ExitCode::from(1);
-    }
+    std::fs::copy(from, &tmp)
+        .and_then(|_| std::fs::rename(&tmp, &db))
+        .map_err(|e| CliError::Failed(format!("restore failed: {e}")))?;
     println!("restored {} from {}", db.display(), from.display());
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn line(ok: bool, what: &str) -> bool {
@@ -76,7 +67,7 @@ fn free_bytes(_: &Path) -> Option<u64> {
 }
 
 /// `puzi doctor`: every check printed; exit 0 only when all pass.
-pub fn doctor(config_path: &Path) -> ExitCode {
+pub fn doctor(config_path: &Path) -> Result<(), CliError> {
     let cfg = match config::load(config_path) {
         Ok(c) => {
             line(true, &format!("config {} is valid", config_path.display()));
@@ -84,7 +75,7 @@ pub fn doctor(config_path: &Path) -> ExitCode {
         }
         Err(e) => {
             line(false, &e.to_string());
-            return ExitCode::from(1);
+            return Err(CliError::Reported);
         }
     };
     let mut ok = true;
@@ -163,35 +154,22 @@ pub fn doctor(config_path: &Path) -> ExitCode {
     ok &= line(reply.ok, &format!("data file: {}", reply.output));
     if ok {
         println!("all checks passed");
-        ExitCode::SUCCESS
+        Ok(())
     } else {
         println!("some checks FAILED");
-        ExitCode::from(1)
+        Err(CliError::Reported)
     }
 }
 
 /// `puzi qr URL --out FILE`.
-pub fn qr(url: &str, out: &Path) -> ExitCode {
+pub fn qr(url: &str, out: &Path) -> Result<(), CliError> {
     let data = match out.extension().and_then(|e| e.to_str()) {
         Some("png") => crate::qr::png(url, 8),
         Some("svg") => crate::qr::svg(url, 300).map(String::into_bytes),
-        _ => {
-            eprintln!("puzi: --out must end in .svg or .png");
-            return ExitCode::from(2);
-        }
+        _ => return Err(CliError::Usage("--out must end in .svg or .png".into())),
     };
-    let Some(data) = data else {
-        eprintln!("puzi: that URL is too long for a QR code");
-        return ExitCode::from(2);
-    };
-    match std::fs::write(out, data) {
-        Ok(()) => {
-            println!("wrote {}", out.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("puzi: {}: {e}", out.display());
-            ExitCode::from(1)
-        }
-    }
+    let data = data.ok_or_else(|| CliError::Usage("that URL is too long for a QR code".into()))?;
+    std::fs::write(out, data).map_err(|e| CliError::output(out, e))?;
+    println!("wrote {}", out.display());
+    Ok(())
 }

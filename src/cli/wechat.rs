@@ -2,11 +2,11 @@
 //! notification check by check; `check` proves the keys and one signed call work end to
 //! end; `menu` installs the Official Account menu.
 
+use super::CliError;
 use crate::config::{Config, WechatMode};
 use crate::wechat::verify::SignedHeaders;
 use crate::wechat::{Clients, PublicKey};
 use std::path::Path;
-use std::process::ExitCode;
 
 fn mark(ok: bool) -> &'static str {
     if ok { "ok  " } else { "FAIL" }
@@ -14,24 +14,18 @@ fn mark(ok: bool) -> &'static str {
 
 /// `puzi wechat decrypt-notify --config FILE CAPTURE`. The capture is
 /// `{"headers": {...}, "body": "..."}` as a proxy or a log would record it.
-pub async fn decrypt_notify(cfg: &Config, clients: &Clients, capture: &Path) -> ExitCode {
-    let text = match std::fs::read_to_string(capture) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("puzi: {}: {e}", capture.display());
-            return ExitCode::from(2);
-        }
-    };
-    let v: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!(
-                "puzi: {}: not a capture ({{\"headers\": …, \"body\": …}}): {e}",
-                capture.display()
-            );
-            return ExitCode::from(2);
-        }
-    };
+pub async fn decrypt_notify(
+    cfg: &Config,
+    clients: &Clients,
+    capture: &Path,
+) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(capture).map_err(|e| CliError::input(capture, e))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::input(
+            capture,
+            format!("not a capture ({{\"headers\": …, \"body\": …}}): {e}"),
+        )
+    })?;
     let mut headers = hyper::HeaderMap::new();
     if let Some(h) = v["headers"].as_object() {
         for (k, val) in h {
@@ -57,7 +51,7 @@ pub async fn decrypt_notify(cfg: &Config, clients: &Clients, capture: &Path) -> 
         Err(e) => {
             println!("{} signature headers: {e}", mark(false));
             println!("verdict: FAILED at the signature headers");
-            return ExitCode::from(1);
+            return Err(CliError::Reported);
         }
     };
     let ts: i64 = signed.timestamp.parse().unwrap_or(0);
@@ -131,39 +125,36 @@ pub async fn decrypt_notify(cfg: &Config, clients: &Clients, capture: &Path) -> 
     }
     if all_ok {
         println!("verdict: OK");
-        ExitCode::SUCCESS
+        Ok(())
     } else {
         println!("verdict: FAILED");
-        ExitCode::from(1)
+        Err(CliError::Reported)
     }
 }
 
 /// `puzi wechat check --config FILE`.
-pub async fn check(cfg: &Config, clients: &Clients) -> ExitCode {
+pub async fn check(cfg: &Config, clients: &Clients) -> Result<(), CliError> {
     let checks = crate::checklist::run_live(cfg, clients).await;
     for c in &checks {
         println!("{} {}", mark(c.ok), c.detail);
     }
     if checks.iter().all(|c| c.ok) {
         println!("all checks passed");
-        ExitCode::SUCCESS
+        Ok(())
     } else {
         println!("some checks FAILED");
-        ExitCode::from(1)
+        Err(CliError::Reported)
     }
 }
 
 /// `puzi wechat menu --config FILE`: installs `[[wechat.menu]]` (paths are made absolute
 /// with the shop's base URL).
-pub async fn menu(cfg: &Config, clients: &Clients) -> ExitCode {
-    let base = cfg
-        .shop
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
+pub async fn menu(cfg: &Config, clients: &Clients) -> Result<(), CliError> {
+    let base = cfg.public_base_url(cfg.server.listen);
     if cfg.wechat.menu.is_empty() {
-        eprintln!("puzi: no [[wechat.menu]] buttons in the config");
-        return ExitCode::from(2);
+        return Err(CliError::Usage(
+            "no [[wechat.menu]] buttons in the config".into(),
+        ));
     }
     let buttons: Vec<crate::wechat::official_account::MenuButton> = cfg
         .wechat
@@ -180,21 +171,18 @@ pub async fn menu(cfg: &Config, clients: &Clients) -> ExitCode {
             sub_button: vec![],
         })
         .collect();
-    match clients.oa.create_menu(&buttons).await {
-        Ok(()) => {
-            println!(
-                "menu installed: {}",
-                buttons
-                    .iter()
-                    .map(|b| b.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("puzi: {e}");
-            ExitCode::from(1)
-        }
-    }
+    clients
+        .oa
+        .create_menu(&buttons)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    println!(
+        "menu installed: {}",
+        buttons
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    Ok(())
 }

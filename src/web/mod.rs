@@ -10,6 +10,7 @@ mod assets;
 mod http;
 mod pay;
 mod routes;
+mod server;
 mod session;
 mod shop;
 mod views;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use http::WebError;
+pub use server::run;
 
 /// How long a client may take to send its request headers (also the keep-alive idle limit).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
