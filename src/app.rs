@@ -16,10 +16,6 @@ use crate::wechat::{Clients, Keyring, MerchantKey, PayClient, PayConfig, PublicK
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Kept so `puzi::app::run` (the integration tests' path) still works; the server lives
-/// in `web`.
-pub use crate::web::run;
-
 #[derive(Clone, Debug)]
 pub struct App {
     pub config: Arc<Config>,
@@ -134,7 +130,8 @@ impl App {
                 .clone()
                 .map(|t| (t, config.wechat.shipped_template_keys.clone())),
             &base_url,
-        );
+        )
+        .with_auto_complete_days(config.shop.auto_complete_days);
         let config_for_socket = config.clone();
         Ok(App {
             config: Arc::new(config),

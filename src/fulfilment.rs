@@ -11,9 +11,7 @@ use crate::wechat::Clients;
 use crate::wechat::official_account::{TemplateMessage, TemplateValue};
 use std::sync::Arc;
 
-/// Days after shipping when an order the shopper has not confirmed completes by itself,
-/// as shoppers in China expect (Taobao, JD and Youzan use about ten).
-pub const DEFAULT_AUTO_COMPLETE_DAYS: u32 = 10;
+pub use crate::order::DEFAULT_AUTO_COMPLETE_DAYS;
 
 /// Waits between attempts of an outbox message, in seconds; then it is marked failed.
 pub const OUTBOX_BACKOFF: [i64; 6] = [60, 300, 1800, 7200, 21600, 43200];

@@ -106,6 +106,8 @@ pub struct ShopConfig {
     pub shipping: ShippingRule,
     /// Unpaid orders are closed after this long.
     pub order_timeout: Duration,
+    /// Shipped orders the shopper has not confirmed complete this many days after shipping.
+    pub auto_complete_days: u32,
     /// The thank-you page after a confirmed payment.
     pub thanks: Thanks,
 }

@@ -58,6 +58,7 @@ pub(super) struct RawShop {
     pub(super) shipping_fee: Option<String>,
     pub(super) free_shipping_over: Option<String>,
     pub(super) order_timeout_minutes: Option<u64>,
+    pub(super) auto_complete_days: Option<u32>,
     pub(super) thanks_text: Option<String>,
     pub(super) thanks_image: Option<String>,
     pub(super) thanks_link: Option<String>,

@@ -136,6 +136,12 @@ fn range_errors_name_the_value_and_the_range() {
         e.problem,
         "2 is out of range 5–10080; WeChat requires at least 5 minutes"
     );
+    let e = parse_str("[shop]\nauto_complete_days = 0\n").unwrap_err();
+    assert_eq!(e.key, "shop.auto_complete_days");
+    assert_eq!(e.problem, "0 is out of range 1–90");
+    let c = parse_str("[shop]\nauto_complete_days = 7\n").unwrap();
+    assert_eq!(c.shop.auto_complete_days, 7);
+    assert_eq!(parse_str("").unwrap().shop.auto_complete_days, 10);
     let e = parse_str("[sandbox]\nexchange_rate = 0.0\n").unwrap_err();
     assert_eq!(e.key, "sandbox.exchange_rate");
     assert!(e.problem.starts_with("0 is out of range"), "{e}");

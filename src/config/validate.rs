@@ -151,6 +151,12 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
         e.problem.push_str("; WeChat requires at least 5 minutes");
         e
     })?;
+    let auto_complete_days = ranged(
+        "shop.auto_complete_days",
+        s.auto_complete_days,
+        crate::order::DEFAULT_AUTO_COMPLETE_DAYS,
+        1..=90,
+    )?;
     let name = s.name.unwrap_or_else(|| "铺子".to_string());
     if name.trim().is_empty() || name.chars().count() > 40 {
         return Err(invalid("shop.name", "must be 1–40 characters"));
@@ -178,6 +184,7 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
             free_over,
         },
         order_timeout: Duration::from_secs(timeout_min * 60),
+        auto_complete_days,
         thanks: Thanks {
             text: s.thanks_text,
             image: s.thanks_image,

@@ -94,6 +94,10 @@ pub enum RefundError {
 /// What WeChat said about a refund: its status and id, or the error of the call.
 pub type RefundOutcome = Result<(String, Option<String>), String>;
 
+/// Days after shipping when an order the shopper has not confirmed completes by itself,
+/// as shoppers in China expect (Taobao, JD and Youzan use about ten).
+pub const DEFAULT_AUTO_COMPLETE_DAYS: u32 = 10;
+
 /// Automatic refunds of late payments carry this reason (shown to the shopper by WeChat).
 pub const LATE_REFUND_REASON: &str = "订单已关闭且库存不足，自动退款";
 

@@ -17,8 +17,8 @@ mod lifecycle;
 pub use checkout::*;
 pub use events::{CloseReason, CompletedBy, EventKind, PaymentSource};
 pub use lifecycle::{
-    Applied, IncomingPayment, LATE_REFUND_REASON, PaymentEffects, RefundError, RefundOutcome,
-    StockCheck,
+    Applied, DEFAULT_AUTO_COMPLETE_DAYS, IncomingPayment, LATE_REFUND_REASON, PaymentEffects,
+    RefundError, RefundOutcome, StockCheck,
 };
 
 /// WeChat Pay's out_trade_no: 6–32 characters of `[0-9A-Za-z_-|*]`.

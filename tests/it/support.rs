@@ -91,7 +91,7 @@ impl TestApp {
         let (tx, rx) = oneshot::channel::<()>();
         let served = app.clone();
         let task = tokio::spawn(async move {
-            app::run(listener, served, async {
+            puzi::web::run(listener, served, async {
                 let _ = rx.await;
             })
             .await
