@@ -68,8 +68,7 @@ impl Payments {
                         return Err(StoreError::Corrupt {
                             table: "stock",
                             detail: format!("stock for order {} vanished inside one write", o.no),
-                        }
-                        .into());
+                        });
                     }
                     if let Some(rno) = &fx.index_refund {
                         t.index_refund(rno, &o.no)?;
