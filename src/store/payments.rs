@@ -194,8 +194,10 @@ impl Store {
     {
         let slot: Slot<Result<T, E>> = Arc::default();
         let s2 = slot.clone();
+        // The change runs on the writer thread inside the caller's request span.
+        let span = tracing::Span::current();
         let work: GroupWork = Box::new(move |tx: &redb::WriteTransaction| {
-            let r = f(tx);
+            let r = span.in_scope(|| f(tx));
             let ok = r.is_ok();
             *s2.lock().expect("slot") = Some(r);
             ok

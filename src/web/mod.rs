@@ -208,16 +208,31 @@ async fn handle(
     req: Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
+    use tracing::Instrument;
     let started = std::time::Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let resp = match routes::route(ctx, req, peer).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(ctx, &method, &path, peer),
-    };
-    ctx.app
-        .metrics
-        .request(resp.status().as_u16(), started.elapsed().as_secs_f64());
+    // One span per request; the store carries it onto its blocking threads.
+    let span = tracing::info_span!(
+        "request",
+        method = %method,
+        route = routes::label(&path),
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let resp = async {
+        match routes::route(ctx, req, peer).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(ctx, &method, &path, peer),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    let (status, elapsed) = (resp.status().as_u16(), started.elapsed());
+    span.record("status", status);
+    span.record("latency_ms", elapsed.as_secs_f64() * 1e3);
+    tracing::debug!(parent: &span, "served");
+    ctx.app.metrics.request(status, elapsed.as_secs_f64());
     finish(resp)
 }
 

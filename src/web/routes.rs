@@ -5,6 +5,34 @@ use super::{Ctx, pay, shop};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
+/// The route a path belongs to, without its variable parts: the `route` field of the
+/// request span (bounded, so logs and traces can be grouped by it).
+pub fn label(path: &str) -> &'static str {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segs.as_slice() {
+        [""] => "/",
+        ["c", _] => "/c/{category}",
+        ["p", _] => "/p/{product}",
+        ["cart"] => "/cart",
+        ["cart", _] => "/cart/{action}",
+        ["checkout"] => "/checkout",
+        ["orders"] => "/orders",
+        ["orders", _] => "/orders/{no}",
+        ["orders", _, _] => "/orders/{no}/{action}",
+        ["img", _] => "/img/{hash}",
+        ["pay", _] => "/pay/{no}",
+        ["pay", _, _] => "/pay/{no}/{action}",
+        ["wechat", "oauth"] => "/wechat/oauth",
+        ["wechat", "notify", _] => "/wechat/notify/{kind}",
+        ["assets", ..] => "/assets/{file}",
+        ["healthz"] => "/healthz",
+        ["metrics"] => "/metrics",
+        ["admin", ..] => "/admin/…",
+        ["sandbox", ..] => "/sandbox/…",
+        _ => "other",
+    }
+}
+
 pub async fn route(
     ctx: &Ctx,
     req: Request<Incoming>,
