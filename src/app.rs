@@ -53,7 +53,7 @@ pub enum StartError {
     Wechat(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
-        addr: std::net::SocketAddr,
+        addr: SocketAddr,
         source: std::io::Error,
     },
 }

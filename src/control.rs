@@ -82,7 +82,7 @@ pub fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
 
 /// Serves the control socket until `stop` resolves.
 #[cfg(unix)]
-pub async fn serve(app: crate::app::App, stop: impl std::future::Future<Output = ()>) {
+pub async fn serve(app: crate::app::App, stop: impl Future<Output = ()>) {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
     let path = socket_path(&app.config);
     let bound = app.control.lock().expect("control lock").take();

@@ -63,7 +63,7 @@ pub async fn daily_bill(app: &App) -> Result<bool, crate::payment::PaymentError>
 }
 
 /// Runs `tick` every `interval` until `stop` resolves.
-pub async fn run(app: App, interval: Duration, stop: impl std::future::Future<Output = ()>) {
+pub async fn run(app: App, interval: Duration, stop: impl Future<Output = ()>) {
     let mut stop = std::pin::pin!(stop);
     loop {
         tick(&app).await;

@@ -308,11 +308,7 @@ impl Tls {
 }
 
 /// Background upkeep: `files` reload checks and `acme` renewals, until `stop`.
-pub async fn run(
-    tls: Arc<Tls>,
-    every: std::time::Duration,
-    stop: impl std::future::Future<Output = ()>,
-) {
+pub async fn run(tls: Arc<Tls>, every: std::time::Duration, stop: impl Future<Output = ()>) {
     let mut stop = std::pin::pin!(stop);
     loop {
         match tls.reload_files() {

@@ -126,7 +126,7 @@ pub struct Thanks {
 pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<IpAddr>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
 }

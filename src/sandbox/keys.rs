@@ -130,7 +130,7 @@ impl SandboxKeys {
         let platform_cert_pem =
             String::from_utf8_lossy(&read(&manifest.platform_cert_file)?).into_owned();
         let der = rustls::pki_types::pem::PemObject::from_pem_slice(platform_cert_pem.as_bytes())
-            .map(|c: rustls::pki_types::CertificateDer| c.as_ref().to_vec())
+            .map(|c: rustls::pki_types::CertificateDer<'_>| c.as_ref().to_vec())
             .map_err(|e| file_err(&dir.join(&manifest.platform_cert_file), e))?;
         let cert = crate::wechat::x509::parse(&der)
             .map_err(|e| file_err(&dir.join(&manifest.platform_cert_file), e))?;

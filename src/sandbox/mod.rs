@@ -367,7 +367,7 @@ impl Sandbox {
     }
 
     /// Delivers due notifications until `stop` resolves.
-    pub async fn run_deliveries(&self, stop: impl std::future::Future<Output = ()>) {
+    pub async fn run_deliveries(&self, stop: impl Future<Output = ()>) {
         notify::run(self, stop).await
     }
 

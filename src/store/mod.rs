@@ -23,42 +23,45 @@ use std::sync::Arc;
 /// The schema this build writes and understands.
 pub const SCHEMA_VERSION: u32 = 1;
 
-pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-pub(crate) const CATEGORIES: TableDefinition<&str, &[u8]> = TableDefinition::new("categories");
-pub(crate) const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
+pub(crate) const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const CATEGORIES: TableDefinition<'static, &str, &[u8]> =
+    TableDefinition::new("categories");
+pub(crate) const PRODUCTS: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("products");
 /// sku → product id.
-pub(crate) const SKUS: TableDefinition<&str, &str> = TableDefinition::new("skus");
+pub(crate) const SKUS: TableDefinition<'static, &str, &str> = TableDefinition::new("skus");
 /// sku → units available (not reserved by an order).
-pub(crate) const STOCK: TableDefinition<&str, u64> = TableDefinition::new("stock");
+pub(crate) const STOCK: TableDefinition<'static, &str, u64> = TableDefinition::new("stock");
 /// content hash → content type byte length, content type, bytes.
-pub(crate) const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("images");
-pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
-pub(crate) const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+pub(crate) const IMAGES: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("images");
+pub(crate) const SESSIONS: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("sessions");
+pub(crate) const ORDERS: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("orders");
 /// WeChat transaction id → out_trade_no: a payment is applied at most once.
-pub(crate) const PAYMENTS: TableDefinition<&str, &str> = TableDefinition::new("payments");
+pub(crate) const PAYMENTS: TableDefinition<'static, &str, &str> = TableDefinition::new("payments");
 /// Every notification received, raw and decoded, by WeChat's notification id.
-pub(crate) const NOTIFICATIONS: TableDefinition<&str, &[u8]> =
+pub(crate) const NOTIFICATIONS: TableDefinition<'static, &str, &[u8]> =
     TableDefinition::new("notifications");
 /// Orders still awaiting payment (out_trade_no → created_at), for the reconciler.
-pub(crate) const OPEN_ORDERS: TableDefinition<&str, u64> = TableDefinition::new("open_orders");
+pub(crate) const OPEN_ORDERS: TableDefinition<'static, &str, u64> =
+    TableDefinition::new("open_orders");
 /// out_refund_no → out_trade_no.
-pub(crate) const REFUNDS: TableDefinition<&str, &str> = TableDefinition::new("refunds");
+pub(crate) const REFUNDS: TableDefinition<'static, &str, &str> = TableDefinition::new("refunds");
 /// The owner account and one-time setup links.
-pub(crate) const ADMIN: TableDefinition<&str, &[u8]> = TableDefinition::new("admin");
+pub(crate) const ADMIN: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("admin");
 /// Back-office sessions by token.
-pub(crate) const ADMIN_SESSIONS: TableDefinition<&str, &[u8]> =
+pub(crate) const ADMIN_SESSIONS: TableDefinition<'static, &str, &[u8]> =
     TableDefinition::new("admin_sessions");
 /// Every stock adjustment, by sequence number.
-pub(crate) const STOCK_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("stock_log");
+pub(crate) const STOCK_LOG: TableDefinition<'static, u64, &[u8]> =
+    TableDefinition::new("stock_log");
 /// Messages to send to WeChat (delivery notices), by sequence number.
-pub(crate) const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+pub(crate) const OUTBOX: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("outbox");
 /// Merchant alerts by sequence number.
-pub(crate) const ALERTS: TableDefinition<u64, &[u8]> = TableDefinition::new("alerts");
+pub(crate) const ALERTS: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("alerts");
 /// The WeChat sandbox's own records (transactions, refunds, deliveries, messages), by
 /// prefixed key. Only the sandbox reads or writes it.
-pub(crate) const SANDBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("sandbox");
+pub(crate) const SANDBOX: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("sandbox");
 /// session id → order numbers.
-pub(crate) const SESSION_ORDERS: MultimapTableDefinition<&str, &str> =
+pub(crate) const SESSION_ORDERS: MultimapTableDefinition<'static, &str, &str> =
     MultimapTableDefinition::new("session_orders");
 
 #[derive(Debug, thiserror::Error)]

@@ -226,7 +226,7 @@ impl Store {
         now: i64,
         f: impl FnOnce(&mut Session) -> R + Send + 'static,
     ) -> Result<R, StoreError> {
-        self.write_grouped(move |tx| super::session_in(tx, &id, now, f))
+        self.write_grouped(move |tx| session_in(tx, &id, now, f))
             .await
     }
 
@@ -234,7 +234,7 @@ impl Store {
     /// (empty cart, stock) leaves the shared transaction untouched.
     pub async fn place_order_grouped(&self, new: NewOrder) -> Result<Order, PlaceOrderError> {
         let r = self
-            .write_grouped(move |tx| match super::orders::place_order_in(tx, new) {
+            .write_grouped(move |tx| match orders::place_order_in(tx, new) {
                 Err(PlaceOrderError::Store(e)) => Err(e),
                 other => Ok(other),
             })

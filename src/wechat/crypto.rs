@@ -62,19 +62,19 @@ impl MerchantKey {
 
     /// PKCS#8 PEM of the private key.
     pub fn to_pem(&self) -> String {
-        let der: Pkcs8V1Der = self.pair.as_der().expect("key encodes");
+        let der: Pkcs8V1Der<'_> = self.pair.as_der().expect("key encodes");
         pem("PRIVATE KEY", der.as_ref())
     }
 
     /// PKCS#8 DER of the private key.
     pub fn pkcs8_der(&self) -> Vec<u8> {
-        let der: Pkcs8V1Der = self.pair.as_der().expect("key encodes");
+        let der: Pkcs8V1Der<'_> = self.pair.as_der().expect("key encodes");
         der.as_ref().to_vec()
     }
 
     /// The public half, for verification.
     pub fn public_key(&self) -> PublicKey {
-        let der: PublicKeyX509Der = self.pair.public_key().as_der().expect("key encodes");
+        let der: PublicKeyX509Der<'_> = self.pair.public_key().as_der().expect("key encodes");
         PublicKey {
             spki: der.as_ref().to_vec(),
         }

@@ -136,7 +136,7 @@ fn v5_sign_source_and_verify_with_key_and_certificate() {
     assert!(public.verify(b"source", V5_SIG));
     assert_eq!(key.public_key(), public);
     let cert_der = rustls::pki_types::pem::PemObject::from_pem_slice(V5_CERT.as_bytes())
-        .map(|c: rustls::pki_types::CertificateDer| c.as_ref().to_vec())
+        .map(|c: rustls::pki_types::CertificateDer<'_>| c.as_ref().to_vec())
         .unwrap();
     let cert = x509::parse(&cert_der).unwrap();
     assert_eq!(cert.serial, "F5765756002FDD77");
@@ -208,7 +208,7 @@ fn v8_platform_certificate_download_decrypts() {
         "8693813ac0735cb54b6e67f25086a5924c103712255b8857049b8e502d564eb4"
     );
     let der = rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes())
-        .map(|c: rustls::pki_types::CertificateDer| c.as_ref().to_vec())
+        .map(|c: rustls::pki_types::CertificateDer<'_>| c.as_ref().to_vec())
         .unwrap();
     let cert = x509::parse(&der).unwrap();
     assert_eq!(cert.serial, "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC");

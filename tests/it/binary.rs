@@ -243,7 +243,7 @@ fn kill_9_loses_nothing_that_was_acknowledged() {
                             .unwrap()
                             .replace("#wechat_redirect", "");
                         let q: std::collections::HashMap<String, String> =
-                            url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
+                            form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
                                 .into_owned()
                                 .collect();
                         let Ok(r) = c

@@ -141,9 +141,7 @@ impl Shopper {
 
 fn url_query(url: &str) -> std::collections::HashMap<String, String> {
     let q = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-    url::form_urlencoded::parse(q.as_bytes())
-        .into_owned()
-        .collect()
+    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
 }
 
 fn order(t: &TestApp, no: &OrderNo) -> puzi::order::Order {

@@ -540,7 +540,7 @@ async fn official_account_token_template_message_and_menu() {
     t.stop().await;
 }
 
-async fn futures_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+async fn futures_all<F: Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
     let mut out = Vec::new();
     let handles: Vec<_> = fs.map(Box::pin).collect();
     for h in handles {

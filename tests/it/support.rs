@@ -338,7 +338,7 @@ pub async fn pay_in_sandbox(
             .unwrap()
             .replace("#wechat_redirect", "");
         let q: std::collections::HashMap<String, String> =
-            url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
+            form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
                 .into_owned()
                 .collect();
         let r = c

@@ -132,7 +132,7 @@ pub async fn deliver_due(sb: &Sandbox) -> Result<usize, SandboxError> {
 
 /// The delivery loop: runs due deliveries, then waits for the next due time, a kick, or
 /// at most a second (the clock may be moved by tests).
-pub async fn run(sb: &Sandbox, stop: impl std::future::Future<Output = ()>) {
+pub async fn run(sb: &Sandbox, stop: impl Future<Output = ()>) {
     let mut stop = std::pin::pin!(stop);
     loop {
         if let Err(e) = deliver_due(sb).await {

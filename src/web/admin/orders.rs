@@ -35,7 +35,7 @@ impl Filter {
     }
 
     pub fn matches(&self, o: &Order) -> bool {
-        let day = crate::web::admin::views::cst_date(o.created_at);
+        let day = views::cst_date(o.created_at);
         self.state.is_none_or(|s| s == o.state)
             && self
                 .from
