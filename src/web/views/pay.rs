@@ -1,0 +1,89 @@
+//! The cashier, "open in WeChat", and the result page that waits for the payment.
+
+use super::*;
+
+/// The cashier: the amount and the WeChat Pay button.
+pub fn pay_page(ctx: &Ctx, v: &Visitor, o: &Order, sandbox: bool, notice: Option<&str>) -> Markup {
+    let tx = t(ctx);
+    let body = html! {
+        h1 { (tx.pay_title) }
+        @if let Some(n) = notice { div.notice role="status" { (n) } }
+        div.paybox {
+            p.muted { (tx.pay_amount) }
+            p.bigprice { (money(ctx, o.total)) }
+            p.muted.mono { (tx.order_no) " " (o.no) }
+        }
+        ul.summary {
+            @for l in &o.lines {
+                li {
+                    span { (l.product_name) @if !l.variant_name.is_empty() { " · " (l.variant_name) } " × " (l.qty) }
+                    span { (money(ctx, l.line_total)) }
+                }
+            }
+        }
+        button.primary.wide #pay-button type="button" data-no=(o.no) data-fail=(tx.pay_failed) data-retry=(tx.retry) data-unavailable=(tx.pay_unavailable) { (tx.pay_button) }
+        p #pay-msg .warn role="alert" {}
+        noscript { p.notice { (tx.pay_unavailable) } }
+        @if sandbox { p.muted.small { (tx.sandbox_notice) } }
+        a.back href={ "/orders/" (o.no) } { (tx.view_order) }
+    };
+    layout_with(
+        ctx,
+        v.cart_units(),
+        tx.pay_title,
+        Tab::None,
+        scripts(ctx, sandbox),
+        body,
+    )
+}
+
+/// Outside WeChat in live mode: how to get into WeChat.
+pub fn open_in_wechat(ctx: &Ctx, v: &Visitor, url: &str, qr_svg: Option<&str>) -> Markup {
+    let tx = t(ctx);
+    let body = html! {
+        div.empty {
+            h1 { (tx.open_in_wechat) }
+            p { (tx.open_in_wechat_body) }
+            @if let Some(svg) = qr_svg { div.qr { (maud::PreEscaped(svg)) } }
+            p.mono { (tx.copy_link) ": " (url) }
+        }
+    };
+    layout(ctx, v.cart_units(), tx.open_in_wechat, Tab::None, body)
+}
+
+/// After the sheet returned `ok`: "confirming" until the backend knows, then thanks.
+pub fn result_page(ctx: &Ctx, v: &Visitor, o: &Order) -> Markup {
+    let tx = t(ctx);
+    let thanks = &ctx.app.config.shop.thanks;
+    let pending = o.state == OrderState::PendingPayment;
+    let head = html! {
+        @if pending { noscript { meta http-equiv="refresh" content="3"; } }
+        (scripts(ctx, false))
+    };
+    let body = html! {
+        @match o.state {
+            OrderState::PendingPayment => div.empty #result data-no=(o.no) data-still=(tx.still_confirming) {
+                div.spinner {}
+                h1 { (tx.confirming) }
+                p #result-msg { (tx.confirming_body) }
+                p.mono { (o.no) }
+            },
+            OrderState::Closed if o.payment.is_none() => div.empty {
+                h1 { (tx.state(o.state)) }
+                p { (tx.order_closed_body) }
+                a.button href="/" { (tx.back_home) }
+            },
+            _ => div.empty.thanks #thanks {
+                h1 { (tx.paid_title) }
+                p.bigprice { (money(ctx, o.payment.as_ref().map(|p| p.amount).unwrap_or(o.total))) }
+                @if let Some(img) = &thanks.image { img.thanks-img src=(img) alt=""; }
+                p { (thanks.text.as_deref().unwrap_or(tx.thanks_default)) }
+                a.button.primary href={ "/orders/" (o.no) } { (tx.view_order) }
+                @if let Some(link) = &thanks.link {
+                    a.back href=(link) { (thanks.link_text.as_deref().unwrap_or(tx.continue_shopping)) }
+                }
+            },
+        }
+    };
+    layout_with(ctx, v.cart_units(), tx.pay_title, Tab::None, head, body)
+}
