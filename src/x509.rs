@@ -51,6 +51,28 @@ mod tests {
         assert_eq!(serial_hex(&[]), "0");
     }
 
+    fn der<T: rustls::pki_types::pem::PemObject + AsRef<[u8]>>(pem: &str) -> Vec<u8> {
+        T::from_pem_slice(pem.as_bytes()).unwrap().as_ref().to_vec()
+    }
+
+    #[test]
+    fn reads_serial_validity_and_key_of_a_wechat_style_certificate() {
+        use rustls::pki_types::{CertificateDer, SubjectPublicKeyInfoDer};
+        // The V5 known-answer certificate and its public key (`wechat/testdata`).
+        let cert = include_str!("wechat/testdata/v5_cert.pem");
+        let public = include_str!("wechat/testdata/v5_pub.pem");
+        let c = parse(&der::<CertificateDer>(cert)).unwrap();
+        assert_eq!(c.serial, "F5765756002FDD77");
+        // 2021-04-27T08:40:32Z to 2031-04-25T08:40:32Z
+        assert_eq!(c.not_before, 1619512832);
+        assert_eq!(c.not_after, 1934872832);
+        assert_eq!(c.spki_der, der::<SubjectPublicKeyInfoDer>(public));
+        // Trailing bytes after the certificate are ignored.
+        let mut padded = der::<CertificateDer>(cert);
+        padded.extend_from_slice(b"trailing");
+        assert_eq!(parse(&padded).unwrap(), c);
+    }
+
     #[test]
     fn garbage_is_an_error() {
         assert!(parse(b"").is_err());

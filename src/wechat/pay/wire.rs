@@ -379,3 +379,53 @@ pub(super) fn escape(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refund() -> RefundRequest {
+        RefundRequest {
+            out_trade_no: "PZ20260101AB".into(),
+            out_refund_no: "PZ20260101AB-R1".into(),
+            reason: Some("缺货🙂".into()),
+            notify_url: Some("https://shop.example/wechat/notify/refund".into()),
+            refund: 100,
+            total: 300,
+            currency: "CNY".into(),
+        }
+    }
+
+    fn field(r: Result<(), PayError>) -> &'static str {
+        match r {
+            Err(PayError::Invalid { field, .. }) => field,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refund_requests_are_checked_field_by_field() {
+        assert!(refund().validate(false).is_ok());
+        let mut r = refund();
+        r.refund = 301;
+        assert_eq!(field(r.validate(false)), "amount.refund");
+        let mut r = refund();
+        r.out_refund_no = "bad refund no".into();
+        assert_eq!(field(r.validate(false)), "out_refund_no");
+        let mut r = refund();
+        r.notify_url = Some("http://127.0.0.1:8080/wechat/notify/refund".into());
+        assert_eq!(field(r.validate(false)), "notify_url");
+        assert!(r.validate(true).is_ok());
+        r.notify_url = Some("https://shop.example/n?x=1".into());
+        assert_eq!(field(r.validate(true)), "notify_url");
+    }
+
+    #[test]
+    fn refund_body_drops_emoji_from_the_reason() {
+        let b = refund().body();
+        assert_eq!(b["reason"], "缺货");
+        assert_eq!(b["amount"]["refund"], 100);
+        assert_eq!(b["notify_url"], "https://shop.example/wechat/notify/refund");
+        assert!(b.get("mchid").is_none());
+    }
+}
