@@ -60,9 +60,7 @@ fn load_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Loaded, TlsError> {
     let leaf = certs
         .first()
         .ok_or_else(|| TlsError::Cert("no certificate in the PEM".into()))?;
-    let not_after = crate::wechat::x509::parse(leaf)
-        .map_err(TlsError::Cert)?
-        .not_after;
+    let not_after = crate::x509::parse(leaf).map_err(TlsError::Cert)?.not_after;
     let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| TlsError::Cert(e.to_string()))?;
     let signing = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key)
         .map_err(|e| TlsError::Cert(e.to_string()))?;

@@ -15,29 +15,12 @@ mod validate;
 use crate::cart::ShippingRule;
 use crate::money::Currency;
 use crate::text::Lang;
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// A secret string: never printed by `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use crate::secret::Secret;
+pub use crate::wechat::settings::{Flavour, Institution};
 
 /// One configuration problem: which file, which key, what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -189,35 +172,6 @@ impl TlsConfig {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// Which WeChat Pay API family the merchant uses.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Flavour {
-    /// Mainland merchants: `/v3/pay/transactions/…`, CNY only.
-    Domestic,
-    /// Cross-border merchants: `/v3/global/…`, the settlement currency of the merchant.
-    Global {
-        merchant_category_code: String,
-        /// `None`: a direct merchant (`appid` + `mchid`).
-        institution: Option<Institution>,
-    },
-}
-
-/// WeChat Pay Global's institution mode: the acquiring institution signs every call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Institution {
-    pub sp_mchid: String,
-    pub sp_appid: String,
-    pub sub_mchid: String,
-    /// The sub-merchant's own Official Account; shoppers then pay with `sub_openid`.
-    pub sub_appid: Option<String>,
-}
-
-impl Flavour {
-    pub fn is_global(&self) -> bool {
-        matches!(self, Flavour::Global { .. })
-    }
 }
 
 /// WeChat Pay Global's default host (Hong Kong).

@@ -132,7 +132,7 @@ impl SandboxKeys {
         let der = rustls::pki_types::pem::PemObject::from_pem_slice(platform_cert_pem.as_bytes())
             .map(|c: rustls::pki_types::CertificateDer<'_>| c.as_ref().to_vec())
             .map_err(|e| file_err(&dir.join(&manifest.platform_cert_file), e))?;
-        let cert = crate::wechat::x509::parse(&der)
+        let cert = crate::x509::parse(&der)
             .map_err(|e| file_err(&dir.join(&manifest.platform_cert_file), e))?;
         Ok(SandboxKeys {
             dir: dir.to_path_buf(),

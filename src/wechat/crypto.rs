@@ -2,7 +2,6 @@
 //! (aws-lc-rs), AEAD_AES_256_GCM for notification resources and certificates, and the
 //! exact byte strings each signature covers.
 
-use super::x509;
 use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rand::SystemRandom;
@@ -113,9 +112,8 @@ impl PublicKey {
             });
         }
         if let Ok(cert) = CertificateDer::from_pem_slice(pem) {
-            return Ok(x509::parse(cert.as_ref())
-                .map_err(KeyError::Certificate)?
-                .public_key);
+            let cert = crate::x509::parse(cert.as_ref()).map_err(KeyError::Certificate)?;
+            return Ok(PublicKey::from_spki_der(&cert.spki_der));
         }
         Err(KeyError::PublicKey(
             "no PUBLIC KEY or CERTIFICATE block".into(),

@@ -48,7 +48,7 @@ pub struct OAuthClient {
     oauth_base: String,
     sns_base: String,
     appid: String,
-    secret: crate::config::Secret,
+    secret: crate::secret::Secret,
     http: reqwest::Client,
 }
 
@@ -75,7 +75,7 @@ impl OAuthClient {
         oauth_base: &str,
         sns_base: &str,
         appid: &str,
-        secret: crate::config::Secret,
+        secret: crate::secret::Secret,
     ) -> OAuthClient {
         OAuthClient {
             oauth_base: oauth_base.trim_end_matches('/').to_string(),

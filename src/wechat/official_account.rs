@@ -122,7 +122,7 @@ struct Cached {
 pub struct OfficialAccount {
     sns_base: String,
     appid: String,
-    secret: crate::config::Secret,
+    secret: crate::secret::Secret,
     http: reqwest::Client,
     clock: Clock,
     token: Arc<Mutex<Option<Cached>>>,
@@ -140,7 +140,7 @@ impl OfficialAccount {
     pub fn new(
         sns_base: &str,
         appid: &str,
-        secret: crate::config::Secret,
+        secret: crate::secret::Secret,
         clock: Clock,
     ) -> OfficialAccount {
         OfficialAccount {
