@@ -20,12 +20,12 @@ pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
 pub fn sha256_hex(s: &str) -> String {
-    crate::id::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, s.as_bytes()).as_ref())
+    crate::random::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, s.as_bytes()).as_ref())
 }
 
 /// argon2id with its default parameters and a random salt. ~30 ms: call it off the async threads.
 pub fn hash_password(password: &str) -> String {
-    let salt: [u8; 16] = crate::id::random_bytes();
+    let salt: [u8; 16] = crate::random::random_bytes();
     Argon2::default()
         .hash_password_with_salt(password.as_bytes(), &salt)
         .expect("argon2 with valid parameters")
@@ -50,7 +50,7 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 
 /// Issues a new setup link token (replacing any earlier one). `reset`: for an existing owner.
 pub fn issue_setup_token(store: &Store, now: i64, reset: bool) -> Result<String, StoreError> {
-    let token = crate::id::random_token::<24>();
+    let token = crate::random::random_token::<24>();
     store.put_setup_token(&SetupToken {
         token_sha256: sha256_hex(&token),
         expires_at: now + SETUP_TTL_SECS,
@@ -144,12 +144,12 @@ pub fn complete_setup(
 
 /// Starts an admin session; returns its token.
 pub fn start_session(store: &Store, username: &str, now: i64) -> Result<String, StoreError> {
-    let token = crate::id::random_token::<32>();
+    let token = crate::random::random_token::<32>();
     store.put_admin_session(
         &token,
         &AdminSession {
             username: username.to_string(),
-            csrf: crate::id::random_token::<16>(),
+            csrf: crate::random::random_token::<16>(),
             created_at: now,
             last_seen: now,
         },

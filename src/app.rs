@@ -354,4 +354,4 @@ fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Client
     ))
 }
 
-pub use crate::id::{random_bytes, random_token, random_u64};
+pub use crate::random::{random_bytes, random_token, random_u64};

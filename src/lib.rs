@@ -1,8 +1,19 @@
 //! puzi (铺子): a small-shop appliance — an H5 mall for WeChat in one binary.
 //!
-//! Domain modules (`money`, `catalog`, `cart`, `order`) hold types and rules and do no
-//! I/O. `store` persists them in one redb file; `web` serves them over HTTP; `app` ties
-//! config, store and clock together; `cli` is what `main` calls. See the README codemap.
+//! Dependencies point one way, down this list; a module uses only modules on lines below
+//! its own (checked by hand with `grep -rho 'crate::[a-z_]*'`, see the README):
+//!
+//! | layer | modules | depend on |
+//! |---|---|---|
+//! | entry | `cli` | everything |
+//! | HTTP | `web` | everything below; nothing but `cli` depends on `web` |
+//! | wiring | `jobs`, `control`, `checklist` | `app` and below |
+//! | the shop value | `app` | flows, `sandbox`, `tls`, `config`, `store`, `wechat` |
+//! | flows | `payment`, `fulfilment`, `account`, `sandbox`, `seed` | `store`, `wechat`, domain |
+//! | I/O | `store` (redb), `wechat` (HTTP clients), `tls` | domain, leaves; `wechat` owns its settings and never reads `config` |
+//! | configuration | `config` | domain, leaves, `wechat::settings` |
+//! | domain (no I/O) | `order` → `alert`, `cart` → `catalog` → `money` | nothing else |
+//! | leaves | `money`, `alert`, `random`, `clock`, `secret`, `x509`, `qr`, `metrics`, `text` | nothing (`text` names order states) |
 
 pub mod account;
 pub mod alert;
@@ -15,13 +26,13 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod fulfilment;
-pub mod id;
 pub mod jobs;
 pub mod metrics;
 pub mod money;
 pub mod order;
 pub mod payment;
 pub mod qr;
+pub mod random;
 pub mod sandbox;
 pub mod secret;
 pub mod seed;

@@ -70,7 +70,7 @@ fn file_err(path: &Path, problem: impl ToString) -> KeysError {
 }
 
 fn digits(n: usize) -> String {
-    crate::id::random_bytes::<32>()
+    crate::random::random_bytes::<32>()
         .iter()
         .take(n)
         .map(|b| char::from(b'0' + b % 10))
@@ -103,7 +103,7 @@ fn self_signed(key: &MerchantKey, cn: &str, serial: &[u8]) -> Result<(String, i6
 }
 
 fn serial_bytes() -> [u8; 20] {
-    let mut s = crate::id::random_bytes::<20>();
+    let mut s = crate::random::random_bytes::<20>();
     s[0] = (s[0] & 0x7f) | 0x10; // positive, no leading zero nibble
     s
 }
@@ -159,12 +159,12 @@ impl SandboxKeys {
             .map_err(|e| file_err(dir, e))?;
         let apiv3: String = crate::wechat::crypto::nonce();
         let manifest = Manifest {
-            appid: format!("wxsandbox{}", &crate::id::random_token::<4>()[..8]),
+            appid: format!("wxsandbox{}", &crate::random::random_token::<4>()[..8]),
             mchid,
-            app_secret: crate::id::random_token::<16>(),
-            merchant_serial_no: crate::id::hex(&m_serial).to_ascii_uppercase(),
+            app_secret: crate::random::random_token::<16>(),
+            merchant_serial_no: crate::random::hex(&m_serial).to_ascii_uppercase(),
             public_key_id: format!("PUB_KEY_ID_{}", digits(32)),
-            platform_serial_no: crate::id::hex(&p_serial).to_ascii_uppercase(),
+            platform_serial_no: crate::random::hex(&p_serial).to_ascii_uppercase(),
             apiv3_key: apiv3.clone(),
             merchant_key_file: MERCHANT_KEY_FILE.into(),
             merchant_cert_file: MERCHANT_CERT_FILE.into(),

@@ -78,7 +78,7 @@ fn with_code(redirect_uri: &str, code: &str, state: &str) -> String {
 }
 
 fn issue_code(sb: &Sandbox, appid: &str, persona: &str) -> Result<String, StoreError> {
-    let code = crate::id::random_token::<16>();
+    let code = crate::random::random_token::<16>();
     let now = sb.inner.clock.unix();
     let rec = Code {
         appid: appid.into(),
@@ -256,9 +256,9 @@ pub async fn exchange(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError>
         Ok(openid) => json(
             StatusCode::OK,
             &j!({
-                "access_token": crate::id::random_token::<24>(),
+                "access_token": crate::random::random_token::<24>(),
                 "expires_in": 7200,
-                "refresh_token": crate::id::random_token::<24>(),
+                "refresh_token": crate::random::random_token::<24>(),
                 "openid": openid,
                 "scope": "snsapi_base",
             }),

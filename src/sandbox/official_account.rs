@@ -88,7 +88,7 @@ fn issue_token(
                     }
                 }
             }
-            let tok = crate::id::random_token::<32>();
+            let tok = crate::random::random_token::<32>();
             t.put(
                 &format!("token/{tok}"),
                 &enc(&Token {

@@ -28,7 +28,7 @@ impl Store {
                 out.display()
             ));
         }
-        let tmp = out.with_extension(format!("partial-{}", crate::id::random_token::<4>()));
+        let tmp = out.with_extension(format!("partial-{}", crate::random::random_token::<4>()));
         let _ = std::fs::remove_file(&tmp);
         let r = (|| -> Result<(), StoreError> {
             let rtx = self.db.begin_read()?;

@@ -98,7 +98,11 @@ fn import_in(
             .collect();
         put_product_in(tx, &r.product, &initial)?;
         for (sku, n) in &r.stock {
-            if let Some(n) = *n {
+            // Only real changes reach the stock log.
+            let before = tx.open_table(STOCK)?.get(sku.as_str())?.map(|v| v.value());
+            if let Some(n) = *n
+                && before.unwrap_or(0) != u64::from(n)
+            {
                 stock_change_in(tx, sku, n, "CSV import", by, now)?;
             }
         }
@@ -112,36 +116,6 @@ fn import_in(
         }
     }
     Ok(errors)
-}
-
-/// Sets a SKU's stock and logs the change, unless it already is `after`.
-fn stock_change_in(
-    tx: &redb::WriteTransaction,
-    sku: &str,
-    after: u32,
-    reason: &str,
-    by: &str,
-    now: i64,
-) -> Result<(), StoreError> {
-    let mut stock = tx.open_table(STOCK)?;
-    let before = stock.get(sku)?.map(|v| v.value() as u32).unwrap_or(0);
-    if before == after {
-        return Ok(());
-    }
-    stock.insert(sku, u64::from(after))?;
-    let mut log = tx.open_table(STOCK_LOG)?;
-    let id = log.last()?.map(|(k, _)| k.value()).unwrap_or(0) + 1;
-    let c = StockChange {
-        id,
-        at: now,
-        sku: sku.to_string(),
-        before,
-        after,
-        reason: reason.to_string(),
-        by: by.to_string(),
-    };
-    log.insert(id, enc(&c).as_slice())?;
-    Ok(())
 }
 
 /// Orders as CSV for bookkeeping (times in China Standard Time).

@@ -57,7 +57,10 @@ impl Assets {
             } else {
                 None
             };
-            let etag = format!("\"{}\"", crate::id::hex(&f.metadata.sha256_hash()[..16]));
+            let etag = format!(
+                "\"{}\"",
+                crate::random::hex(&f.metadata.sha256_hash()[..16])
+            );
             files.insert(
                 path.to_string(),
                 Asset {

@@ -35,7 +35,7 @@ fn json_status(status: StatusCode, v: &serde_json::Value) -> Resp {
 
 /// Starts a silent `snsapi_base` OAuth round trip that returns to `return_to`.
 async fn start_oauth(ctx: &Ctx, v: &Visitor, return_to: &str) -> Result<Resp, WebError> {
-    let state = crate::id::random_token::<16>();
+    let state = crate::random::random_token::<16>();
     let (id, now) = (v.sid.id.clone(), ctx.app.clock.unix());
     let pending = OAuthPending {
         state: state.clone(),

@@ -310,11 +310,11 @@ pub fn aead_encrypt(
 }
 
 pub fn sha1_hex(data: &[u8]) -> String {
-    crate::id::hex(
+    crate::random::hex(
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, data).as_ref(),
     )
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    crate::id::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+    crate::random::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
 }

@@ -279,8 +279,8 @@ fn random_vec(max: usize) -> Vec<u8> {
 #[test]
 fn prop_decrypt_inverts_encrypt() {
     for _ in 0..300 {
-        let key: [u8; 32] = crate::id::random_bytes();
-        let nonce: [u8; 12] = crate::id::random_bytes();
+        let key: [u8; 32] = crate::random::random_bytes();
+        let nonce: [u8; 12] = crate::random::random_bytes();
         let aad = random_vec(32);
         let plain = String::from_utf8_lossy(&random_vec(2048)).into_owned();
         let ct = aead_encrypt(&key, &nonce, &aad, plain.as_bytes()).unwrap();
@@ -297,7 +297,7 @@ fn prop_any_one_byte_change_is_refused() {
     for round in 0..4 {
         let body = format!(
             "{{\"n\":{round},\"x\":\"{}\"}}",
-            crate::id::random_token::<8>()
+            crate::random::random_token::<8>()
         );
         let ts = "1700000000".to_string();
         let nonce = nonce();

@@ -269,7 +269,7 @@ pub fn wechat_notification(
     t: &TestApp,
     plaintext: &serde_json::Value,
 ) -> (reqwest::header::HeaderMap, String) {
-    let id = format!("EV-TEST-{}", puzi::id::random_token::<6>());
+    let id = format!("EV-TEST-{}", puzi::random::random_token::<6>());
     signed_notification(t, &id, &plaintext.to_string())
 }
 

@@ -118,7 +118,7 @@ pub(super) fn new_delivery(
     let id = next_seq(t, "dlv")?;
     let d = Delivery {
         id,
-        notification_id: format!("EV-{}", crate::id::random_token::<12>()),
+        notification_id: format!("EV-{}", crate::random::random_token::<12>()),
         url: url.to_string(),
         event_type: event_type.into(),
         summary: summary.into(),

@@ -185,7 +185,7 @@ pub(super) async fn trade_bill(
             body.to_string().into_bytes(),
         ));
     };
-    let token = crate::id::random_token::<16>();
+    let token = crate::random::random_token::<16>();
     let now = sb.inner.clock.unix();
     let rec = json!({ "csv": csv, "expires_at": now + 300 });
     sb.inner

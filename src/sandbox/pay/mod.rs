@@ -65,7 +65,7 @@ pub(crate) fn signed_as(sb: &Sandbox, serial: &str, status: StatusCode, body: Ve
     put("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048");
     put(
         "request-id",
-        &format!("SANDBOX-{}", crate::id::random_token::<8>()),
+        &format!("SANDBOX-{}", crate::random::random_token::<8>()),
     );
     r
 }

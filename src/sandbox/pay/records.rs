@@ -264,7 +264,7 @@ pub(crate) fn get_refund(
 
 /// `prefix` followed by `digits` random decimal digits.
 pub(crate) fn gen_id(prefix: &str, digits: usize) -> String {
-    let r = crate::id::random_bytes::<32>();
+    let r = crate::random::random_bytes::<32>();
     let tail: String = r
         .iter()
         .take(digits)
@@ -284,7 +284,7 @@ pub(crate) fn gen_prepay_id() -> String {
         now.hour(),
         now.minute(),
         now.second(),
-        crate::id::random_token::<10>()
+        crate::random::random_token::<10>()
     )
 }
 

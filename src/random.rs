@@ -1,4 +1,4 @@
-//! Randomness and identifiers: bytes from the operating system's CSPRNG, random tokens,
+//! Randomness: bytes from the operating system's CSPRNG, random tokens,
 //! and lowercase hex encoding.
 
 /// Random bytes from the operating system's CSPRNG.

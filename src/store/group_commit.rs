@@ -1,0 +1,177 @@
+//! Group commit: one writer thread applies the changes that arrive together (payment
+//! notifications, cart changes, order placements) in one durable transaction, commits
+//! once, and answers each caller only after that commit. A failing or panicking change
+//! fails its batch, so nothing is acknowledged that is not durable.
+
+use super::order_txn::update_order_in;
+use super::*;
+
+impl Store {
+    /// `update_order` through group commit: changes arriving together share one durable
+    /// transaction, and each caller hears back only after that commit. If any change in a
+    /// batch fails, the batch is not committed and every caller gets an error (WeChat then
+    /// retries each notification), so nothing is ever acknowledged without being durable.
+    pub async fn update_order_grouped<R, E, F>(
+        &self,
+        no: OrderNo,
+        now: i64,
+        f: F,
+    ) -> Result<Option<R>, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E> + Send + 'static,
+    {
+        let r = self
+            .grouped(move |tx| update_order_in(tx, &no, now, f))
+            .await;
+        if r.is_ok() {
+            // Stock may have been reserved or released.
+            self.catalog_changed();
+        }
+        r
+    }
+
+    /// Any write through group commit (see `update_order_grouped`). `f` must make no
+    /// change before an error it returns: an error fails its whole batch.
+    pub async fn write_grouped<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.grouped(f).await
+    }
+
+    /// Queues `f` for the group-commit writer and waits for its batch's commit.
+    async fn grouped<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&redb::WriteTransaction) -> Result<T, E> + Send + 'static,
+    {
+        let slot: Slot<Result<T, E>> = Arc::default();
+        let s2 = slot.clone();
+        // The change runs on the writer thread inside the caller's request span.
+        let span = tracing::Span::current();
+        let work: GroupWork = Box::new(move |tx: &redb::WriteTransaction| {
+            let r = span.in_scope(|| f(tx));
+            let ok = r.is_ok();
+            *s2.lock().expect("slot") = Some(r);
+            ok
+        });
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let sent = self
+            .group_writer()
+            .send(GroupJob {
+                work,
+                done: done_tx,
+            })
+            .is_ok();
+        let committed = sent && done_rx.await.unwrap_or(false);
+        let result = slot.lock().expect("slot").take();
+        match (committed, result) {
+            (true, Some(r)) => r,
+            (_, Some(Err(e))) => Err(e),
+            _ => Err(StoreError::Io("the grouped write was not committed".into()).into()),
+        }
+    }
+
+    /// `update_session` through group commit.
+    pub async fn update_session_grouped<R: Send + 'static>(
+        &self,
+        id: String,
+        now: i64,
+        f: impl FnOnce(&mut Session) -> R + Send + 'static,
+    ) -> Result<R, StoreError> {
+        self.write_grouped(move |tx| session_in(tx, &id, now, f))
+            .await
+    }
+
+    /// `place_order` through group commit: the checks come before any change, so a refusal
+    /// (empty cart, stock) leaves the shared transaction untouched.
+    pub async fn place_order_grouped(&self, new: NewOrder) -> Result<Order, PlaceOrderError> {
+        let r = self
+            .write_grouped(move |tx| match orders::place_order_in(tx, new) {
+                Err(PlaceOrderError::Store(e)) => Err(e),
+                other => Ok(other),
+            })
+            .await;
+        match r {
+            Ok(Ok(order)) => {
+                self.catalog_changed();
+                Ok(order)
+            }
+            Ok(Err(refused)) => Err(refused),
+            Err(e) => Err(PlaceOrderError::Store(e)),
+        }
+    }
+
+    fn group_writer(&self) -> &std::sync::mpsc::Sender<GroupJob> {
+        self.group.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<GroupJob>();
+            let weak = Arc::downgrade(&self.db);
+            std::thread::Builder::new()
+                .name("puzi-group-commit".into())
+                .spawn(move || group_commit_loop(weak, rx))
+                .expect("spawn the group-commit thread");
+            tx
+        })
+    }
+}
+
+/// Where a grouped change leaves its result for its caller.
+type Slot<T> = Arc<std::sync::Mutex<Option<T>>>;
+
+/// A change run inside a shared write transaction; false when it failed.
+pub(crate) type GroupWork = Box<dyn FnOnce(&redb::WriteTransaction) -> bool + Send>;
+
+pub(crate) struct GroupJob {
+    work: GroupWork,
+    /// Told whether the batch was committed.
+    done: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// Most changes one transaction carries.
+const GROUP_MAX: usize = 64;
+
+/// The group-commit writer: takes what is queued, applies it in one transaction, commits
+/// once, then answers every caller. It holds the database weakly and ends with the store.
+fn group_commit_loop(db: std::sync::Weak<Database>, rx: std::sync::mpsc::Receiver<GroupJob>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP_MAX {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let Some(db) = db.upgrade() else {
+            return;
+        };
+        let mut dones = Vec::with_capacity(batch.len());
+        let committed = match db.begin_write() {
+            Ok(tx) => {
+                let mut ok = true;
+                for job in batch {
+                    if ok {
+                        // A panicking change fails its batch like an error does, and the
+                        // writer lives on: one bad request must not stop every later write.
+                        let work = job.work;
+                        ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&tx)))
+                            .unwrap_or(false);
+                    }
+                    dones.push(job.done);
+                }
+                ok && tx.commit().is_ok()
+            }
+            Err(_) => {
+                dones.extend(batch.into_iter().map(|j| j.done));
+                false
+            }
+        };
+        drop(db);
+        for d in dones {
+            let _ = d.send(committed);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Changing an order in the store: `OrderTxn`, the tables an order change may touch (stock,
+//! the payments index, notifications, the refund index, alerts), and `update_order`, which
+//! reads an order, lets the caller change it with them, and writes it back in one durable
+//! transaction. Also the order indexes the payment flow reads.
+
+use super::alerts::insert_alert;
+use super::*;
+use crate::order::StockCheck;
+
+/// The tables an order change may touch, inside its write transaction.
+pub struct OrderTxn<'t> {
+    stock: redb::Table<'t, &'static str, u64>,
+    payments: redb::Table<'t, &'static str, &'static str>,
+    notifications: redb::Table<'t, &'static str, &'static [u8]>,
+    refunds: redb::Table<'t, &'static str, &'static str>,
+    alerts: redb::Table<'t, u64, &'static [u8]>,
+    pub now: i64,
+}
+
+impl OrderTxn<'_> {
+    /// Reserves stock for every line, or for none when any is short. Returns whether it did.
+    pub fn reserve(&mut self, lines: &[OrderLine]) -> Result<bool, StoreError> {
+        let mut want = Vec::new();
+        for l in lines {
+            let have = self
+                .stock
+                .get(l.sku.as_str())?
+                .map(|v| v.value())
+                .unwrap_or(0);
+            if have < u64::from(l.qty) {
+                return Ok(false);
+            }
+            want.push((l.sku.as_str(), have - u64::from(l.qty)));
+        }
+        for (sku, left) in want {
+            self.stock.insert(sku, left)?;
+        }
+        Ok(true)
+    }
+
+    /// Whether every line could be reserved now, without reserving anything.
+    pub fn stock_check(&self, lines: &[OrderLine]) -> Result<StockCheck, StoreError> {
+        for l in lines {
+            let have = self
+                .stock
+                .get(l.sku.as_str())?
+                .map(|v| v.value())
+                .unwrap_or(0);
+            if have < u64::from(l.qty) {
+                return Ok(StockCheck::Short);
+            }
+        }
+        Ok(StockCheck::Available)
+    }
+
+    /// Gives reserved stock back.
+    pub fn release(&mut self, lines: &[OrderLine]) -> Result<(), StoreError> {
+        for l in lines {
+            let have = self
+                .stock
+                .get(l.sku.as_str())?
+                .map(|v| v.value())
+                .unwrap_or(0);
+            self.stock.insert(l.sku.as_str(), have + u64::from(l.qty))?;
+        }
+        Ok(())
+    }
+
+    /// The order a WeChat transaction was already applied to, if any.
+    pub fn payment_of(&self, transaction_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .payments
+            .get(transaction_id)?
+            .map(|v| v.value().to_string()))
+    }
+
+    pub fn record_payment(&mut self, transaction_id: &str, no: &OrderNo) -> Result<(), StoreError> {
+        self.payments.insert(transaction_id, no.as_str())?;
+        Ok(())
+    }
+
+    /// Keeps a received notification (raw and decoded). False when its id was seen before.
+    pub fn record_notification(
+        &mut self,
+        id: &str,
+        record: &serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        if self.notifications.get(id)?.is_some() {
+            return Ok(false);
+        }
+        self.notifications.insert(id, enc(record).as_slice())?;
+        Ok(true)
+    }
+
+    pub fn index_refund(&mut self, out_refund_no: &str, no: &OrderNo) -> Result<(), StoreError> {
+        self.refunds.insert(out_refund_no, no.as_str())?;
+        Ok(())
+    }
+
+    pub fn alert(
+        &mut self,
+        kind: AlertKind,
+        order: Option<&OrderNo>,
+        message: String,
+    ) -> Result<(), StoreError> {
+        insert_alert(&mut self.alerts, self.now, kind, order, message)
+    }
+}
+
+impl Store {
+    /// Reads an order, lets `f` change it (and stock, indexes, alerts) and writes it back,
+    /// all in one durable transaction. Nothing is written when `f` fails. The set of open
+    /// orders follows the order's state.
+    pub fn update_order<R, E: From<StoreError>>(
+        &self,
+        no: &OrderNo,
+        now: i64,
+        f: impl FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E>,
+    ) -> Result<Option<R>, E> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let r = update_order_in(&tx, no, now, f)?;
+        if r.is_some() {
+            tx.commit().map_err(StoreError::from)?;
+            // Stock may have been reserved or released.
+            self.catalog_changed();
+        }
+        Ok(r)
+    }
+
+    /// Orders awaiting payment, oldest first.
+    pub fn open_orders(&self) -> Result<Vec<OrderNo>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(OPEN_ORDERS)?;
+        let mut v = Vec::new();
+        for row in t.iter()? {
+            let (k, created) = row?;
+            if let Some(no) = OrderNo::parse(k.value()) {
+                v.push((created.value(), no));
+            }
+        }
+        v.sort();
+        Ok(v.into_iter().map(|(_, n)| n).collect())
+    }
+
+    /// The order a refund belongs to.
+    pub fn refund_order(&self, out_refund_no: &str) -> Result<Option<OrderNo>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(REFUNDS)?;
+        Ok(t.get(out_refund_no)?
+            .and_then(|v| OrderNo::parse(v.value())))
+    }
+
+    /// Records a notification that matches no order, and alerts the merchant.
+    pub fn record_stray_notification(
+        &self,
+        id: &str,
+        record: &serde_json::Value,
+        now: i64,
+        message: String,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut n = tx.open_table(NOTIFICATIONS)?;
+            if n.get(id)?.is_none() {
+                n.insert(id, enc(record).as_slice())?;
+                let mut alerts = tx.open_table(ALERTS)?;
+                insert_alert(&mut alerts, now, AlertKind::UnknownOrder, None, message)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every order, newest first (for the reconciler and the back office).
+    pub fn all_orders(&self) -> Result<Vec<Order>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(ORDERS)?;
+        let mut v = Vec::new();
+        for row in t.iter()?.rev() {
+            let (_, b) = row?;
+            v.push(dec::<Order>("orders", b.value())?);
+        }
+        Ok(v)
+    }
+
+    /// Notifications received (raw and decoded), by WeChat's id.
+    pub fn notification(&self, id: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(NOTIFICATIONS)?;
+        t.get(id)?
+            .map(|b| dec("notifications", b.value()))
+            .transpose()
+    }
+}
+
+/// The body of `update_order`, inside a transaction someone else commits.
+pub(super) fn update_order_in<R, E: From<StoreError>>(
+    tx: &redb::WriteTransaction,
+    no: &OrderNo,
+    now: i64,
+    f: impl FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E>,
+) -> Result<Option<R>, E> {
+    let mut orders = tx.open_table(ORDERS).map_err(StoreError::from)?;
+    let Some(bytes) = orders.get(no.as_str()).map_err(StoreError::from)? else {
+        return Ok(None);
+    };
+    let mut order: Order = dec("orders", bytes.value())?;
+    drop(bytes);
+    let mut otx = OrderTxn {
+        stock: tx.open_table(STOCK).map_err(StoreError::from)?,
+        payments: tx.open_table(PAYMENTS).map_err(StoreError::from)?,
+        notifications: tx.open_table(NOTIFICATIONS).map_err(StoreError::from)?,
+        refunds: tx.open_table(REFUNDS).map_err(StoreError::from)?,
+        alerts: tx.open_table(ALERTS).map_err(StoreError::from)?,
+        now,
+    };
+    let r = f(&mut order, &mut otx)?;
+    orders
+        .insert(no.as_str(), enc(&order).as_slice())
+        .map_err(StoreError::from)?;
+    let mut open = tx.open_table(OPEN_ORDERS).map_err(StoreError::from)?;
+    if order.state == OrderState::PendingPayment {
+        open.insert(no.as_str(), order.created_at as u64)
+            .map_err(StoreError::from)?;
+    } else {
+        open.remove(no.as_str()).map_err(StoreError::from)?;
+    }
+    Ok(Some(r))
+}
