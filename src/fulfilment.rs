@@ -108,11 +108,11 @@ impl Fulfilment {
         let days = self.auto_complete_days;
         let due: Vec<OrderNo> = self
             .store
-            .call(|s| s.all_orders())
+            .call(|s| s.shipped_orders())
             .await?
             .into_iter()
-            .filter(|o| o.completes_by_itself(now, days))
-            .map(|o| o.no)
+            .filter(|(_, shipped_at)| now >= shipped_at + i64::from(days) * 86_400)
+            .map(|(no, _)| no)
             .collect();
         let mut n = 0;
         for no in due {

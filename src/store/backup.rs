@@ -7,12 +7,17 @@ use redb::ReadableMultimapTable;
 
 macro_rules! copy_tables {
     ($rtx:expr, $wtx:expr, $($t:ident),* $(,)?) => {$(
-        {
-            let src = $rtx.open_table($t)?;
-            let mut dst = $wtx.open_table($t)?;
-            for row in src.iter()? {
-                let (k, v) = row?;
-                dst.insert(k.value(), v.value())?;
+        // A table a file from an older schema does not have yet is skipped: the copy is
+        // then that older file, and upgrades when it is opened.
+        match $rtx.open_table($t) {
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            src => {
+                let src = src?;
+                let mut dst = $wtx.open_table($t)?;
+                for row in src.iter()? {
+                    let (k, v) = row?;
+                    dst.insert(k.value(), v.value())?;
+                }
             }
         }
     )*};
@@ -48,6 +53,7 @@ impl Store {
                 PAYMENTS,
                 NOTIFICATIONS,
                 OPEN_ORDERS,
+                SHIPPED_ORDERS,
                 REFUNDS,
                 ALERTS,
                 ADMIN,

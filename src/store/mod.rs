@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The schema this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub(crate) const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const CATEGORIES: TableDefinition<'static, &str, &[u8]> =
@@ -41,6 +41,10 @@ pub(crate) const PAYMENTS: TableDefinition<'static, &str, &str> = TableDefinitio
 pub(crate) const NOTIFICATIONS: TableDefinition<'static, &str, &[u8]> =
     TableDefinition::new("notifications");
 /// Orders still awaiting payment (out_trade_no → created_at), for the reconciler.
+/// Shipped orders awaiting completion (out_trade_no → shipped_at), for the job that
+/// completes them. Since schema 2.
+pub(crate) const SHIPPED_ORDERS: TableDefinition<'static, &str, u64> =
+    TableDefinition::new("shipped_orders");
 pub(crate) const OPEN_ORDERS: TableDefinition<'static, &str, u64> =
     TableDefinition::new("open_orders");
 /// out_refund_no → out_trade_no.
@@ -262,7 +266,8 @@ impl Store {
                     });
                 }
                 Some(v) if v < SCHEMA_VERSION => {
-                    // No migrations exist yet (schema 1 is the first); record the version.
+                    // In the same transaction as the new version number.
+                    migrate(&tx, v)?;
                     meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
                 }
                 Some(_) => {}
@@ -283,6 +288,7 @@ impl Store {
             tx.open_table(PAYMENTS)?;
             tx.open_table(NOTIFICATIONS)?;
             tx.open_table(OPEN_ORDERS)?;
+            tx.open_table(SHIPPED_ORDERS)?;
             tx.open_table(REFUNDS)?;
             tx.open_table(ALERTS)?;
             tx.open_table(ADMIN)?;
@@ -385,6 +391,24 @@ pub(crate) fn session_in<R>(
     s.last_seen = now;
     t.insert(id, enc(&s).as_slice())?;
     Ok(r)
+}
+
+/// Upgrades a data file written with schema `from` (older than this build's), inside the
+/// transaction that records the new version: all of it happens, or none.
+fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
+    if from < 2 {
+        // Schema 2 indexes shipped orders so completing them needs no scan of every order.
+        let orders = tx.open_table(ORDERS)?;
+        let mut shipped = tx.open_table(SHIPPED_ORDERS)?;
+        for row in orders.iter()? {
+            let (k, v) = row?;
+            let o: Order = dec("orders", v.value())?;
+            if let (OrderState::Shipped, Some(s)) = (o.state, &o.shipment) {
+                shipped.insert(k.value(), s.shipped_at as u64)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 mod backup;

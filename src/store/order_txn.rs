@@ -142,6 +142,20 @@ impl Store {
         Ok(v.into_iter().map(|(_, n)| n).collect())
     }
 
+    /// Shipped orders awaiting completion, with when they shipped (unix seconds).
+    pub fn shipped_orders(&self) -> Result<Vec<(OrderNo, i64)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(SHIPPED_ORDERS)?;
+        let mut v = Vec::new();
+        for row in t.iter()? {
+            let (k, at) = row?;
+            if let Some(no) = OrderNo::parse(k.value()) {
+                v.push((no, at.value() as i64));
+            }
+        }
+        Ok(v)
+    }
+
     /// The order a refund belongs to.
     pub fn refund_order(&self, out_refund_no: &str) -> Result<Option<OrderNo>, StoreError> {
         let tx = self.db.begin_read()?;
@@ -225,5 +239,12 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
     } else {
         open.remove(no.as_str()).map_err(StoreError::from)?;
     }
+    let mut shipped = tx.open_table(SHIPPED_ORDERS).map_err(StoreError::from)?;
+    match (order.state, &order.shipment) {
+        (OrderState::Shipped, Some(s)) => shipped
+            .insert(no.as_str(), s.shipped_at as u64)
+            .map_err(StoreError::from)?,
+        _ => shipped.remove(no.as_str()).map_err(StoreError::from)?,
+    };
     Ok(Some(r))
 }

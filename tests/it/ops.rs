@@ -192,8 +192,10 @@ async fn a_backup_under_write_load_restores_to_a_store_that_passes_doctor() {
     let (code, out, _) = puzi(args(&["doctor"], &cfg2)).await;
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.lines()
-            .any(|l| l.starts_with("ok   data file: schema 1")),
+        out.lines().any(|l| l.starts_with(&format!(
+            "ok   data file: schema {}",
+            puzi::store::SCHEMA_VERSION
+        ))),
         "{out}"
     );
     let store = puzi::store::Store::open(&s.dir.path().join("restored/puzi.redb")).unwrap();

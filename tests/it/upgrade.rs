@@ -118,8 +118,39 @@ fn assert_schema_1_records(store: &Store) {
 
 #[test]
 fn a_schema_1_file_opens_with_every_record_intact() {
-    let (_dir, store) = open_copy(&fixture(1));
+    let (dir, store) = open_copy(&fixture(1));
     assert_schema_1_records(&store);
+    // Upgraded to schema 2: shipped orders are indexed for the completion job.
+    let orders = store.all_orders().unwrap();
+    let shipped = only(&orders, OrderState::Shipped);
+    assert_eq!(
+        store.shipped_orders().unwrap(),
+        vec![(
+            shipped.no.clone(),
+            shipped.shipment.as_ref().unwrap().shipped_at
+        )]
+    );
+    // A copy of the file as it was was taken first (a schema-1 file: opening it upgrades it).
+    let copies: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("before-schema-2-from-1"))
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    drop(store);
+    let old = Store::open(&copies[0]).unwrap();
+    assert_eq!(
+        old.schema_version().unwrap(),
+        2,
+        "opening the copy upgrades it too"
+    );
+    drop(old);
+    // Opening the upgraded file again changes nothing and takes no second copy.
+    let again = Store::open(&dir.path().join("puzi.redb")).unwrap();
+    assert_eq!(again.shipped_orders().unwrap().len(), 1);
+    let n = std::fs::read_dir(dir.path()).unwrap().count();
+    drop(again);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), n);
 }
 
 /// Writes a schema-1 data file through the real shop: the demo catalog, an owner, and one
