@@ -16,6 +16,7 @@ mod payment;
 #[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
 mod payment_global;
 mod qr;
+mod refunds;
 mod sandbox;
 mod storefront;
 mod tls;
