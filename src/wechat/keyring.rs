@@ -162,3 +162,59 @@ impl Keyring {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::crypto::MerchantKey;
+
+    fn cert(not_after: i64) -> PlatformCert {
+        PlatformCert {
+            key: MerchantKey::generate().public_key(),
+            not_before: 0,
+            not_after,
+        }
+    }
+
+    #[test]
+    fn public_key_and_certificates_are_held_together() {
+        let pk = MerchantKey::generate().public_key();
+        let kr = Keyring::new(Some(("PUB_KEY_ID_1".into(), pk)), true);
+        assert!(
+            kr.refresh_due(1000),
+            "certificates are downloaded beside the key"
+        );
+        kr.set_certificates(vec![("AB12".into(), cert(1_000_000))], 1000);
+        assert!(kr.get("PUB_KEY_ID_1", 1000).is_some());
+        assert!(kr.get("AB12", 1000).is_some());
+        assert!(kr.get("AB12", 1_000_000).is_none(), "expired");
+        // Without cert mode nothing is ever downloaded.
+        let only = Keyring::new(Some(("PUB_KEY_ID_1".into(), cert(1).key)), false);
+        assert!(!only.try_begin_scheduled_refresh(0));
+        assert!(!only.try_begin_unknown_serial_refresh(0));
+    }
+
+    #[test]
+    fn downloads_are_rate_limited_and_come_before_expiry() {
+        let kr = Keyring::new(None, true);
+        assert!(kr.try_begin_scheduled_refresh(0));
+        // The attempt failed: not again on every call, but after five minutes.
+        assert!(!kr.try_begin_scheduled_refresh(RETRY_AFTER_FAILURE_SECS - 1));
+        assert!(kr.try_begin_scheduled_refresh(RETRY_AFTER_FAILURE_SECS));
+        let now = RETRY_AFTER_FAILURE_SECS;
+        kr.set_certificates(vec![("AB12".into(), cert(now + 30 * 86400))], now);
+        assert!(!kr.refresh_due(now + REFRESH_EVERY_SECS - 1));
+        assert!(kr.refresh_due(now + REFRESH_EVERY_SECS));
+        // A certificate about to expire brings the download forward.
+        kr.set_certificates(vec![("AB12".into(), cert(now + 3600))], now);
+        assert!(kr.refresh_due(now + RETRY_AFTER_FAILURE_SECS));
+        // A public-key-only merchant (no certificates at WeChat) waits the full period.
+        kr.mark_checked(now);
+        kr.set_certificates(vec![], now);
+        assert!(!kr.refresh_due(now + REFRESH_EVERY_SECS - 1));
+        // Unknown serials: one download a minute.
+        assert!(kr.try_begin_unknown_serial_refresh(now));
+        assert!(!kr.try_begin_unknown_serial_refresh(now + 59));
+        assert!(kr.try_begin_unknown_serial_refresh(now + 60));
+    }
+}

@@ -21,3 +21,4 @@ mod storefront;
 mod tls;
 mod upgrade;
 mod wechat_client;
+mod wechat_protocol;
