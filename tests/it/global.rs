@@ -162,6 +162,20 @@ async fn order_number_named(institution: bool) {
     let t = TestApp::start_tuned(global(institution, "HKD")).await;
     for name in [Id, TransactionId, Both] {
         let fault = NotificationFault::OrderNumberAs { name };
+        // The control API names the same fault.
+        let armed: serde_json::Value = reqwest::Client::new()
+            .post(t.url("/sandbox/control/fault"))
+            .json(&serde_json::json!({"kind": "order_number_as", "name": name}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            armed["faults"]["next_notification"],
+            serde_json::to_value(&fault).unwrap()
+        );
         let no = order_and_pay(&t, "stoneware-mug-white", Some(fault)).await;
         let d = t.sandbox().deliveries().unwrap();
         let d = d.iter().find(|d| d.out_trade_no == no.as_str()).unwrap();

@@ -27,6 +27,16 @@ fn answers(t: &TestApp, no: &OrderNo) -> Vec<Option<u16>> {
     d.log.iter().map(|a| a.status).collect()
 }
 
+async fn control_fault(t: &TestApp, body: serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(t.url("/sandbox/control/fault"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{body}");
+}
+
 fn scale_zero(c: &mut puzi::config::Config) {
     c.sandbox.notify_retry_scale = 0.0;
 }
@@ -82,8 +92,10 @@ async fn with_platform_certificates_off_only_the_public_key_is_trusted() {
 async fn a_probe_signed_answer_is_asked_again_once() {
     let t = TestApp::start().await;
     let no = order_and_pay(&t, None).await;
-    // A query: the probe-signed answer is not trusted; the repeat is.
-    t.sandbox().set_api_fault(ApiFault::Probe);
+    // A query: the probe-signed answer is not trusted; the repeat is. (Armed through the
+    // control API, as another program would.)
+    control_fault(&t, serde_json::json!({"kind": "api_probe"})).await;
+    assert_eq!(t.sandbox().faults().next_api_call, Some(ApiFault::Probe));
     let q = t.pay().query_by_out_trade_no(no.as_str()).await.unwrap();
     assert_eq!(q.trade_state, "SUCCESS");
     assert_eq!(
@@ -165,7 +177,11 @@ async fn a_rejected_access_token_is_replaced_with_force_refresh_and_the_message_
         first.as_str()
     );
 
-    t.sandbox().set_oa_fault(OaFault::TokenRejected);
+    control_fault(&t, serde_json::json!({"kind": "token_rejected"})).await;
+    assert_eq!(
+        t.sandbox().faults().next_oa_call,
+        Some(OaFault::TokenRejected)
+    );
     let msgid = oa.send_template(&msg).await.unwrap();
     assert!(msgid > 0, "delivered on the retry");
     let second = oa.access_token().await.unwrap();
