@@ -22,3 +22,4 @@ mod storefront;
 mod tls;
 mod upgrade;
 mod wechat_client;
+mod wechat_protocol;
