@@ -72,6 +72,9 @@ pub struct Faults {
     pub next_notification: Option<NotificationFault>,
     /// Applies to the next Pay API call.
     pub next_api_call: Option<ApiFault>,
+    /// How many calls after the next one get the same API fault.
+    #[serde(default)]
+    pub api_fault_repeats: u32,
     /// Applies to the next Official Account call that carries an access token.
     #[serde(default)]
     pub next_oa_call: Option<OaFault>,
@@ -125,6 +128,8 @@ pub enum ApiFault {
     Probe,
     /// Sign the answer with the platform certificate serial, whatever the caller named.
     CertSerial,
+    /// Answer 400 `PARAM_ERROR`, as WeChat does for a request it will never accept.
+    ParamError,
 }
 
 /// Faults of the Official Account API.
@@ -332,7 +337,14 @@ impl Sandbox {
     }
 
     pub fn set_api_fault(&self, f: ApiFault) {
-        self.faults_mut().next_api_call = Some(f);
+        self.set_api_fault_times(f, 1);
+    }
+
+    /// The next `n` Pay API calls get fault `f` (a client that retries meets it again).
+    pub fn set_api_fault_times(&self, f: ApiFault, n: u32) {
+        let mut faults = self.faults_mut();
+        faults.next_api_call = (n > 0).then_some(f);
+        faults.api_fault_repeats = n.saturating_sub(1);
     }
 
     pub fn set_oa_fault(&self, f: OaFault) {
@@ -351,7 +363,12 @@ impl Sandbox {
 
     /// The fault waiting for the next Pay API call, which it consumes.
     pub(crate) fn take_api_fault(&self) -> Option<ApiFault> {
-        self.faults_mut().next_api_call.take()
+        let mut faults = self.faults_mut();
+        if faults.api_fault_repeats > 0 {
+            faults.api_fault_repeats -= 1;
+            return faults.next_api_call.clone();
+        }
+        faults.next_api_call.take()
     }
 
     /// Wakes the delivery loop (after the clock moved or a fault changed).

@@ -178,6 +178,7 @@ pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxE
         "hang" => Some(ApiFault::Hang),
         "api_probe" => Some(ApiFault::Probe),
         "api_cert_serial" => Some(ApiFault::CertSerial),
+        "param_error" => Some(ApiFault::ParamError),
         _ => None,
     };
     if kind == "token_rejected" {

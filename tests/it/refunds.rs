@@ -8,6 +8,7 @@ use crate::support::*;
 use puzi::alert::AlertKind;
 use puzi::money::Money;
 use puzi::order::{OrderNo, OrderState, RefundStatus};
+use puzi::sandbox::ApiFault;
 
 /// A paid order of one mug, through the sandbox.
 async fn paid(t: &TestApp) -> OrderNo {
@@ -75,6 +76,57 @@ async fn processing_refunds_are_asked_about_on_a_backoff() {
             "backing off"
         );
     }
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_refund_errors_are_sent_again_on_a_backoff() {
+    let t = TestApp::start().await;
+    let no = paid(&t).await;
+    // WeChat fails every try of the client (it retries twice itself).
+    t.sandbox().set_api_fault_times(ApiFault::SystemError, 3);
+    let r = t.app.payments.refund(&no, Money(500), "").await.unwrap();
+    assert_eq!(r.status, RefundStatus::Requested, "not accepted yet");
+    assert!(r.last_error.as_deref().unwrap().contains("SYSTEM_ERROR"));
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(
+        o.refundable(),
+        Money(o.total.minor() - 500),
+        "still on its way"
+    );
+    // Not re-sent on every tick, but after its backoff.
+    assert_eq!(t.app.payments.retry_refunds().await.unwrap(), 0);
+    let wait = r.next_at - t.app.clock.unix();
+    assert_eq!(wait, 20);
+    t.app.clock.advance(wait);
+    assert_eq!(t.app.payments.retry_refunds().await.unwrap(), 1);
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(
+        o.refunds[0].status,
+        RefundStatus::Processing,
+        "the same refund, accepted"
+    );
+    assert_eq!(o.refunds.len(), 1);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_wechat_refuses_is_final_and_its_amount_refundable_again() {
+    let t = TestApp::start().await;
+    let no = paid(&t).await;
+    t.sandbox().set_api_fault(ApiFault::ParamError);
+    let r = t.app.payments.refund(&no, Money(500), "").await.unwrap();
+    assert_eq!(r.status, RefundStatus::Failed);
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(o.refundable(), o.total, "nothing was refunded");
+    assert_eq!(alerts(&t, AlertKind::RefundFailed), 1);
+    // Never sent again, never alerted again.
+    t.app.clock.advance(86_400);
+    assert_eq!(t.app.payments.retry_refunds().await.unwrap(), 0);
+    assert_eq!(alerts(&t, AlertKind::RefundFailed), 1);
+    // The owner can refund it again.
+    let again = t.app.payments.refund(&no, o.total, "").await.unwrap();
+    assert_eq!(again.status, RefundStatus::Processing);
     t.stop().await;
 }
 

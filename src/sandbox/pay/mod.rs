@@ -179,6 +179,16 @@ pub async fn handle(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, 
                 None,
             ));
         }
+        Some(ApiFault::ParamError) => {
+            return Ok(error(
+                sb,
+                serial,
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR",
+                "参数错误",
+                None,
+            ));
+        }
         Some(ApiFault::Hang) => tokio::time::sleep(sb.inner.settings.hang).await,
         Some(ApiFault::Probe | ApiFault::CertSerial) | None => {}
     }
