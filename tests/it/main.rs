@@ -17,6 +17,7 @@ mod payment;
 mod payment_global;
 mod qr;
 mod sandbox;
+mod sandbox_sdk;
 mod storefront;
 mod tls;
 mod upgrade;

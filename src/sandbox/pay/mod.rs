@@ -96,7 +96,8 @@ pub(crate) fn param_error(sb: &Sandbox, serial: Option<&str>, field: &str, issue
     )
 }
 
-/// Checks the merchant's Authorization header: format, mchid, window and signature.
+/// Checks the merchant's Authorization header: format, mchid, window and signature, the
+/// signature over either of the [`canonical_urls`].
 fn check_signature(sb: &Sandbox, req: &Request) -> Result<(), (String, String)> {
     let header = req
         .headers
@@ -127,20 +128,52 @@ fn check_signature(sb: &Sandbox, req: &Request) -> Result<(), (String, String)> 
     if (sb.inner.clock.unix() - ts).abs() >= 300 {
         return Err(("timestamp".into(), "request timestamp expired".into()));
     }
-    let msg = crypto::request_message(
-        req.method.as_str(),
-        &req.signed_url(),
-        ts,
-        &a.nonce_str,
-        &req.body,
-    );
-    if !sb.inner.keys.merchant_public().verify(&msg, &a.signature) {
+    let key = sb.inner.keys.merchant_public();
+    let matches = canonical_urls(req).iter().any(|url| {
+        let msg = crypto::request_message(req.method.as_str(), url, ts, &a.nonce_str, &req.body);
+        key.verify(&msg, &a.signature)
+    });
+    if !matches {
         return Err(("signature".into(), "sign not match".into()));
     }
     Ok(())
 }
 
+/// The two canonical URLs (path and query, as sent) a merchant signature may cover: the one
+/// the request reached, under the `/sandbox` mount, and the one real WeChat would see
+/// (`/v3/…`), which is what SDKs that sign relative to their base URL sign. Nothing else.
+fn canonical_urls(req: &Request) -> [String; 2] {
+    let bare = match &req.query {
+        Some(q) => format!("{}?{q}", req.path),
+        None => req.path.clone(),
+    };
+    [req.signed_url(), bare]
+}
+
+/// Answers one Pay API call; a failure inside the sandbox is answered as WeChat answers its
+/// own: a signed 500 `SYSTEM_ERROR`, so an SDK sees an API error, not an unsigned page.
 pub async fn handle(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, SandboxError> {
+    match route(sb, req, segs).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            tracing::error!(error = %e, path = req.path, "sandbox Pay API call failed");
+            let serial = req
+                .headers
+                .get("wechatpay-serial")
+                .and_then(|v| v.to_str().ok());
+            Ok(error(
+                sb,
+                serial,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SYSTEM_ERROR",
+                "系统错误",
+                None,
+            ))
+        }
+    }
+}
+
+async fn route(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, SandboxError> {
     let serial = req
         .headers
         .get("wechatpay-serial")
