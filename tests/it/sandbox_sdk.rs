@@ -234,6 +234,38 @@ async fn a_signature_over_any_other_path_is_refused_with_a_signed_sign_error() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
-    assert!(m.dir.join("apiclient_key.pem").exists());
+    t.stop().await;
+}
+
+/// The Python SDK `wechatpayv3` (`pip install wechatpayv3==2.0.4`) against the sandbox:
+/// see `wechatpayv3_sandbox.py`. The SDK verifies every 2xx answer and the notification
+/// itself; the script fails on anything unexpected.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs python3 wechatpayv3 (pip)"]
+async fn the_python_sdk_wechatpayv3_orders_pays_refunds_and_closes_against_the_sandbox() {
+    let t = TestApp::start().await;
+    let m = Merchant::read(&t);
+    let script = t.data.join("wechatpayv3_sandbox.py");
+    std::fs::write(&script, include_str!("wechatpayv3_sandbox.py")).unwrap();
+    let base = t.url("/sandbox");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .arg(&script)
+            .arg(&base)
+            .arg(&m.dir)
+            .output()
+            .expect("python3 runs")
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success() && stdout.trim() == "ok",
+        "{}\nstdout: {stdout}\nstderr: {stderr}",
+        out.status
+    );
     t.stop().await;
 }
