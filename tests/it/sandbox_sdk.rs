@@ -207,6 +207,12 @@ async fn a_signature_over_any_other_path_is_refused_with_a_signed_sign_error() {
         assert_eq!(a.json()["detail"]["field"], "signature", "{signed}");
         assert_verifies(&t, &m, &a, &m.get("platform_serial_no"));
     }
+    // Only one mount prefix comes off: a doubled one is no Pay API path, whatever it signs.
+    let doubled = format!("/sandbox{q}");
+    for signed in [q.clone(), doubled.clone(), format!("/sandbox{doubled}")] {
+        let a = call(&t, &m, Method::GET, &doubled, &signed, "", None).await;
+        assert_eq!(a.status, 404, "{signed}");
+    }
     // The body is covered too: a signature over another body fails on either path form.
     let path = "/v3/pay/transactions/jsapi";
     let body = jsapi_body(&t, &m, "SDKTEST00004");
