@@ -243,6 +243,26 @@ async fn a_signature_over_any_other_path_is_refused_with_a_signed_sign_error() {
     t.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_inside_the_sandbox_is_a_signed_system_error() {
+    let t = TestApp::start().await;
+    let m = Merchant::read(&t);
+    // A record the sandbox cannot read makes the query fail inside the simulator.
+    t.app
+        .store
+        .sandbox_write::<_, puzi::store::StoreError>(|tb| tb.put("tx/SDKTEST00009", b"not json"))
+        .unwrap();
+    let q = format!(
+        "/v3/pay/transactions/out-trade-no/SDKTEST00009?mchid={}",
+        m.get("mchid")
+    );
+    let a = call(&t, &m, Method::GET, &q, &q, "", None).await;
+    assert_eq!(a.status, 500);
+    assert_eq!(a.json()["code"], "SYSTEM_ERROR");
+    assert_verifies(&t, &m, &a, &m.get("platform_serial_no"));
+    t.stop().await;
+}
+
 /// The Python SDK `wechatpayv3` (`pip install wechatpayv3==2.0.4`) against the sandbox:
 /// see `wechatpayv3_sandbox.py`. The SDK verifies every 2xx answer and the notification
 /// itself; the script fails on anything unexpected.
