@@ -205,6 +205,17 @@ async fn a_signature_over_any_other_path_is_refused_with_a_signed_sign_error() {
         assert_eq!(a.status, 401, "{signed}");
         assert_eq!(a.json()["code"], "SIGN_ERROR", "{signed}");
         assert_eq!(a.json()["detail"]["field"], "signature", "{signed}");
+        // As WeChat does, the answer shows what was expected: the URL real WeChat sees.
+        let info = &a.json()["detail"]["sign_information"];
+        assert_eq!(info["method"], "GET");
+        assert_eq!(info["url"], q.as_str());
+        assert!(
+            info["truncated_sign_message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("GET\n{q}\n")),
+            "{info}"
+        );
         assert_verifies(&t, &m, &a, &m.get("platform_serial_no"));
     }
     // Only one mount prefix comes off: a doubled one is no Pay API path, whatever it signs.
