@@ -104,7 +104,7 @@ impl App {
                     &base_url,
                     &clock,
                     tls.is_some(),
-                    &config.wechat.flavour,
+                    &config.wechat,
                 )?;
                 (w, Some(sb))
             }
@@ -178,7 +178,7 @@ pub fn clients_for(config: &Config) -> Result<Clients, StartError> {
                 &base_url,
                 &clock,
                 tls_on,
-                &config.wechat.flavour,
+                &config.wechat,
             )
         }
         WechatMode::Live => live_clients(config, &base_url, &clock),
@@ -221,9 +221,10 @@ fn sandbox_clients(
     base_url: &str,
     clock: &Clock,
     loopback_tls: bool,
-    flavour: &Flavour,
+    w: &crate::config::WechatConfig,
 ) -> Result<Clients, StartError> {
     let m = &k.manifest;
+    let flavour = &w.flavour;
     // The sandbox plays the institution too: its ids stand in for the configured ones.
     let flavour = match flavour {
         Flavour::Domestic => Flavour::Domestic,
@@ -254,7 +255,10 @@ fn sandbox_clients(
         allow_http_notify: true,
         flavour,
     };
-    let keyring = Keyring::new(Some((m.public_key_id.clone(), k.platform_public())), false);
+    let keyring = Keyring::new(
+        Some((m.public_key_id.clone(), k.platform_public())),
+        w.platform_certificates,
+    );
     // Browsers reach the sandbox's authorize page through the shop's public URL; the
     // shop's own server-to-server calls go over loopback.
     let browser = format!("{base_url}/sandbox");
@@ -278,7 +282,10 @@ fn sandbox_clients(
                 .expect("HTTP client builds")
         };
         let cfg = c.pay.config().clone();
-        let keyring = Keyring::new(Some((m.public_key_id.clone(), k.platform_public())), false);
+        let keyring = Keyring::new(
+            Some((m.public_key_id.clone(), k.platform_public())),
+            w.platform_certificates,
+        );
         c.pay = PayClient::with_http(cfg, keyring, clock.clone(), insecure());
         c.oauth = c.oauth.with_http(insecure());
         c.oa = c.oa.with_http(insecure());
@@ -312,7 +319,7 @@ fn live_clients(config: &Config, base_url: &str, clock: &Clock) -> Result<Client
             ));
         }
     };
-    let cert_mode = public.is_none();
+    let cert_mode = public.is_none() || w.platform_certificates;
     // In institution mode the institution signs: its mchid and appid.
     let (appid, mchid) = match &w.flavour {
         Flavour::Global {

@@ -34,7 +34,16 @@
           } else if (r === "get_brand_wcpay_request:cancel") {
             window.location.href = "/orders/" + no + "?cancelled=1";
           } else {
-            fail(btn.getAttribute("data-fail"));
+            // `fail` may still hide a payment: the backend asks WeChat before we say so.
+            fetch("/orders/" + no + "/status?confirm=failed", { credentials: "same-origin" })
+              .then(function (r) { return r.json(); })
+              .then(function (j) {
+                if (j.state && j.state !== "pending_payment") {
+                  window.location.href = "/pay/" + no + "/result";
+                } else {
+                  fail(btn.getAttribute("data-fail"));
+                }
+              }, function () { fail(btn.getAttribute("data-fail")); });
           }
         });
       };

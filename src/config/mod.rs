@@ -198,6 +198,10 @@ pub struct WechatConfig {
     pub apiv3_key: Option<Secret>,
     pub public_key_id: Option<String>,
     pub public_key_file: Option<PathBuf>,
+    /// Download platform certificates (`/v3/certificates`) even when a public key is
+    /// configured, and accept signatures by either while both are held (WeChat's
+    /// migration from certificates to the public key). Default true.
+    pub platform_certificates: bool,
     pub api_base: String,
     pub oauth_base: String,
     pub sns_base: String,

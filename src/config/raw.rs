@@ -120,6 +120,7 @@ pub(super) struct RawWechat {
     pub(super) apiv3_key_file: Option<String>,
     pub(super) public_key_id: Option<String>,
     pub(super) public_key_file: Option<String>,
+    pub(super) platform_certificates: Option<bool>,
     pub(super) api_base: Option<String>,
     pub(super) oauth_base: Option<String>,
     pub(super) sns_base: Option<String>,

@@ -177,3 +177,15 @@ fn the_public_base_url_honours_base_url_tls_and_unspecified_addresses() {
     assert_eq!(c.public_base_url(any), "https://shop.example.com");
     assert_eq!(c.local_url(any), "https://127.0.0.1:8443");
 }
+
+#[test]
+fn platform_certificates_default_on_and_false_needs_a_public_key() {
+    assert!(parse_str("").unwrap().wechat.platform_certificates);
+    let c = parse_str(
+        "[wechat]\npublic_key_id = \"PUB_KEY_ID_1\"\npublic_key_file = \"k.pem\"\nplatform_certificates = false\n",
+    )
+    .unwrap();
+    assert!(!c.wechat.platform_certificates);
+    let e = parse_str("[wechat]\nmode = \"live\"\nplatform_certificates = false\n").unwrap_err();
+    assert_eq!(e.key, "wechat.platform_certificates", "{e}");
+}

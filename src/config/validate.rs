@@ -362,6 +362,16 @@ fn wechat(
             "the APIv3 key must be exactly 32 characters",
         ));
     }
+    if mode == WechatMode::Live
+        && w.platform_certificates == Some(false)
+        && w.public_key_id.is_none()
+    {
+        return Err(invalid(
+            "wechat.platform_certificates",
+            "false needs public_key_id and public_key_file: without platform certificates \
+             the public key is the only way to verify WeChat Pay",
+        ));
+    }
     let flavour = flavour(&w, mode)?;
     if flavour == Flavour::Domestic && shop.currency != Currency::CNY {
         return Err(invalid(
@@ -389,6 +399,7 @@ fn wechat(
         apiv3_key,
         public_key_id: w.public_key_id,
         public_key_file: w.public_key_file.map(PathBuf::from),
+        platform_certificates: w.platform_certificates.unwrap_or(true),
         api_base: base("wechat.api_base", w.api_base, default_api)?,
         oauth_base: base("wechat.oauth_base", w.oauth_base, DEFAULT_OAUTH_BASE)?,
         sns_base: base("wechat.sns_base", w.sns_base, DEFAULT_SNS_BASE)?,

@@ -91,8 +91,58 @@ pub enum RefundError {
     TooLarge,
 }
 
-/// What WeChat said about a refund: its status and id, or the error of the call.
-pub type RefundOutcome = Result<(String, Option<String>), String>;
+/// What WeChat said about a refund.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Its status (`PROCESSING`, `SUCCESS`, `CLOSED`, `ABNORMAL`) and id.
+    Status {
+        status: String,
+        refund_id: Option<String>,
+    },
+    /// The call failed in a way worth repeating (network, timeout, 5xx, rate limit,
+    /// insufficient balance): sent again, with the same out_refund_no, on a backoff.
+    Transient(String),
+    /// WeChat refused it for good (a parameter error or another 4xx): the refund failed
+    /// and its amount can be refunded again.
+    Refused(String),
+}
+
+impl RefundOutcome {
+    pub fn status(status: &str, refund_id: Option<String>) -> RefundOutcome {
+        RefundOutcome::Status {
+            status: status.to_string(),
+            refund_id,
+        }
+    }
+}
+
+/// WeChat's limit on a refund `reason`, in bytes of UTF-8.
+pub const REFUND_REASON_MAX_BYTES: usize = 80;
+
+/// A refund reason as WeChat takes it: trimmed, then cut to 80 bytes on a character
+/// boundary (a Chinese character is three bytes).
+pub fn refund_reason(reason: &str) -> String {
+    let mut out = String::new();
+    for c in reason.trim().chars() {
+        if out.len() + c.len_utf8() > REFUND_REASON_MAX_BYTES {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Waits before re-sending a refund WeChat has not accepted: 10 s doubling, at most an
+/// hour.
+pub fn resend_backoff(attempts: u32) -> i64 {
+    (10i64 << attempts.min(9)).min(3_600)
+}
+
+/// Waits before asking again about a refund still processing: a minute doubling to six
+/// hours — balance refunds settle in minutes, bank cards in days.
+pub fn query_backoff(attempts: u32) -> i64 {
+    (60i64 << attempts.min(9)).min(6 * 3_600)
+}
 
 /// Days after shipping when an order the shopper has not confirmed completes by itself,
 /// as shoppers in China expect (Taobao, JD and Youzan use about ten).
@@ -220,11 +270,25 @@ impl Order {
                 self.no,
                 problems.join("; ")
             );
+            // Recorded and alerted once per transaction; WeChat's retries and the
+            // reconciler's queries of the same payment change nothing more.
+            if self
+                .dispute
+                .as_ref()
+                .is_some_and(|d| d.transaction_id == txid)
+            {
+                return PaymentEffects::only(Applied::Mismatch(msg));
+            }
             self.push(
                 now,
                 EventKind::PaymentMismatch,
                 json!({ "problems": problems, "transaction_id": txid, "source": p.source }),
             );
+            self.dispute = Some(super::Dispute {
+                at: now,
+                transaction_id: txid,
+                problems,
+            });
             return PaymentEffects {
                 alert: Some((AlertKind::AmountMismatch, msg.clone())),
                 ..PaymentEffects::only(Applied::Mismatch(msg))
@@ -301,6 +365,8 @@ impl Order {
             refund_id: None,
             automatic: true,
             last_error: None,
+            attempts: 0,
+            next_at: now,
         });
         self.push(now, EventKind::LatePayment, detail);
         PaymentEffects {
@@ -363,17 +429,20 @@ impl Order {
         if amount <= Money::ZERO || amount > self.refundable() {
             return Err(RefundError::TooLarge);
         }
+        let reason = refund_reason(reason);
         let out_refund_no = format!("{}R{}", self.no, self.refunds.len() + 1);
         self.refunds.push(Refund {
             out_refund_no: out_refund_no.clone(),
             amount,
-            reason: reason.to_string(),
+            reason: reason.clone(),
             status: RefundStatus::Requested,
             created_at: now,
             settled_at: None,
             refund_id: None,
             automatic: false,
             last_error: None,
+            attempts: 0,
+            next_at: now,
         });
         self.push(
             now,
@@ -406,8 +475,17 @@ impl Order {
             return Ok(None);
         }
         match outcome {
-            Err(e) => r.last_error = Some(e),
-            Ok((status, refund_id)) => {
+            RefundOutcome::Transient(e) => {
+                r.last_error = Some(e);
+                r.attempts += 1;
+                r.next_at = now + resend_backoff(r.attempts);
+            }
+            RefundOutcome::Refused(e) => {
+                r.last_error = Some(e);
+                r.status = RefundStatus::Failed;
+                r.settled_at = Some(now);
+            }
+            RefundOutcome::Status { status, refund_id } => {
                 r.last_error = None;
                 if refund_id.is_some() {
                     r.refund_id = refund_id;
@@ -415,6 +493,14 @@ impl Order {
                 r.status = RefundStatus::from_wechat(&status);
                 if r.status.settled() && r.settled_at.is_none() {
                     r.settled_at = Some(now);
+                }
+                if !r.status.settled() {
+                    // Accepted and on its way: ask again on the query backoff.
+                    if before == RefundStatus::Requested {
+                        r.attempts = 0;
+                    }
+                    r.next_at = now + query_backoff(r.attempts);
+                    r.attempts += 1;
                 }
             }
         }
@@ -430,7 +516,21 @@ impl Order {
                 alert = Some((
                     AlertKind::RefundFailed,
                     format!(
-                        "refund {out_refund_no} of order {no} is {after:?}; handle it in the WeChat Pay merchant platform"
+                        "refund {out_refund_no} of order {no} is {}; handle it in the WeChat Pay merchant platform",
+                        after.as_str()
+                    ),
+                ));
+            }
+            if after == RefundStatus::Failed {
+                let why = self
+                    .refunds
+                    .iter()
+                    .find(|r| r.out_refund_no == out_refund_no);
+                let why = why.and_then(|r| r.last_error.clone()).unwrap_or_default();
+                alert = Some((
+                    AlertKind::RefundFailed,
+                    format!(
+                        "WeChat refused refund {out_refund_no} of order {no} ({why}); nothing was refunded and the amount can be refunded again"
                     ),
                 ));
             }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::money::Currency;
+use crate::order::lifecycle::{refund_reason, resend_backoff};
 use crate::order::{OrderNo, Recipient};
 
 fn order(total: i64) -> Order {
@@ -28,6 +29,7 @@ fn order(total: i64) -> Order {
         payment: None,
         refunds: vec![],
         shipment: None,
+        dispute: None,
     }
 }
 
@@ -113,8 +115,12 @@ fn a_late_payment_without_stock_is_refunded_in_full() {
     assert_eq!(o.state, OrderState::Closed);
     assert_eq!(o.refunds[0].amount, Money(800));
     assert!(o.refunds[0].automatic);
-    o.settle_refund("ORDER123L", Ok(("SUCCESS".into(), Some("R1".into()))), 3)
-        .unwrap();
+    o.settle_refund(
+        "ORDER123L",
+        RefundOutcome::status("SUCCESS", Some("R1".into())),
+        3,
+    )
+    .unwrap();
     assert_eq!(o.state, OrderState::Refunded);
 }
 
@@ -132,9 +138,55 @@ fn shipped_orders_complete_by_the_shopper_or_after_the_days() {
     assert!(o.complete(300, CompletedBy::Automatic).is_err());
     // After-sales: a completed order can still be refunded.
     let rno = o.request_refund(Money(500), "退货", 400).unwrap();
-    o.settle_refund(&rno, Ok(("SUCCESS".into(), None)), 500)
+    o.settle_refund(&rno, RefundOutcome::status("SUCCESS", None), 500)
         .unwrap();
     assert_eq!(o.state, OrderState::Refunded);
+}
+
+#[test]
+fn refund_reasons_are_cut_to_80_bytes_on_a_character_boundary() {
+    let reason = "商品破损".repeat(10); // 40 characters, 120 bytes
+    let cut = refund_reason(&reason);
+    assert_eq!(cut.len(), 78, "26 characters of 3 bytes");
+    assert!(reason.starts_with(&cut));
+    assert_eq!(refund_reason("  broken  "), "broken");
+    assert_eq!(refund_reason(&"a".repeat(100)).len(), 80);
+    let mut o = order(500);
+    o.apply_payment(paid("T1", 500), false, StockCheck::Available, 1);
+    o.request_refund(Money(100), &reason, 2).unwrap();
+    assert_eq!(o.refunds[0].reason, cut);
+}
+
+#[test]
+fn a_mismatched_payment_is_disputed_once() {
+    let mut o = order(500);
+    let fx = o.apply_payment(paid("T7", 1), false, StockCheck::Available, 1);
+    assert!(fx.alert.is_some());
+    assert_eq!(o.dispute.as_ref().unwrap().transaction_id, "T7");
+    let events = o.history.len();
+    // WeChat's retry and the reconciler's query of the same payment: no new alert or event.
+    let fx = o.apply_payment(paid("T7", 1), false, StockCheck::Available, 2);
+    assert!(matches!(fx.applied, Applied::Mismatch(_)) && fx.alert.is_none());
+    assert_eq!(o.history.len(), events);
+    assert_eq!(o.state, OrderState::PendingPayment);
+}
+
+#[test]
+fn processing_refunds_are_asked_about_on_a_growing_backoff() {
+    let mut o = order(500);
+    o.apply_payment(paid("T1", 500), false, StockCheck::Available, 1);
+    let rno = o.request_refund(Money(500), "", 0).unwrap();
+    let mut now = 0;
+    let mut waits = vec![];
+    for _ in 0..12 {
+        o.settle_refund(&rno, RefundOutcome::status("PROCESSING", None), now)
+            .unwrap();
+        waits.push(o.refunds[0].next_at - now);
+        now = o.refunds[0].next_at;
+    }
+    assert_eq!(waits[0], 60, "first asked a minute later");
+    assert!(waits.windows(2).all(|w| w[1] >= w[0]), "{waits:?}");
+    assert_eq!(*waits.last().unwrap(), 6 * 3600, "at most every six hours");
 }
 
 #[test]
@@ -157,15 +209,29 @@ fn refunds_never_exceed_the_payment() {
     );
     // A closed refund gives its amount back.
     let alert = o
-        .settle_refund(&r1, Ok(("CLOSED".into(), None)), 4)
+        .settle_refund(&r1, RefundOutcome::status("CLOSED", None), 4)
         .unwrap();
     assert_eq!(alert.unwrap().0, AlertKind::RefundFailed);
     assert_eq!(o.refundable(), Money(1000));
     // An error from the call is kept and changes nothing else.
     let r2 = o.request_refund(Money(1000), "", 5).unwrap();
-    o.settle_refund(&r2, Err("timeout".into()), 6).unwrap();
+    o.settle_refund(&r2, RefundOutcome::Transient("timeout".into()), 6)
+        .unwrap();
     assert_eq!(o.refunds[1].status, RefundStatus::Requested);
     assert_eq!(o.refunds[1].last_error.as_deref(), Some("timeout"));
+    assert_eq!(o.refunds[1].next_at, 6 + resend_backoff(1));
+    assert_eq!(o.state, OrderState::Paid);
+    // A refusal is final: the amount is refundable again, and an alert says why.
+    let alert = o
+        .settle_refund(&r2, RefundOutcome::Refused("PARAM_ERROR".into()), 7)
+        .unwrap();
+    assert_eq!(o.refunds[1].status, RefundStatus::Failed);
+    assert!(alert.unwrap().1.contains("PARAM_ERROR"));
+    assert_eq!(o.refundable(), Money(1000));
+    // Final means final: a late SUCCESS for it changes nothing.
+    o.settle_refund(&r2, RefundOutcome::status("SUCCESS", None), 8)
+        .unwrap();
+    assert_eq!(o.refunds[1].status, RefundStatus::Failed);
     assert_eq!(o.state, OrderState::Paid);
 }
 
@@ -226,9 +292,11 @@ fn random_event(o: &mut Order, rng: &mut Rng, now: i64) {
             let rno = o.refunds[i].out_refund_no.clone();
             let status = ["SUCCESS", "CLOSED", "ABNORMAL", "PROCESSING"][rng.below(4) as usize];
             let outcome = if rng.below(5) == 0 {
-                Err("network".to_string())
+                RefundOutcome::Transient("network".to_string())
+            } else if rng.below(8) == 0 {
+                RefundOutcome::Refused("PARAM_ERROR".to_string())
             } else {
-                Ok((status.to_string(), None))
+                RefundOutcome::status(status, None)
             };
             o.settle_refund(&rno, outcome, now)
                 .expect("settling never makes an illegal move");

@@ -18,7 +18,7 @@ pub use checkout::*;
 pub use events::{CloseReason, CompletedBy, EventKind, PaymentSource};
 pub use lifecycle::{
     Applied, DEFAULT_AUTO_COMPLETE_DAYS, IncomingPayment, LATE_REFUND_REASON, PaymentEffects,
-    RefundError, RefundOutcome, StockCheck,
+    REFUND_REASON_MAX_BYTES, RefundError, RefundOutcome, StockCheck,
 };
 
 /// WeChat Pay's out_trade_no: 6–32 characters of `[0-9A-Za-z_-|*]`.
@@ -174,6 +174,19 @@ pub struct Order {
     pub refunds: Vec<Refund>,
     #[serde(default)]
     pub shipment: Option<Shipment>,
+    /// A payment WeChat vouched for that does not match this order: recorded once, shown
+    /// to the owner, and the order is no longer queried or closed automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<Dispute>,
+}
+
+/// A verified payment that does not match its order (amount, currency or ids).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dispute {
+    /// Unix seconds.
+    pub at: i64,
+    pub transaction_id: String,
+    pub problems: Vec<String>,
 }
 
 /// The WeChat (JSAPI) order behind an order: one per order, so a reload or a double tap
@@ -214,15 +227,22 @@ pub enum RefundStatus {
     Success,
     Closed,
     Abnormal,
+    /// WeChat refused it with an error that cannot succeed on retry (a parameter error or
+    /// another 4xx); nothing was refunded.
+    Failed,
 }
 
 impl RefundStatus {
     /// Whether the money is (or may still be) on its way back to the shopper.
     pub fn counts(self) -> bool {
-        !matches!(self, RefundStatus::Closed)
+        !matches!(self, RefundStatus::Closed | RefundStatus::Failed)
     }
+    /// Final: WeChat will not change it any more.
     pub fn settled(self) -> bool {
-        matches!(self, RefundStatus::Success | RefundStatus::Closed)
+        matches!(
+            self,
+            RefundStatus::Success | RefundStatus::Closed | RefundStatus::Failed
+        )
     }
 
     /// WeChat's `status`/`refund_status`: anything not final counts as processing.
@@ -243,15 +263,17 @@ impl RefundStatus {
             RefundStatus::Success => "success",
             RefundStatus::Closed => "closed",
             RefundStatus::Abnormal => "abnormal",
+            RefundStatus::Failed => "failed",
         }
     }
 
-    pub const ALL: [RefundStatus; 5] = [
+    pub const ALL: [RefundStatus; 6] = [
         RefundStatus::Requested,
         RefundStatus::Processing,
         RefundStatus::Success,
         RefundStatus::Closed,
         RefundStatus::Abnormal,
+        RefundStatus::Failed,
     ];
 }
 
@@ -272,6 +294,12 @@ pub struct Refund {
     pub automatic: bool,
     #[serde(default)]
     pub last_error: Option<String>,
+    /// Calls made for it so far (sends while requested, queries while processing).
+    #[serde(default)]
+    pub attempts: u32,
+    /// Unix seconds of the next send or query; 0 means at once.
+    #[serde(default)]
+    pub next_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,14 +59,17 @@ pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency)
         .map(str::trim)
         .collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
-    let (c_no, c_tx, c_state, c_total, c_refund_no, c_refund) = (
+    // The order amount (订单金额) and the refund applied for (申请退款金额), not what
+    // settles to the merchant (应结订单金额, 退款金额): a WeChat coupon lowers those, and the
+    // shop's own figures are what the shopper was charged before WeChat's discount.
+    let (c_no, c_tx, c_state, c_refund_no) = (
         col("商户订单号"),
         col("微信订单号"),
         col("交易状态"),
-        col("应结订单金额"),
         col("商户退款单号"),
-        col("退款金额"),
     );
+    let c_total = col("订单金额").or(col("应结订单金额"));
+    let c_refund = col("申请退款金额").or(col("退款金额"));
     for line in lines {
         if line.starts_with("总交易单数") {
             break;
@@ -138,4 +141,64 @@ pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency)
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::order::{OrderNo, OrderState, Payment, PaymentSource, Recipient};
+
+    fn paid_order(no: &str, total: i64) -> Order {
+        Order {
+            no: OrderNo::parse(no).unwrap(),
+            session: String::new(),
+            state: OrderState::Paid,
+            currency: Currency::CNY,
+            lines: vec![],
+            items_total: Money(total),
+            shipping: Money::ZERO,
+            total: Money(total),
+            recipient: Recipient {
+                name: String::new(),
+                mobile: String::new(),
+                address: String::new(),
+            },
+            note: String::new(),
+            channel: None,
+            created_at: 0,
+            history: vec![],
+            attempt: None,
+            payment: Some(Payment {
+                transaction_id: "4200001".into(),
+                amount: Money(total),
+                // 2026-11-28 12:00 China time.
+                paid_at: 1_764_302_400,
+                source: PaymentSource::Notification,
+                payer_total: None,
+                payer_currency: None,
+                exchange_rate: None,
+            }),
+            refunds: vec![],
+            shipment: None,
+            dispute: None,
+        }
+    }
+
+    const HEADER: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
+
+    #[test]
+    fn a_wechat_coupon_is_not_a_difference() {
+        // The shopper paid ¥90 of a ¥100 order with a ¥10 WeChat coupon: 应结订单金额 90.00,
+        // 代金券金额 10.00, 订单金额 100.00.
+        let line = "`2026-11-28 12:00:00,`wx1,`190,`0,`,`4200001,`ORDER000001,`o1,`JSAPI,`SUCCESS,`CMB_DEBIT,`CNY,`90.00,`10.00,`0,`,`0.00,`0.00,`,`,`茶,`,`0.54,`0.60%,`100.00,`0.00,`";
+        let csv = format!("{HEADER}\n{line}\n总交易单数,应结订单总金额\n`1,`90.00\n");
+        let orders = [paid_order("ORDER000001", 10_000)];
+        let r = compare_bill("2026-11-28", &csv, &orders, Currency::CNY);
+        assert_eq!(r.lines, 1);
+        assert!(r.differences.is_empty(), "{:?}", r.differences);
+        // A real difference of the order amount still shows.
+        let csv = csv.replace("`100.00,`0.00", "`99.00,`0.00");
+        let r = compare_bill("2026-11-28", &csv, &orders, Currency::CNY);
+        assert_eq!(r.differences.len(), 1, "{:?}", r.differences);
+    }
 }

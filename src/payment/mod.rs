@@ -21,6 +21,7 @@ use crate::wechat::pay::{JsapiOrder, JsapiParams, PayError};
 pub use bill::{BillReport, compare_bill};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -94,6 +95,8 @@ struct Inner {
     currency: Currency,
     order_timeout: Duration,
     queries: Mutex<HashMap<String, QueryState>>,
+    /// Work started after answering WeChat (the automatic refund of a late payment).
+    background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Payments {
@@ -161,7 +164,29 @@ impl Payments {
                 currency,
                 order_timeout,
                 queries: Mutex::new(HashMap::new()),
+                background: Mutex::default(),
             }),
+        }
+    }
+
+    /// Runs `work` after the current answer, in the background; `idle` waits for it.
+    pub(crate) fn in_background(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.inner.background.lock().expect("background lock");
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(tokio::spawn(work));
+    }
+
+    /// Waits until the background work started so far is done (for shutdown and tests).
+    pub async fn idle(&self) {
+        loop {
+            let tasks =
+                std::mem::take(&mut *self.inner.background.lock().expect("background lock"));
+            if tasks.is_empty() {
+                return;
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
         }
     }
 
@@ -227,6 +252,16 @@ impl Payments {
     /// The result page's poll: the order's state, after asking WeChat itself when the
     /// notification is late (a few seconds after the first poll; at most every 5 s).
     pub async fn confirm(&self, no: &OrderNo) -> Result<OrderState, PaymentError> {
+        self.confirm_with(no, false).await
+    }
+
+    /// The payment sheet answered `fail`, which may still hide a payment (a network
+    /// glitch after paying): ask WeChat at once (still at most every 5 s per order).
+    pub async fn confirm_after_fail(&self, no: &OrderNo) -> Result<OrderState, PaymentError> {
+        self.confirm_with(no, true).await
+    }
+
+    async fn confirm_with(&self, no: &OrderNo, at_once: bool) -> Result<OrderState, PaymentError> {
         let order = self.load(no).await?;
         if order.state != OrderState::PendingPayment || order.attempt.is_none() {
             return Ok(order.state);
@@ -236,7 +271,7 @@ impl Payments {
             let mut q = self.inner.queries.lock().expect("query lock");
             let st = q.entry(no.to_string()).or_default();
             let first = *st.first_confirm_at.get_or_insert(now);
-            let due = now - first >= CONFIRM_QUERY_AFTER_SECS
+            let due = (at_once || now - first >= CONFIRM_QUERY_AFTER_SECS)
                 && st
                     .last_query_at
                     .is_none_or(|t| now - t >= QUERY_MIN_INTERVAL_SECS);
@@ -258,7 +293,11 @@ impl Payments {
         let mut closed = 0;
         for no in open {
             let order = self.load(&no).await?;
-            if order.state != OrderState::PendingPayment || now < self.expires_at(&order) {
+            // A disputed order waits for the owner: WeChat holds a payment for it.
+            if order.state != OrderState::PendingPayment
+                || now < self.expires_at(&order)
+                || order.dispute.is_some()
+            {
                 continue;
             }
             if order.attempt.is_some() {
@@ -306,7 +345,10 @@ impl Payments {
         for no in open {
             let order = self.load(&no).await?;
             let Some(a) = &order.attempt else { continue };
-            if order.state != OrderState::PendingPayment || now < a.next_query_at {
+            if order.state != OrderState::PendingPayment
+                || now < a.next_query_at
+                || order.dispute.is_some()
+            {
                 continue;
             }
             asked += 1;

@@ -80,10 +80,15 @@ impl Payments {
                 },
             )
             .await?;
-        if let Some(Applied::LateRefunding(out_refund_no)) = &r
-            && let Err(e) = self.submit_refund(no, out_refund_no).await
-        {
-            tracing::warn!(error = %e, order = %no, "automatic refund not yet accepted; will retry");
+        if let Some(Applied::LateRefunding(out_refund_no)) = &r {
+            // After the answer, not before it: WeChat waits at most 5 s for the answer,
+            // and the refund is durable already (the job re-sends it if this fails).
+            let (me, no, rno) = (self.clone(), no.clone(), out_refund_no.clone());
+            self.in_background(async move {
+                if let Err(e) = me.submit_refund(&no, &rno).await {
+                    tracing::warn!(error = %e, order = %no, "automatic refund not yet accepted; will retry");
+                }
+            });
         }
         Ok(r)
     }

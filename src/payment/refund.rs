@@ -4,11 +4,12 @@
 //! never exceeds what was paid (`Order::request_refund`).
 
 use super::{NotifyAnswer, PaymentError, Payments};
+use crate::alert::AlertKind;
 use crate::money::Money;
 use crate::order::{Order, OrderNo, Refund, RefundError, RefundOutcome, RefundStatus};
 use crate::store::{OrderTxn, StoreError};
 use crate::wechat::notify::{Event, NotifyError, RefundNotice};
-use crate::wechat::pay::RefundRequest;
+use crate::wechat::pay::{PayError, RefundRequest};
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
@@ -26,6 +27,58 @@ fn settle(
     Ok(())
 }
 
+/// How a failed refund call counts: parameter errors and other 4xx cannot succeed by
+/// repeating (final); network trouble, timeouts, 5xx, rate limits and an empty balance can.
+pub(crate) fn refund_error(e: &PayError) -> RefundOutcome {
+    let transient_codes = [
+        "NOT_ENOUGH",
+        "FREQUENCY_LIMITED",
+        "RATELIMIT_EXCEEDED",
+        "SYSTEM_ERROR",
+    ];
+    match e {
+        PayError::Invalid { .. } => RefundOutcome::Refused(e.to_string()),
+        PayError::Api { status, code, .. }
+            if (400..500).contains(status)
+                && *status != 429
+                && !transient_codes.contains(&code.as_str()) =>
+        {
+            RefundOutcome::Refused(e.to_string())
+        }
+        _ => RefundOutcome::Transient(e.to_string()),
+    }
+}
+
+/// How a verified refund notification differs from the refund the shop asked for.
+fn refund_notice_problems(o: &Order, n: &RefundNotice, mchid: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(m) = n.mchid.as_deref().filter(|m| !m.is_empty())
+        && m != mchid
+    {
+        v.push(format!("mchid {m}"));
+    }
+    if let Some(no) = &n.out_trade_no
+        && no != o.no.as_str()
+    {
+        v.push(format!("out_trade_no {no}"));
+    }
+    match o
+        .refunds
+        .iter()
+        .find(|r| r.out_refund_no == n.out_refund_no)
+    {
+        None => v.push(format!("no refund {}", n.out_refund_no)),
+        Some(r) => {
+            if let Some(amount) = n.amount.as_ref().and_then(|a| a.refund)
+                && amount != r.amount.minor()
+            {
+                v.push(format!("amount {amount} ≠ {}", r.amount.minor()));
+            }
+        }
+    }
+    v
+}
+
 impl Payments {
     /// Asks for a refund of `amount` (the sum of refunds never exceeds what was paid).
     pub async fn refund(
@@ -35,7 +88,7 @@ impl Payments {
         reason: &str,
     ) -> Result<Refund, PaymentError> {
         let now = self.now();
-        let reason = reason.trim().chars().take(40).collect::<String>();
+        let reason = reason.to_string();
         let no2 = no.clone();
         let created = self
             .inner
@@ -96,8 +149,8 @@ impl Payments {
         let now = self.now();
         let (no2, rno) = (no.clone(), out_refund_no.to_string());
         let outcome = match &result {
-            Ok(w) => Ok((w.status.clone(), w.refund_id.clone())),
-            Err(e) => Err(e.to_string()),
+            Ok(w) => RefundOutcome::status(&w.status, w.refund_id.clone()),
+            Err(e) => refund_error(e),
         };
         self.inner
             .store
@@ -106,33 +159,35 @@ impl Payments {
         result.map(|_| ()).map_err(PaymentError::from)
     }
 
-    /// Re-sends refunds WeChat has not accepted and asks about those still processing.
+    /// Re-sends refunds WeChat has not accepted and asks about those still processing,
+    /// each when its backoff says so. Returns how many calls were made.
     pub async fn retry_refunds(&self) -> Result<usize, PaymentError> {
         let orders = self.inner.store.call(|s| s.all_orders()).await?;
         let now = self.now();
         let mut n = 0;
         for o in orders {
-            for r in o.refunds.iter().filter(|r| !r.status.settled()) {
+            for r in o
+                .refunds
+                .iter()
+                .filter(|r| !r.status.settled() && r.next_at <= now)
+            {
                 n += 1;
-                match r.status {
-                    RefundStatus::Requested => {
-                        let _ = self.submit_refund(&o.no, &r.out_refund_no).await;
-                    }
-                    _ if now - r.created_at >= 60 => {
-                        if let Ok(w) = self.inner.wechat.pay.refund_query(&r.out_refund_no).await {
-                            let (no2, rno) = (o.no.clone(), r.out_refund_no.clone());
-                            self.inner
-                                .store
-                                .call(move |s| {
-                                    s.update_order(&no2, now, |o, t| {
-                                        settle(o, t, &rno, Ok((w.status, w.refund_id)), now)
-                                    })
-                                })
-                                .await?;
-                        }
-                    }
-                    _ => {}
+                if r.status == RefundStatus::Requested {
+                    let _ = self.submit_refund(&o.no, &r.out_refund_no).await;
+                    continue;
                 }
+                let outcome = match self.inner.wechat.pay.refund_query(&r.out_refund_no).await {
+                    Ok(w) => RefundOutcome::status(&w.status, w.refund_id),
+                    // A failed query says nothing about the refund: ask again later.
+                    Err(e) => RefundOutcome::Transient(e.to_string()),
+                };
+                let (no2, rno) = (o.no.clone(), r.out_refund_no.clone());
+                self.inner
+                    .store
+                    .call(move |s| {
+                        s.update_order(&no2, now, |o, t| settle(o, t, &rno, outcome, now))
+                    })
+                    .await?;
             }
         }
         Ok(n)
@@ -196,6 +251,7 @@ impl Payments {
         };
         let now = self.now();
         let id = id.to_string();
+        let mchid = self.inner.wechat.mchid.clone();
         self.inner
             .store
             .call(move |s| {
@@ -203,7 +259,21 @@ impl Payments {
                     if !t.record_notification(&id, &record)? {
                         return Ok(());
                     }
-                    let outcome = Ok((notice.refund_status.clone(), notice.refund_id.clone()));
+                    let problems = refund_notice_problems(o, &notice, &mchid);
+                    if !problems.is_empty() {
+                        // Verified, so WeChat sent it; but it is not the refund we asked
+                        // for. Kept and shown to the owner, never applied.
+                        let msg = format!(
+                            "refund notification for {} does not match order {}: {}",
+                            notice.out_refund_no,
+                            o.no,
+                            problems.join("; ")
+                        );
+                        t.alert(AlertKind::AmountMismatch, Some(&o.no), msg)?;
+                        return Ok(());
+                    }
+                    let outcome =
+                        RefundOutcome::status(&notice.refund_status, notice.refund_id.clone());
                     settle(o, t, &notice.out_refund_no, outcome, now)
                 })
             })

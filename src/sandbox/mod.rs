@@ -72,6 +72,9 @@ pub struct Faults {
     pub next_notification: Option<NotificationFault>,
     /// Applies to the next Pay API call.
     pub next_api_call: Option<ApiFault>,
+    /// Applies to the next Official Account call that carries an access token.
+    #[serde(default)]
+    pub next_oa_call: Option<OaFault>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -93,6 +96,22 @@ pub enum NotificationFault {
     Stale,
     /// First attempt carries a `WECHATPAY/SIGNTEST/` probe signature.
     Probe,
+    /// Signed with the platform certificate (its serial in `Wechatpay-Serial`) instead of
+    /// the WeChat Pay public key, as WeChat does for some callbacks during the migration.
+    CertSerial,
+    /// WeChat Pay Global: the resource names WeChat's order number this way (the sandbox
+    /// otherwise writes `id`, as the Global query API does).
+    OrderNumberAs { name: OrderNumberName },
+}
+
+/// How a WeChat Pay Global transaction resource names WeChat's order number.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderNumberName {
+    Id,
+    TransactionId,
+    /// Both fields, with the same value.
+    Both,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -102,6 +121,19 @@ pub enum ApiFault {
     SystemError,
     /// Answer only after `Settings::hang`.
     Hang,
+    /// Answer normally, but with a `WECHATPAY/SIGNTEST/` probe signature.
+    Probe,
+    /// Sign the answer with the platform certificate serial, whatever the caller named.
+    CertSerial,
+}
+
+/// Faults of the Official Account API.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OaFault {
+    /// The next call that carries an access token answers 40001, even for the current
+    /// token (WeChat does this after a token was replaced elsewhere).
+    TokenRejected,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +333,15 @@ impl Sandbox {
 
     pub fn set_api_fault(&self, f: ApiFault) {
         self.faults_mut().next_api_call = Some(f);
+    }
+
+    pub fn set_oa_fault(&self, f: OaFault) {
+        self.faults_mut().next_oa_call = Some(f);
+    }
+
+    /// The fault waiting for the next Official Account call, which it consumes.
+    pub(crate) fn take_oa_fault(&self) -> Option<OaFault> {
+        self.faults_mut().next_oa_call.take()
     }
 
     /// The fault waiting for the next notification, which it consumes.

@@ -1,7 +1,8 @@
 //! The sandbox's Official Account API: access tokens (`/cgi-bin/token`, and
 //! `/cgi-bin/stable_token`, which keeps handing out the same token until five minutes
-//! before it expires), template messages and the menu, which are recorded — with the
-//! payment vouchers WeChat itself sends — as messages for the phone page.
+//! before it expires unless `force_refresh` replaces it, at most once per 30 s), template
+//! messages and the menu, which are recorded — with the payment vouchers WeChat itself
+//! sends — as messages for the phone page. The `token_rejected` fault answers 40001 once.
 
 use super::oauth::{check_app, errcode, openid, personas};
 use super::{Request, Resp, Sandbox, SandboxError, dec, enc, json, next_seq};
@@ -76,6 +77,14 @@ fn issue_token(
         .sandbox_write(|t| -> Result<(String, i64), StoreError> {
             let stable_key = format!("stable/{appid}");
             if stable
+                && force
+                && let Some(old) = t.get(&stable_key)?
+            {
+                // A forced refresh invalidates the token it replaces.
+                let old = String::from_utf8_lossy(&old).into_owned();
+                t.remove(&format!("token/{old}"))?;
+            }
+            if stable
                 && !force
                 && let Some(tok) = t.get(&stable_key)?
             {
@@ -131,6 +140,12 @@ pub async fn stable_token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxEr
         return Ok(e);
     }
     let force = b["force_refresh"].as_bool().unwrap_or(false);
+    if force && !force_allowed(sb, &s("appid"))? {
+        return Ok(errcode(
+            45011,
+            "api minute-quota reach limit, force_refresh at most once per 30 seconds",
+        ));
+    }
     let (tok, ttl) = issue_token(sb, &s("appid"), true, force)?;
     Ok(json(
         StatusCode::OK,
@@ -138,7 +153,34 @@ pub async fn stable_token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxEr
     ))
 }
 
+/// WeChat allows a forced refresh at most once per this many seconds.
+pub const FORCE_REFRESH_INTERVAL_SECS: i64 = 30;
+
+/// Records a forced refresh now, unless one happened less than 30 s ago.
+fn force_allowed(sb: &Sandbox, appid: &str) -> Result<bool, StoreError> {
+    let now = sb.inner.clock.unix();
+    sb.inner
+        .store
+        .sandbox_write(|t| -> Result<bool, StoreError> {
+            let key = format!("forced/{appid}");
+            let last = t
+                .get(&key)?
+                .and_then(|b| String::from_utf8_lossy(&b).parse::<i64>().ok());
+            if last.is_some_and(|l| now - l < FORCE_REFRESH_INTERVAL_SECS) {
+                return Ok(false);
+            }
+            t.put(&key, now.to_string().as_bytes())?;
+            Ok(true)
+        })
+}
+
 fn check_token(sb: &Sandbox, req: &Request) -> Result<Option<Resp>, StoreError> {
+    if let Some(super::OaFault::TokenRejected) = sb.take_oa_fault() {
+        return Ok(Some(errcode(
+            40001,
+            "invalid credential, access_token is invalid or not latest",
+        )));
+    }
     let tok = req
         .query_map()
         .get("access_token")

@@ -141,17 +141,19 @@ pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxE
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let (kind, seconds) = if is_form {
+    let (kind, seconds, name) = if is_form {
         let f = req.form();
         (
             f.get("kind").cloned().unwrap_or_default(),
             f.get("seconds").and_then(|s| s.parse().ok()),
+            f.get("name").cloned(),
         )
     } else {
         let v: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
         (
             v["kind"].as_str().unwrap_or("").to_string(),
             v["seconds"].as_i64(),
+            v["name"].as_str().map(str::to_string),
         )
     };
     let note = match kind.as_str() {
@@ -165,21 +167,31 @@ pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxE
         "forged" => Some(NotificationFault::Forged),
         "stale" => Some(NotificationFault::Stale),
         "probe" => Some(NotificationFault::Probe),
+        "cert_serial" => Some(NotificationFault::CertSerial),
+        "order_number_as" => serde_json::from_value(j!(name.as_deref().unwrap_or("both")))
+            .ok()
+            .map(|name| NotificationFault::OrderNumberAs { name }),
         _ => None,
     };
     let api = match kind.as_str() {
         "system_error" => Some(ApiFault::SystemError),
         "hang" => Some(ApiFault::Hang),
+        "api_probe" => Some(ApiFault::Probe),
+        "api_cert_serial" => Some(ApiFault::CertSerial),
         _ => None,
     };
-    match (note, api) {
-        (Some(n), _) => sb.set_notification_fault(n),
-        (_, Some(a)) => sb.set_api_fault(a),
-        _ => {
-            return Ok(json(
-                StatusCode::BAD_REQUEST,
-                &j!({"ok": false, "err": format!("unknown fault kind {kind:?}")}),
-            ));
+    if kind == "token_rejected" {
+        sb.set_oa_fault(super::OaFault::TokenRejected);
+    } else {
+        match (note, api) {
+            (Some(n), _) => sb.set_notification_fault(n),
+            (_, Some(a)) => sb.set_api_fault(a),
+            _ => {
+                return Ok(json(
+                    StatusCode::BAD_REQUEST,
+                    &j!({"ok": false, "err": format!("unknown fault kind {kind:?}")}),
+                ));
+            }
         }
     }
     if is_form {

@@ -137,6 +137,7 @@ pub(crate) fn place_order_in(
         payment: None,
         refunds: vec![],
         shipment: None,
+        dispute: None,
     };
     if orders.get(no.as_str())?.is_some() {
         // Same second and same ten random digits: refuse rather than overwrite.

@@ -57,6 +57,9 @@ pub struct AdminText {
     pub remove: &'static str,
     pub adjust_stock: &'static str,
     pub reason: &'static str,
+    pub reason_hint: &'static str,
+    pub disputed: &'static str,
+    pub disputed_body: &'static str,
     pub stock_log: &'static str,
     pub qr_codes: &'static str,
     pub channel: &'static str,
@@ -87,6 +90,28 @@ pub struct AdminText {
     pub checks: &'static str,
     pub run_check: &'static str,
     pub config: &'static str,
+}
+
+impl AdminText {
+    /// A refund's status in words.
+    pub fn refund_status(&self, s: crate::order::RefundStatus) -> &'static str {
+        use crate::order::RefundStatus::*;
+        let zh = std::ptr::eq(self, &ADMIN_ZH);
+        match (zh, s) {
+            (true, Requested) => "待提交微信",
+            (true, Processing) => "退款中",
+            (true, Success) => "已退款",
+            (true, Closed) => "退款关闭",
+            (true, Abnormal) => "退款异常",
+            (true, Failed) => "微信拒绝退款",
+            (false, Requested) => "Waiting to reach WeChat",
+            (false, Processing) => "In progress",
+            (false, Success) => "Refunded",
+            (false, Closed) => "Closed",
+            (false, Abnormal) => "Abnormal",
+            (false, Failed) => "Refused by WeChat",
+        }
+    }
 }
 
 impl Lang {
@@ -152,6 +177,9 @@ pub static ADMIN_ZH: AdminText = AdminText {
     remove: "删除",
     adjust_stock: "调整库存",
     reason: "原因",
+    reason_hint: "退款原因最多 80 字节（约 26 个汉字），超出部分不会发送给微信。",
+    disputed: "支付不符",
+    disputed_body: "微信支付确认了一笔与本订单不符的付款（金额、币种或商户号不同）。订单不会自动关闭或再次查询，请在微信支付商户平台核实后处理。",
     stock_log: "库存记录",
     qr_codes: "二维码入口",
     channel: "渠道标记",
@@ -238,6 +266,9 @@ pub static ADMIN_EN: AdminText = AdminText {
     remove: "Remove",
     adjust_stock: "Adjust stock",
     reason: "Reason",
+    reason_hint: "A refund reason is at most 80 bytes (about 26 Chinese characters); anything longer is cut before it is sent to WeChat.",
+    disputed: "Payment mismatch",
+    disputed_body: "WeChat Pay confirmed a payment that does not match this order (amount, currency or merchant). The order is no longer closed or queried automatically; check it in the WeChat Pay merchant platform.",
     stock_log: "Stock log",
     qr_codes: "QR entry points",
     channel: "Channel tag",

@@ -505,11 +505,19 @@ pub async fn order_received(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Resu
 pub async fn order_status(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
     let sid = Sid::from_headers(req.headers());
     let mut order = own_order(ctx, &sid, no).await?;
-    if query(&req).get("confirm").map(String::as_str) == Some("1")
+    let confirm = query(&req).get("confirm").cloned();
+    if let Some(how @ ("1" | "failed")) = confirm.as_deref()
         && order.state == crate::order::OrderState::PendingPayment
     {
-        // The result page is waiting: ask WeChat when the notification is late.
-        match ctx.app.payments.confirm(&order.no).await {
+        // The result page is waiting: ask WeChat when the notification is late; after the
+        // sheet said `fail`, ask at once.
+        let p = &ctx.app.payments;
+        let asked = if how == "failed" {
+            p.confirm_after_fail(&order.no).await
+        } else {
+            p.confirm(&order.no).await
+        };
+        match asked {
             Ok(state) => order.state = state,
             Err(e) => tracing::warn!(error = %e, order = %order.no, "confirm failed"),
         }

@@ -1,7 +1,11 @@
 //! The keyring of WeChat Pay's keys that sign responses and notifications, looked up by the
 //! `Wechatpay-Serial` header: the WeChat Pay public key (`PUB_KEY_ID_…`, no expiry) and/or
 //! platform certificates (by serial, each until it expires). Both can be present at once,
-//! as during WeChat's migration from certificates to the public key.
+//! as during WeChat's migration from certificates to the public key: certificates are
+//! then still downloaded and either signature is accepted. Downloads are rate-limited: a
+//! scheduled one every six hours (sooner when a held certificate is about to expire),
+//! after a failure at most every five minutes, and one for an unknown serial at most once
+//! a minute.
 
 use super::crypto::PublicKey;
 use std::collections::HashMap;
@@ -11,6 +15,8 @@ use std::sync::RwLock;
 pub const REFRESH_EVERY_SECS: i64 = 6 * 3600;
 /// An unknown serial triggers a download at most this often.
 pub const UNKNOWN_SERIAL_COOLDOWN_SECS: i64 = 60;
+/// A scheduled download that failed is tried again after this long, not on every call.
+pub const RETRY_AFTER_FAILURE_SECS: i64 = 300;
 
 #[derive(Debug, Clone)]
 pub struct PlatformCert {
@@ -24,7 +30,10 @@ struct Inner {
     public_key: Option<(String, PublicKey)>,
     certs: HashMap<String, PlatformCert>,
     last_download: Option<i64>,
+    /// The last unknown-serial download.
     last_attempt: Option<i64>,
+    /// The last scheduled download, successful or not.
+    last_scheduled: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -95,13 +104,45 @@ impl Keyring {
         v
     }
 
-    /// Whether a scheduled download is due.
+    /// Records that WeChat has no certificates for this merchant (a public-key-only
+    /// merchant): the next scheduled look is the regular one, not a retry in minutes.
+    pub fn mark_checked(&self, now: i64) {
+        self.inner.write().expect("keyring lock").last_download = Some(now);
+    }
+
+    /// Whether a scheduled download is due: never made, older than six hours, or a held
+    /// certificate expires before the next one would be made. After a failed attempt the
+    /// next waits `RETRY_AFTER_FAILURE_SECS`.
     pub fn refresh_due(&self, now: i64) -> bool {
         let inner = self.inner.read().expect("keyring lock");
-        self.cert_mode
-            && inner
-                .last_download
-                .is_none_or(|t| now - t >= REFRESH_EVERY_SECS)
+        let stale = inner
+            .last_download
+            .is_none_or(|t| now - t >= REFRESH_EVERY_SECS);
+        let expiring = inner
+            .certs
+            .values()
+            .any(|c| c.not_after - now < REFRESH_EVERY_SECS);
+        let resting = inner
+            .last_scheduled
+            .is_some_and(|t| now - t < RETRY_AFTER_FAILURE_SECS);
+        self.cert_mode && (stale || expiring) && !resting
+    }
+
+    /// Claims a due scheduled download (false when none is due, or another caller has
+    /// just claimed it).
+    pub fn try_begin_scheduled_refresh(&self, now: i64) -> bool {
+        if !self.refresh_due(now) {
+            return false;
+        }
+        let mut inner = self.inner.write().expect("keyring lock");
+        if inner
+            .last_scheduled
+            .is_some_and(|t| now - t < RETRY_AFTER_FAILURE_SECS)
+        {
+            return false;
+        }
+        inner.last_scheduled = Some(now);
+        true
     }
 
     /// Records an attempt to download for an unknown serial; false when one was made too
@@ -119,5 +160,61 @@ impl Keyring {
         }
         inner.last_attempt = Some(now);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::crypto::MerchantKey;
+
+    fn cert(not_after: i64) -> PlatformCert {
+        PlatformCert {
+            key: MerchantKey::generate().public_key(),
+            not_before: 0,
+            not_after,
+        }
+    }
+
+    #[test]
+    fn public_key_and_certificates_are_held_together() {
+        let pk = MerchantKey::generate().public_key();
+        let kr = Keyring::new(Some(("PUB_KEY_ID_1".into(), pk)), true);
+        assert!(
+            kr.refresh_due(1000),
+            "certificates are downloaded beside the key"
+        );
+        kr.set_certificates(vec![("AB12".into(), cert(1_000_000))], 1000);
+        assert!(kr.get("PUB_KEY_ID_1", 1000).is_some());
+        assert!(kr.get("AB12", 1000).is_some());
+        assert!(kr.get("AB12", 1_000_000).is_none(), "expired");
+        // Without cert mode nothing is ever downloaded.
+        let only = Keyring::new(Some(("PUB_KEY_ID_1".into(), cert(1).key)), false);
+        assert!(!only.try_begin_scheduled_refresh(0));
+        assert!(!only.try_begin_unknown_serial_refresh(0));
+    }
+
+    #[test]
+    fn downloads_are_rate_limited_and_come_before_expiry() {
+        let kr = Keyring::new(None, true);
+        assert!(kr.try_begin_scheduled_refresh(0));
+        // The attempt failed: not again on every call, but after five minutes.
+        assert!(!kr.try_begin_scheduled_refresh(RETRY_AFTER_FAILURE_SECS - 1));
+        assert!(kr.try_begin_scheduled_refresh(RETRY_AFTER_FAILURE_SECS));
+        let now = RETRY_AFTER_FAILURE_SECS;
+        kr.set_certificates(vec![("AB12".into(), cert(now + 30 * 86400))], now);
+        assert!(!kr.refresh_due(now + REFRESH_EVERY_SECS - 1));
+        assert!(kr.refresh_due(now + REFRESH_EVERY_SECS));
+        // A certificate about to expire brings the download forward.
+        kr.set_certificates(vec![("AB12".into(), cert(now + 3600))], now);
+        assert!(kr.refresh_due(now + RETRY_AFTER_FAILURE_SECS));
+        // A public-key-only merchant (no certificates at WeChat) waits the full period.
+        kr.mark_checked(now);
+        kr.set_certificates(vec![], now);
+        assert!(!kr.refresh_due(now + REFRESH_EVERY_SECS - 1));
+        // Unknown serials: one download a minute.
+        assert!(kr.try_begin_unknown_serial_refresh(now));
+        assert!(!kr.try_begin_unknown_serial_refresh(now + 59));
+        assert!(kr.try_begin_unknown_serial_refresh(now + 60));
     }
 }

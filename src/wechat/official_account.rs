@@ -1,6 +1,7 @@
 //! The merchant's Official Account: the API access token (through `stable_token`, cached
-//! until shortly before expiry and shared by all callers, one refresh at a time), template
-//! messages and the custom menu.
+//! until shortly before expiry and shared by all callers, one refresh at a time; when
+//! WeChat rejects it, replaced with `force_refresh` — at most once per 30 s, WeChat's limit —
+//! and the call tried once more), template messages and the custom menu.
 
 use crate::clock::Clock;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,8 @@ use tokio::sync::Mutex;
 
 /// A token is renewed this long before WeChat says it expires.
 pub const RENEW_BEFORE_SECS: i64 = 300;
+/// WeChat allows a `force_refresh` at most once per 30 s (and 20 times a day).
+pub const FORCE_REFRESH_MIN_INTERVAL_SECS: i64 = 30;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum OaError {
@@ -118,6 +121,13 @@ struct Cached {
     renew_at: i64,
 }
 
+#[derive(Debug, Default)]
+struct TokenState {
+    cached: Option<Cached>,
+    /// When this client last asked for `force_refresh`.
+    last_forced: Option<i64>,
+}
+
 #[derive(Clone)]
 pub struct OfficialAccount {
     sns_base: String,
@@ -125,7 +135,7 @@ pub struct OfficialAccount {
     secret: crate::secret::Secret,
     http: reqwest::Client,
     clock: Clock,
-    token: Arc<Mutex<Option<Cached>>>,
+    token: Arc<Mutex<TokenState>>,
 }
 
 impl std::fmt::Debug for OfficialAccount {
@@ -152,7 +162,7 @@ impl OfficialAccount {
                 .build()
                 .expect("HTTP client builds"),
             clock,
-            token: Arc::new(Mutex::new(None)),
+            token: Arc::new(Mutex::new(TokenState::default())),
         }
     }
 
@@ -188,17 +198,28 @@ impl OfficialAccount {
     pub async fn access_token(&self) -> Result<String, OaError> {
         let mut guard = self.token.lock().await;
         let now = self.clock.unix();
-        if let Some(c) = guard.as_ref()
+        if let Some(c) = guard.cached.as_ref()
             && now < c.renew_at
         {
             return Ok(c.token.clone());
         }
+        self.fetch_token(&mut guard, false).await
+    }
+
+    /// Asks `stable_token` for a token and caches it. `force`: a new one, replacing the
+    /// current one (in normal mode WeChat hands back the same token while it lives, even
+    /// one it has just refused).
+    async fn fetch_token(&self, state: &mut TokenState, force: bool) -> Result<String, OaError> {
+        let now = self.clock.unix();
         let body = serde_json::json!({
             "grant_type": "client_credential",
             "appid": self.appid,
             "secret": self.secret.expose(),
-            "force_refresh": false,
+            "force_refresh": force,
         });
+        if force {
+            state.last_forced = Some(now);
+        }
         let a = self
             .post(format!("{}/cgi-bin/stable_token", self.sns_base), &body)
             .await?;
@@ -207,27 +228,49 @@ impl OfficialAccount {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| OaError::Decode("no access_token".into()))?;
         let expires = a.expires_in.unwrap_or(7200);
-        *guard = Some(Cached {
+        state.cached = Some(Cached {
             token: token.clone(),
             renew_at: now + (expires - RENEW_BEFORE_SECS).max(expires / 2),
         });
         Ok(token)
     }
 
-    async fn forget_token(&self) {
-        *self.token.lock().await = None;
+    /// A token to replace `rejected`, which WeChat refused: the cached one when another
+    /// caller has replaced it already, else a forced refresh. `None` when a forced refresh
+    /// happened less than 30 s ago (WeChat would refuse another): the caller gives up and
+    /// retries later.
+    async fn replace_token(&self, rejected: &str) -> Result<Option<String>, OaError> {
+        let mut guard = self.token.lock().await;
+        let now = self.clock.unix();
+        if let Some(c) = guard.cached.as_ref()
+            && c.token != rejected
+            && now < c.renew_at
+        {
+            return Ok(Some(c.token.clone()));
+        }
+        guard.cached = None;
+        if guard
+            .last_forced
+            .is_some_and(|t| now - t < FORCE_REFRESH_MIN_INTERVAL_SECS)
+        {
+            return Ok(None);
+        }
+        self.fetch_token(&mut guard, true).await.map(Some)
     }
 
     async fn with_token(&self, path: &str, body: &serde_json::Value) -> Result<Answer, OaError> {
-        for attempt in 0..2 {
-            let token = self.access_token().await?;
-            let url = format!("{}{path}?access_token={token}", self.sns_base);
-            match self.post(url, body).await {
-                Err(e) if attempt == 0 && e.token_rejected() => self.forget_token().await,
-                other => return other,
+        let token = self.access_token().await?;
+        let url = |token: &str| format!("{}{path}?access_token={token}", self.sns_base);
+        match self.post(url(&token), body).await {
+            Err(e) if e.token_rejected() => {
+                tracing::info!(error = %e, "access token rejected; replacing it");
+                match self.replace_token(&token).await? {
+                    Some(fresh) => self.post(url(&fresh), body).await,
+                    None => Err(e),
+                }
             }
+            other => other,
         }
-        unreachable!("the loop returns on its second pass")
     }
 
     /// Sends a template message; returns WeChat's msgid.

@@ -154,3 +154,66 @@ fn a_non_cny_shop_needs_the_global_flavour() {
     assert!(ok.wechat.flavour.is_global());
     assert_eq!(ok.wechat.api_base, puzi::config::GLOBAL_API_BASE);
 }
+
+/// Each shape of WeChat's order number in a Global notification (`id`, `transaction_id`,
+/// both) is accepted on the first delivery and keys the payment on the same number.
+async fn order_number_named(institution: bool) {
+    use puzi::sandbox::OrderNumberName::{Both, Id, TransactionId};
+    let t = TestApp::start_tuned(global(institution, "HKD")).await;
+    for name in [Id, TransactionId, Both] {
+        let fault = NotificationFault::OrderNumberAs { name };
+        // The control API names the same fault.
+        let armed: serde_json::Value = reqwest::Client::new()
+            .post(t.url("/sandbox/control/fault"))
+            .json(&serde_json::json!({"kind": "order_number_as", "name": name}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            armed["faults"]["next_notification"],
+            serde_json::to_value(&fault).unwrap()
+        );
+        let no = order_and_pay(&t, "stoneware-mug-white", Some(fault)).await;
+        let d = t.sandbox().deliveries().unwrap();
+        let d = d.iter().find(|d| d.out_trade_no == no.as_str()).unwrap();
+        let sent: serde_json::Value = serde_json::from_str(&d.plaintext).unwrap();
+        assert_eq!(sent.get("id").is_some(), name != TransactionId, "{name:?}");
+        assert_eq!(sent.get("transaction_id").is_some(), name != Id, "{name:?}");
+        let statuses: Vec<_> = d.log.iter().map(|a| a.status).collect();
+        assert_eq!(statuses, vec![Some(204)], "{name:?}: answered at once");
+        let o = t.app.store.order(&no).unwrap().unwrap();
+        assert_eq!(o.state, OrderState::Paid, "{name:?}");
+        let id = sent["id"].as_str().or(sent["transaction_id"].as_str());
+        assert_eq!(Some(o.payment.unwrap().transaction_id.as_str()), id);
+    }
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn global_notifications_name_the_order_number_id_transaction_id_or_both() {
+    order_number_named(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn institution_notifications_name_the_order_number_id_transaction_id_or_both() {
+    order_number_named(true).await;
+}
+
+#[test]
+fn a_transaction_whose_two_order_numbers_disagree_is_refused() {
+    let parse = |s: &str| serde_json::from_str::<puzi::wechat::pay::Transaction>(s);
+    let base = r#""out_trade_no":"P1","trade_state":"SUCCESS""#;
+    let both = parse(&format!(r#"{{{base},"id":"42","transaction_id":"42"}}"#)).unwrap();
+    assert_eq!(both.transaction_id.as_deref(), Some("42"));
+    let id = parse(&format!(r#"{{{base},"id":"42"}}"#)).unwrap();
+    assert_eq!(id.transaction_id.as_deref(), Some("42"));
+    let e = parse(&format!(r#"{{{base},"id":"42","transaction_id":"43"}}"#)).unwrap_err();
+    assert!(e.to_string().contains("different orders"), "{e}");
+    // What the shop stores keeps the one name.
+    let out = serde_json::to_value(&both).unwrap();
+    assert_eq!(out["transaction_id"], "42");
+    assert!(out.get("id").is_none());
+}

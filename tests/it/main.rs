@@ -16,9 +16,11 @@ mod payment;
 #[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
 mod payment_global;
 mod qr;
+mod refunds;
 mod sandbox;
 mod sandbox_sdk;
 mod storefront;
 mod tls;
 mod upgrade;
 mod wechat_client;
+mod wechat_protocol;

@@ -295,6 +295,36 @@ async fn a_lost_notification_is_settled_by_the_reconciler() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_sheet_that_says_fail_makes_the_backend_ask_wechat_at_once() {
+    let t = start().await;
+    let s = place(&t, "linen-cushion-45", 1).await;
+    s.open_cashier(&t).await;
+    let params = s.jsapi(&t).await;
+    // Paid at WeChat, but the notification is lost and the bridge reports `fail`.
+    t.sandbox().set_notification_fault(NotificationFault::Lose);
+    s.confirm_on_sheet(&t, &params).await;
+    assert_eq!(
+        s.status(&t, true).await,
+        "pending_payment",
+        "the result page waits 3 s first"
+    );
+    let v: serde_json::Value =
+        s.c.get(t.url(&format!("/orders/{}/status?confirm=failed", s.no)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(v["state"], "paid", "asked at once, without waiting");
+    assert_eq!(
+        order(&t, &s.no).payment.unwrap().source,
+        PaymentSource::Query
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn forged_stale_and_probe_notifications_are_refused_then_the_genuine_retry_pays() {
     let t = TestApp::start_tuned(|c| {
         flavour(c);
@@ -482,6 +512,8 @@ async fn a_late_payment_without_stock_is_refunded_automatically() {
     let s = closed_after_prepay(&t, "dianhong-100g").await;
     t.app.store.set_stock("dianhong-100g", 0).unwrap();
     late_payment(&t, &s).await;
+    // The refund is asked for after WeChat got its answer.
+    t.app.payments.idle().await;
     let o = order(&t, &s.no);
     assert_eq!(o.state, OrderState::Closed);
     assert!(o.payment.is_some(), "the payment is never lost");

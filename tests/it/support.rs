@@ -291,14 +291,40 @@ fn signed_notification(
     id: &str,
     plaintext: &str,
 ) -> (reqwest::header::HeaderMap, String) {
+    signed_event(
+        t,
+        id,
+        ("TRANSACTION.SUCCESS", "支付成功", "transaction"),
+        plaintext,
+    )
+}
+
+/// A refund notification (`REFUND.SUCCESS`) signed and encrypted as WeChat sends it.
+pub fn wechat_refund_notification(
+    t: &TestApp,
+    plaintext: &serde_json::Value,
+) -> (reqwest::header::HeaderMap, String) {
+    let id = format!("EV-TEST-{}", puzi::random::random_token::<6>());
+    let kind = ("REFUND.SUCCESS", "退款成功", "refund");
+    signed_event(t, &id, kind, &plaintext.to_string())
+}
+
+/// An event `(event_type, summary, original_type)`, encrypted with the sandbox's APIv3 key
+/// and signed with its platform key.
+fn signed_event(
+    t: &TestApp,
+    id: &str,
+    (event_type, summary, original_type): (&str, &str, &str),
+    plaintext: &str,
+) -> (reqwest::header::HeaderMap, String) {
     let k = t.sandbox().keys();
     let body = puzi::wechat::notify::encrypt(
         k.manifest.apiv3_key.as_bytes(),
         id,
         "2026-11-25T12:00:00+08:00",
-        "TRANSACTION.SUCCESS",
-        "支付成功",
-        "transaction",
+        event_type,
+        summary,
+        original_type,
         plaintext,
     )
     .unwrap();

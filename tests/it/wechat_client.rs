@@ -269,3 +269,156 @@ async fn field_limits_are_enforced_before_sending() {
         }
     }
 }
+
+/// A fake live WeChat during the key migration: it holds a platform certificate and a
+/// WeChat Pay public key (the same key pair, as in WeChat's migration), serves
+/// `/v3/certificates`, and signs other answers under the public key id or, when
+/// `by_cert` is set, the certificate serial.
+struct MigratingFake {
+    base: String,
+    by_cert: Arc<std::sync::atomic::AtomicBool>,
+    downloads: Arc<std::sync::atomic::AtomicUsize>,
+    keys: Arc<puzi::sandbox::keys::SandboxKeys>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_migrating_fake() -> MigratingFake {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Arc::new(puzi::sandbox::keys::SandboxKeys::load_or_create(dir.path()).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let by_cert = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let downloads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (k2, c2, d2) = (keys.clone(), by_cert.clone(), downloads.clone());
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let (k, by_cert, downloads) = (k2.clone(), c2.clone(), d2.clone());
+            let svc = hyper::service::service_fn(
+                move |req: hyper::Request<hyper::body::Incoming>| {
+                    let (k, by_cert, downloads) = (k.clone(), by_cert.clone(), downloads.clone());
+                    async move {
+                        let m = &k.manifest;
+                        let (body, serial) = if req.uri().path() == "/v3/certificates" {
+                            downloads.fetch_add(1, Ordering::SeqCst);
+                            let nonce = "0123456789ab";
+                            let ct = crypto::aead_encrypt(
+                                m.apiv3_key.as_bytes(),
+                                nonce.as_bytes(),
+                                b"certificate",
+                                k.platform_cert_pem.as_bytes(),
+                            )
+                            .unwrap();
+                            let v = serde_json::json!({"data": [{
+                                "serial_no": m.platform_serial_no,
+                                "effective_time": "2020-01-01T00:00:00+08:00",
+                                "expire_time": "2099-01-01T00:00:00+08:00",
+                                "encrypt_certificate": {"algorithm": "AEAD_AES_256_GCM",
+                                    "nonce": nonce, "associated_data": "certificate", "ciphertext": ct}
+                            }]});
+                            (v.to_string(), m.platform_serial_no.clone())
+                        } else {
+                            let serial = if by_cert.load(Ordering::SeqCst) {
+                                m.platform_serial_no.clone()
+                            } else {
+                                m.public_key_id.clone()
+                            };
+                            (
+                                r#"{"out_trade_no":"FAKE00000001","trade_state":"NOTPAY"}"#
+                                    .to_string(),
+                                serial,
+                            )
+                        };
+                        let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+                        let nonce = crypto::nonce();
+                        let sig = k.platform.sign(&crypto::response_message(
+                            &ts,
+                            &nonce,
+                            body.as_bytes(),
+                        ));
+                        let mut r = hyper::Response::new(http_body_util::Full::new(
+                            bytes::Bytes::from(body),
+                        ));
+                        let h = r.headers_mut();
+                        h.insert("wechatpay-timestamp", ts.parse().unwrap());
+                        h.insert("wechatpay-nonce", nonce.parse().unwrap());
+                        h.insert("wechatpay-signature", sig.parse().unwrap());
+                        h.insert("wechatpay-serial", serial.parse().unwrap());
+                        Ok::<_, std::convert::Infallible>(r)
+                    }
+                },
+            );
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                    .await;
+            });
+        }
+    });
+    MigratingFake {
+        base,
+        by_cert,
+        downloads,
+        keys,
+        _dir: dir,
+    }
+}
+
+fn migrating_client(f: &MigratingFake, platform_certificates: bool) -> PayClient {
+    let m = &f.keys.manifest;
+    PayClient::new(
+        PayConfig {
+            api_base: f.base.clone(),
+            appid: m.appid.clone(),
+            mchid: m.mchid.clone(),
+            merchant_serial_no: m.merchant_serial_no.clone(),
+            merchant_key: Arc::new(MerchantKey::generate()),
+            apiv3_key: puzi::config::Secret::new(m.apiv3_key.clone()),
+            timeout: Duration::from_secs(5),
+            retry_backoff: vec![],
+            allow_http_notify: true,
+            flavour: puzi::config::Flavour::Domestic,
+        },
+        Keyring::new(
+            Some((m.public_key_id.clone(), f.keys.platform_public())),
+            platform_certificates,
+        ),
+        puzi::clock::Clock::default(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_with_a_public_key_certificates_are_still_downloaded_and_both_accepted() {
+    let f = start_migrating_fake().await;
+    let c = migrating_client(&f, true);
+    let q = c.query_by_out_trade_no("FAKE00000001").await.unwrap();
+    assert_eq!(q.trade_state, "NOTPAY");
+    assert_eq!(
+        f.downloads.load(Ordering::SeqCst),
+        1,
+        "downloaded beside the key"
+    );
+    f.by_cert.store(true, Ordering::SeqCst);
+    c.query_by_out_trade_no("FAKE00000001").await.unwrap();
+    assert_eq!(
+        f.downloads.load(Ordering::SeqCst),
+        1,
+        "no download per call"
+    );
+    assert_eq!(c.keyring().serials().len(), 2);
+
+    // `platform_certificates = false`: only the public key; a certificate signature is an
+    // unknown serial, and nothing is downloaded.
+    let only = migrating_client(&f, false);
+    match only
+        .query_by_out_trade_no("FAKE00000001")
+        .await
+        .unwrap_err()
+    {
+        PayError::Verify(VerifyError::UnknownSerial(s)) => {
+            assert_eq!(s, f.keys.manifest.platform_serial_no)
+        }
+        e => panic!("{e}"),
+    }
+    assert_eq!(f.downloads.load(Ordering::SeqCst), 1);
+}

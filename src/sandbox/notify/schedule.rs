@@ -1,11 +1,12 @@
 //! Creating deliveries: the `TRANSACTION.SUCCESS` delivery of a paid transaction (one,
-//! two, held, delayed, lost or tampered with, as the pending notification fault asks), the
-//! `REFUND.SUCCESS` delivery of a refund, due when the refund succeeds, and the release of
-//! deliveries held until the payment sheet returned.
+//! two, held, delayed, lost, tampered with, or with its order number named `id`,
+//! `transaction_id` or both, as the pending notification fault asks), the `REFUND.SUCCESS`
+//! delivery of a refund, due when the refund succeeds, and the release of deliveries held
+//! until the payment sheet returned.
 
 use super::{Delivery, DeliveryState, all, new_delivery, save};
 use crate::sandbox::pay::{RefundRec, RefundStatus, Tx};
-use crate::sandbox::{NotificationFault, Sandbox, rfc3339_cst};
+use crate::sandbox::{NotificationFault, OrderNumberName, Sandbox, rfc3339_cst};
 use crate::store::{SandboxTable, StoreError};
 use serde_json::json;
 
@@ -17,7 +18,21 @@ pub(crate) fn schedule_payment(
     fault: Option<NotificationFault>,
     now: i64,
 ) -> Result<Vec<u64>, StoreError> {
-    let plain = tx.to_json().to_string();
+    let mut resource = tx.to_json();
+    if let Some(NotificationFault::OrderNumberAs { name }) = &fault
+        && let (Some(id), Some(o)) = (&tx.transaction_id, resource.as_object_mut())
+    {
+        o.remove("id");
+        o.remove("transaction_id");
+        let id = serde_json::Value::from(id.as_str());
+        if matches!(name, OrderNumberName::Id | OrderNumberName::Both) {
+            o.insert("id".into(), id.clone());
+        }
+        if matches!(name, OrderNumberName::TransactionId | OrderNumberName::Both) {
+            o.insert("transaction_id".into(), id);
+        }
+    }
+    let plain = resource.to_string();
     let mk = |t: &mut SandboxTable<'_>,
               next_at: i64,
               state: DeliveryState,
@@ -61,8 +76,15 @@ pub(crate) fn schedule_payment(
         Some(NotificationFault::AfterReturn) => {
             vec![mk(t, now, DeliveryState::WaitingReturn, None, None)?.id]
         }
+        // Applied to the resource above.
+        Some(NotificationFault::OrderNumberAs { .. }) => {
+            vec![mk(t, now, DeliveryState::Pending, None, None)?.id]
+        }
         Some(
-            f @ (NotificationFault::Forged | NotificationFault::Stale | NotificationFault::Probe),
+            f @ (NotificationFault::Forged
+            | NotificationFault::Stale
+            | NotificationFault::Probe
+            | NotificationFault::CertSerial),
         ) => {
             vec![mk(t, now, DeliveryState::Pending, Some(f), None)?.id]
         }

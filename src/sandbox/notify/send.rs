@@ -48,6 +48,11 @@ async fn send(
         Some(NotificationFault::Probe) => format!("WECHATPAY/SIGNTEST/{}", crypto::nonce()),
         _ => k.platform.sign(&msg),
     };
+    // The same key pair is both the WeChat Pay public key and the platform certificate's.
+    let serial = match fault {
+        Some(NotificationFault::CertSerial) => &k.manifest.platform_serial_no,
+        _ => &k.manifest.public_key_id,
+    };
     let r = sb
         .inner
         .http
@@ -57,7 +62,7 @@ async fn send(
         .header("Wechatpay-Timestamp", ts)
         .header("Wechatpay-Nonce", nonce)
         .header("Wechatpay-Signature", signature)
-        .header("Wechatpay-Serial", &k.manifest.public_key_id)
+        .header("Wechatpay-Serial", serial)
         .header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
         .body(body)
         .send()

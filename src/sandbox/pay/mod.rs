@@ -212,7 +212,8 @@ async fn route(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, Sandb
             None,
         ));
     }
-    match sb.take_api_fault() {
+    let fault = sb.take_api_fault();
+    match fault {
         Some(ApiFault::SystemError) => {
             return Ok(error(
                 sb,
@@ -224,8 +225,45 @@ async fn route(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, Sandb
             ));
         }
         Some(ApiFault::Hang) => tokio::time::sleep(sb.inner.settings.hang).await,
-        None => {}
+        Some(ApiFault::Probe | ApiFault::CertSerial) | None => {}
     }
+    let resp = dispatch(sb, req, segs, serial).await?;
+    Ok(match fault {
+        Some(ApiFault::Probe) => probe(resp),
+        Some(ApiFault::CertSerial) => resign_with_certificate(sb, resp).await?,
+        _ => resp,
+    })
+}
+
+/// A `WECHATPAY/SIGNTEST/` probe: the real answer under a deliberately wrong signature.
+fn probe(mut resp: Resp) -> Resp {
+    let sig = format!("WECHATPAY/SIGNTEST/{}", crypto::nonce());
+    if let Ok(v) = HeaderValue::from_str(&sig) {
+        resp.headers_mut().insert("wechatpay-signature", v);
+    }
+    resp
+}
+
+/// The same answer, signed again under the platform certificate's serial.
+async fn resign_with_certificate(sb: &Sandbox, resp: Resp) -> Result<Resp, SandboxError> {
+    use http_body_util::BodyExt;
+    let (parts, body) = resp.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let serial = sb.inner.keys.manifest.platform_serial_no.clone();
+    Ok(signed_as(sb, &serial, parts.status, bytes.to_vec()))
+}
+
+/// Routes one verified Pay API request to its operation.
+async fn dispatch(
+    sb: &Sandbox,
+    req: &Request,
+    segs: &[&str],
+    serial: Option<&str>,
+) -> Result<Resp, SandboxError> {
     let get = req.method == Method::GET;
     let post = req.method == Method::POST;
     // WeChat Pay Global's paths map onto the same handlers.

@@ -54,6 +54,14 @@ impl PayError {
         }
     }
 
+    /// The answer carried a `WECHATPAY/SIGNTEST/` probe signature.
+    pub fn is_probe(&self) -> bool {
+        matches!(
+            self,
+            PayError::Verify(VerifyError::BadSignature { probe: true })
+        )
+    }
+
     /// Worth repeating the same call: network trouble or WeChat's own failure.
     fn retryable(&self) -> bool {
         match self {
@@ -167,7 +175,12 @@ impl PayClient {
 
     /// Sends one signed request and verifies the answer. `path` is relative to `api_base`
     /// and may carry a query string. Calls marked `idempotent` are retried on network
-    /// errors, 429 and 5xx.
+    /// errors, 429 and 5xx, and once, at once, when the answer carries a
+    /// `WECHATPAY/SIGNTEST/` probe signature (WeChat's check that merchants verify; the
+    /// repeat gets a genuine signature). Every WeChat Pay call puzi makes is idempotent:
+    /// queries, close and the certificate download by nature, a JSAPI order because WeChat
+    /// answers an identical repeat for the same out_trade_no with the same prepay_id, and a
+    /// refund because the same out_refund_no is one refund however often it is sent.
     pub async fn call(
         &self,
         method: reqwest::Method,
@@ -190,11 +203,16 @@ impl PayClient {
     ) -> Result<Response, PayError> {
         let body = body.map(|b| serde_json::to_vec(b).expect("JSON serializes"));
         let mut attempt = 0;
+        let mut probed = false;
         loop {
             let r = self
                 .once(method.clone(), url, body.as_deref(), verify)
                 .await;
             match r {
+                Err(e) if idempotent && !probed && e.is_probe() => {
+                    tracing::info!(url, "WECHATPAY/SIGNTEST/ probe on a response; asking again");
+                    probed = true;
+                }
                 Err(e)
                     if idempotent
                         && e.retryable()
@@ -303,10 +321,8 @@ impl PayClient {
     pub async fn verify(&self, signed: &SignedHeaders, body: &[u8]) -> Result<(), VerifyError> {
         let now = self.inner.clock.unix();
         let kr = &self.inner.keyring;
-        if kr.refresh_due(now)
-            && let Err(e) = self.refresh_certificates().await
-        {
-            tracing::warn!(error = %e, "platform certificate download failed");
+        if kr.try_begin_scheduled_refresh(now) {
+            self.scheduled_refresh(now).await;
         }
         match signed.verify(body, now, |s| kr.get(s, now)) {
             Err(VerifyError::UnknownSerial(serial)) if kr.try_begin_unknown_serial_refresh(now) => {
@@ -320,9 +336,35 @@ impl PayClient {
         }
     }
 
-    /// `GET /v3/certificates`: decrypts every certificate with the APIv3 key, verifies the
-    /// response with the keys it carries (or already known ones) and replaces the set.
+    /// A scheduled certificate download. A merchant WeChat has no certificates for (it
+    /// answers `RESOURCE_NOT_EXISTS` to a public-key-only merchant) is not asked again
+    /// until the next regular refresh.
+    async fn scheduled_refresh(&self, now: i64) {
+        match self.refresh_certificates().await {
+            Ok(n) => tracing::debug!(certificates = n, "platform certificates refreshed"),
+            Err(e) if e.code() == Some("RESOURCE_NOT_EXISTS") => {
+                tracing::info!(error = %e, "WeChat Pay has no platform certificates for this merchant");
+                self.inner.keyring.mark_checked(now);
+            }
+            Err(e) => tracing::warn!(error = %e, "platform certificate download failed"),
+        }
+    }
+
+    /// `GET /v3/certificates` (Global: `/v3/global/certificates`): decrypts every
+    /// certificate with the APIv3 key, verifies the response with the keys it carries (or
+    /// already known ones) and replaces the set. A probe-signed answer is asked for again
+    /// once.
     pub async fn refresh_certificates(&self) -> Result<usize, PayError> {
+        match self.download_certificates().await {
+            Err(e) if e.is_probe() => {
+                tracing::info!("WECHATPAY/SIGNTEST/ probe on the certificate list; asking again");
+                self.download_certificates().await
+            }
+            other => other,
+        }
+    }
+
+    async fn download_certificates(&self) -> Result<usize, PayError> {
         let url = format!(
             "{}{}",
             self.inner.cfg.api_base,

@@ -60,8 +60,11 @@ pub struct TransactionAmount {
 }
 
 /// A transaction as the query API and `TRANSACTION.*` notifications describe it. Unknown
-/// fields are ignored; fields absent for unpaid orders are `None`.
+/// fields are ignored; fields absent for unpaid orders are `None`. WeChat's order number
+/// arrives as `transaction_id` (mainland), `id` (WeChat Pay Global) or both (some Global
+/// accounts); see the `Deserialize` impl below.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Transaction {
     #[serde(default)]
     pub appid: Option<String>,
@@ -77,8 +80,8 @@ pub struct Transaction {
     #[serde(default)]
     pub sub_appid: Option<String>,
     pub out_trade_no: String,
-    /// WeChat's order number; WeChat Pay Global calls it `id`.
-    #[serde(default, alias = "id")]
+    /// WeChat's order number; WeChat Pay Global calls it `id`, or sends both names.
+    #[serde(default)]
     pub transaction_id: Option<String>,
     #[serde(default)]
     pub trade_type: Option<String>,
@@ -95,6 +98,37 @@ pub struct Transaction {
     pub payer: Option<Payer>,
     #[serde(default)]
     pub amount: Option<TransactionAmount>,
+}
+
+impl Serialize for Transaction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Transaction::serialize(self, s)
+    }
+}
+
+/// WeChat's order number may be named `transaction_id`, `id`, or both. When both are
+/// present they must name the same order: a resource that contradicts itself is refused
+/// rather than guessed at (keying the payment on the wrong number could apply it twice),
+/// and the order still settles by the active query, which names it once.
+impl<'de> Deserialize<'de> for Transaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut m = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let id = m.remove("id").filter(|v| !v.is_null());
+        let named = m.get("transaction_id").filter(|v| !v.is_null()).cloned();
+        match (id, named) {
+            (Some(id), None) => {
+                m.insert("transaction_id".into(), id);
+            }
+            (Some(id), Some(t)) if id != t => {
+                return Err(D::Error::custom(format!(
+                    "id {id} and transaction_id {t} name different orders"
+                )));
+            }
+            _ => {}
+        }
+        Transaction::deserialize(serde_json::Value::Object(m)).map_err(D::Error::custom)
+    }
 }
 
 /// A refund to ask for (`POST /v3/refund/domestic/refunds`).

@@ -46,7 +46,10 @@ pub fn orders(
                         td { a.mono href={ "/admin/orders/" (o.no) } { (o.no) } br; span.muted { (cst_datetime(o.created_at)) } }
                         td { (o.recipient.name) br; span.muted { (o.recipient.mobile) } }
                         td { (money(ctx, o.total)) }
-                        td { span class={ "state " (o.state.as_str()) } { (t.state(o.state)) } }
+                        td {
+                            span class={ "state " (o.state.as_str()) } { (t.state(o.state)) }
+                            @if o.dispute.is_some() { " " span.tag.err { (l.disputed) } }
+                        }
                     }
                 }
             }
@@ -70,6 +73,14 @@ pub fn order_detail(
         html! {
             div.ohead { h1.mono { (o.no) } span class={ "state " (o.state.as_str()) } { (t.state(o.state)) } }
             @if let Some(p) = problem { p.notice.err role="alert" { (p) } }
+            @if let Some(d) = &o.dispute {
+                section.panel.disputed #dispute {
+                    h2 { span.tag.err { (l.disputed) } }
+                    p { (l.disputed_body) }
+                    p.mono.small { (d.transaction_id) " · " (cst_datetime(d.at)) }
+                    ul { @for p in &d.problems { li.mono.small { (p) } } }
+                }
+            }
             ul.summary {
                 @for li in &o.lines {
                     li { span { (li.product_name) " · " (li.variant_name) " × " (li.qty) } span { (money(ctx, li.line_total)) } }
@@ -115,8 +126,9 @@ pub fn order_detail(
                     form.stockrow method="post" action={ "/admin/orders/" (o.no) "/refund" } {
                         (csrf(admin))
                         input name="amount" value=(o.refundable().decimal(o.currency)) inputmode="decimal" aria-label=(l.refund_amount);
-                        input name="reason" placeholder=(l.reason) maxlength="40";
+                        input name="reason" placeholder=(l.reason) maxlength="80" aria-describedby="reason-hint";
                         button type="submit" { (l.refund) }
+                        p.muted.small #reason-hint { (l.reason_hint) }
                     }
                 }
             }
@@ -125,7 +137,7 @@ pub fn order_detail(
                     h2 { (l.refunds) }
                     table.grid-table {
                         @for r in &o.refunds {
-                            tr { td.mono { (r.out_refund_no) } td { (money(ctx, r.amount)) } td { (format!("{:?}", r.status)) } td { (r.reason) } td.muted { (r.last_error.as_deref().unwrap_or("")) } }
+                            tr { td.mono { (r.out_refund_no) } td { (money(ctx, r.amount)) } td { span class={ "tag refund-" (r.status.as_str()) } { (l.refund_status(r.status)) } } td { (r.reason) } td.muted { (r.last_error.as_deref().unwrap_or("")) } }
                         }
                     }
                 }
