@@ -101,7 +101,9 @@ async fn sandbox(
     req: Request<Incoming>,
 ) -> Result<Resp, WebError> {
     let method = req.method().clone();
-    let path = req.uri().path().trim_start_matches("/sandbox").to_string();
+    let full = req.uri().path();
+    // One mount prefix off, not every repetition: `/sandbox/sandbox/v3/…` is no API path.
+    let path = full.strip_prefix("/sandbox").unwrap_or(full).to_string();
     let path = if path.is_empty() {
         "/".to_string()
     } else {

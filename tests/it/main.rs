@@ -18,6 +18,7 @@ mod payment_global;
 mod qr;
 mod refunds;
 mod sandbox;
+mod sandbox_sdk;
 mod storefront;
 mod tls;
 mod upgrade;

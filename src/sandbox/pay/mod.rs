@@ -96,65 +96,110 @@ pub(crate) fn param_error(sb: &Sandbox, serial: Option<&str>, field: &str, issue
     )
 }
 
-/// Checks the merchant's Authorization header: format, mchid, window and signature.
-fn check_signature(sb: &Sandbox, req: &Request) -> Result<(), (String, String)> {
+/// Checks the merchant's Authorization header: format, mchid, window and signature, the
+/// signature over either of the [`canonical_urls`]. A refusal is the `detail` of WeChat's
+/// `SIGN_ERROR`; a signature that does not match carries `sign_information` as WeChat's
+/// does: the method, the URL and the start of the message it expected (over `/v3/…`).
+fn check_signature(sb: &Sandbox, req: &Request) -> Result<(), Value> {
+    let refuse = |field: &str, issue: &str| j!({ "field": field, "location": "authorization", "issue": issue });
     let header = req
         .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .ok_or((
-            "authorization".to_string(),
-            "Authorization header missing".to_string(),
-        ))?;
-    let a = crypto::parse_authorization(header).ok_or((
-        "authorization".to_string(),
-        "not a WECHATPAY2-SHA256-RSA2048 header".to_string(),
-    ))?;
+        .ok_or_else(|| refuse("authorization", "Authorization header missing"))?;
+    let a = crypto::parse_authorization(header)
+        .ok_or_else(|| refuse("authorization", "not a WECHATPAY2-SHA256-RSA2048 header"))?;
     let m = &sb.inner.keys.manifest;
     if a.mchid != m.mchid {
-        return Err(("mchid".into(), format!("unknown mchid {}", a.mchid)));
+        return Err(refuse("mchid", &format!("unknown mchid {}", a.mchid)));
     }
     if !a.serial_no.eq_ignore_ascii_case(&m.merchant_serial_no) {
-        return Err((
-            "serial_no".into(),
-            "merchant certificate serial does not match".into(),
+        return Err(refuse(
+            "serial_no",
+            "merchant certificate serial does not match",
         ));
     }
     let ts: i64 = a
         .timestamp
         .parse()
-        .map_err(|_| ("timestamp".to_string(), "not a number".to_string()))?;
+        .map_err(|_| refuse("timestamp", "not a number"))?;
     if (sb.inner.clock.unix() - ts).abs() >= 300 {
-        return Err(("timestamp".into(), "request timestamp expired".into()));
+        return Err(refuse("timestamp", "request timestamp expired"));
     }
-    let msg = crypto::request_message(
-        req.method.as_str(),
-        &req.signed_url(),
-        ts,
-        &a.nonce_str,
-        &req.body,
-    );
-    if !sb.inner.keys.merchant_public().verify(&msg, &a.signature) {
-        return Err(("signature".into(), "sign not match".into()));
+    let key = sb.inner.keys.merchant_public();
+    let [mounted, bare] = canonical_urls(req);
+    let message =
+        |url: &str| crypto::request_message(req.method.as_str(), url, ts, &a.nonce_str, &req.body);
+    if [&mounted, &bare]
+        .iter()
+        .any(|url| key.verify(&message(url), &a.signature))
+    {
+        return Ok(());
     }
-    Ok(())
+    let expected = message(&bare);
+    let shown: String = String::from_utf8_lossy(&expected)
+        .chars()
+        .take(160)
+        .collect();
+    let mut detail = refuse("signature", "sign not match");
+    detail["sign_information"] = j!({
+        "method": req.method.as_str(),
+        "url": bare,
+        "sign_message_length": expected.len(),
+        "truncated_sign_message": shown,
+    });
+    Err(detail)
 }
 
+/// The two canonical URLs (path and query, as sent) a merchant signature may cover: the one
+/// the request reached, under the `/sandbox` mount, and the one real WeChat would see
+/// (`/v3/…`), which is what SDKs that sign relative to their base URL sign. Nothing else.
+fn canonical_urls(req: &Request) -> [String; 2] {
+    let bare = match &req.query {
+        Some(q) => format!("{}?{q}", req.path),
+        None => req.path.clone(),
+    };
+    [req.signed_url(), bare]
+}
+
+/// Answers one Pay API call; a failure inside the sandbox is answered as WeChat answers its
+/// own: a signed 500 `SYSTEM_ERROR`, so an SDK sees an API error, not an unsigned page.
 pub async fn handle(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, SandboxError> {
+    match route(sb, req, segs).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            tracing::error!(error = %e, path = req.path, "sandbox Pay API call failed");
+            let serial = req
+                .headers
+                .get("wechatpay-serial")
+                .and_then(|v| v.to_str().ok());
+            Ok(error(
+                sb,
+                serial,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SYSTEM_ERROR",
+                "系统错误",
+                None,
+            ))
+        }
+    }
+}
+
+async fn route(sb: &Sandbox, req: &Request, segs: &[&str]) -> Result<Resp, SandboxError> {
     let serial = req
         .headers
         .get("wechatpay-serial")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let serial = serial.as_deref();
-    if let Err((field, issue)) = check_signature(sb, req) {
+    if let Err(detail) = check_signature(sb, req) {
         return Ok(error(
             sb,
             serial,
             StatusCode::UNAUTHORIZED,
             "SIGN_ERROR",
             "签名错误，验签失败",
-            Some(j!({ "field": field, "location": "authorization", "issue": issue })),
+            Some(detail),
         ));
     }
     if req.headers.get("accept").is_none() || req.headers.get("user-agent").is_none() {
