@@ -24,6 +24,9 @@ pub async fn tick(app: &App) {
     if let Err(e) = app.fulfilment.deliver_outbox().await {
         tracing::warn!(error = %e, "outbox delivery failed");
     }
+    if let Err(e) = sweep_sessions(app).await {
+        tracing::warn!(error = %e, "deleting idle sessions failed");
+    }
     if let Err(e) = app.fulfilment.complete_due().await {
         tracing::warn!(error = %e, "completing delivered orders failed");
     }
@@ -127,4 +130,29 @@ pub async fn scheduled_backup(app: &App) -> Result<Option<std::path::PathBuf>, S
     }
     tracing::info!(file = %out.display(), "scheduled backup written");
     Ok(Some(out))
+}
+
+/// Deletes shopper sessions idle longer than `[shop] session_idle_days`, at most hourly
+/// (the time of the last sweep is kept in the store).
+pub async fn sweep_sessions(app: &App) -> Result<usize, crate::store::StoreError> {
+    const KEY: &str = "sessions_swept_at";
+    let now = app.clock.unix();
+    let before = now - i64::from(app.config.shop.session_idle_days) * 86_400;
+    app.store
+        .call(move |s| {
+            let last = s
+                .meta(KEY)?
+                .and_then(|b| b.try_into().ok())
+                .map(i64::from_le_bytes);
+            if last.is_some_and(|t| now - t < 3600) {
+                return Ok(0);
+            }
+            let n = s.delete_idle_sessions(before)?;
+            s.set_meta(KEY, &now.to_le_bytes())?;
+            if n > 0 {
+                tracing::info!(sessions = n, "idle shopper sessions deleted");
+            }
+            Ok(n)
+        })
+        .await
 }

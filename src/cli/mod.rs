@@ -186,7 +186,10 @@ fn dispatch(command: Command) -> Result<(), CliError> {
                 let ip = if lan { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
                 SocketAddr::from((ip, 8080))
             });
-            serve_config(Config::demo(data, listen), true)
+            let mut cfg = Config::demo(data, listen);
+            // A booth's phones reach the sandbox over the Wi-Fi.
+            cfg.sandbox.public = !listen.ip().is_loopback();
+            serve_config(cfg, true)
         }
         Command::Wechat { command } => {
             let path = match &command {

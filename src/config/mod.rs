@@ -66,6 +66,9 @@ pub struct SandboxConfig {
     pub refund_delay_secs: i64,
     /// Global flavour: CNY a shopper pays per unit of the order currency.
     pub exchange_rate: f64,
+    /// Whether `/sandbox/` answers visitors that are not on this machine. When it does,
+    /// its control API needs an owner session.
+    pub public: bool,
 }
 
 impl Default for SandboxConfig {
@@ -74,6 +77,7 @@ impl Default for SandboxConfig {
             notify_retry_scale: 1.0,
             refund_delay_secs: 10,
             exchange_rate: 0.92,
+            public: false,
         }
     }
 }
@@ -91,6 +95,11 @@ pub struct ShopConfig {
     pub order_timeout: Duration,
     /// Shipped orders the shopper has not confirmed complete this many days after shipping.
     pub auto_complete_days: u32,
+    /// Shopper sessions (carts, entry channels) unused this long are deleted.
+    pub session_idle_days: u32,
+    /// Unpaid orders one shopper (session, openid, or mobile number) may hold at once, so a
+    /// script cannot keep every item reserved.
+    pub max_unpaid_orders: u32,
     /// The thank-you page after a confirmed payment.
     pub thanks: Thanks,
 }

@@ -46,6 +46,7 @@ pub(super) struct RawSandbox {
     pub(super) notify_retry_scale: Option<f64>,
     pub(super) refund_delay_secs: Option<i64>,
     pub(super) exchange_rate: Option<f64>,
+    pub(super) public: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,6 +60,8 @@ pub(super) struct RawShop {
     pub(super) free_shipping_over: Option<String>,
     pub(super) order_timeout_minutes: Option<u64>,
     pub(super) auto_complete_days: Option<u32>,
+    pub(super) session_idle_days: Option<u32>,
+    pub(super) max_unpaid_orders: Option<u32>,
     pub(super) thanks_text: Option<String>,
     pub(super) thanks_image: Option<String>,
     pub(super) thanks_link: Option<String>,

@@ -157,6 +157,8 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
         crate::order::DEFAULT_AUTO_COMPLETE_DAYS,
         1..=90,
     )?;
+    let session_idle_days = ranged("shop.session_idle_days", s.session_idle_days, 30, 1..=365)?;
+    let max_unpaid_orders = ranged("shop.max_unpaid_orders", s.max_unpaid_orders, 3, 1..=100)?;
     let name = s.name.unwrap_or_else(|| "铺子".to_string());
     if name.trim().is_empty() || name.chars().count() > 40 {
         return Err(invalid("shop.name", "must be 1–40 characters"));
@@ -185,6 +187,8 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
         },
         order_timeout: Duration::from_secs(timeout_min * 60),
         auto_complete_days,
+        session_idle_days,
+        max_unpaid_orders,
         thanks: Thanks {
             text: s.thanks_text,
             image: s.thanks_image,
@@ -544,6 +548,7 @@ fn sandbox(s: RawSandbox) -> Result<SandboxConfig, Invalid> {
             d.exchange_rate,
             (Bound::Excluded(0.0), Bound::Excluded(100_000.0)),
         )?,
+        public: s.public.unwrap_or(d.public),
     })
 }
 

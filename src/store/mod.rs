@@ -109,6 +109,9 @@ pub enum PlaceOrderError {
     OutOfStock(Vec<(String, u32)>),
     #[error("amount out of range")]
     Overflow,
+    /// The shopper (session, openid or mobile number) already holds this many unpaid orders.
+    #[error("too many unpaid orders")]
+    TooManyUnpaid(u32),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -158,6 +161,8 @@ pub struct NewOrder {
     pub shipping: ShippingRule,
     pub now: time::OffsetDateTime,
     pub random: u64,
+    /// Unpaid orders one shopper may hold at once (`[shop] max_unpaid_orders`).
+    pub max_unpaid: u32,
 }
 
 #[derive(Clone)]
@@ -369,6 +374,70 @@ impl Store {
         let r = session_in(&tx, id, now, f)?;
         tx.commit()?;
         Ok(r)
+    }
+
+    /// Like `update_session`, for a session that exists already: `None`, and nothing
+    /// written, when there is none (a request cannot create a session this way).
+    pub fn update_existing_session<R>(
+        &self,
+        id: &str,
+        now: i64,
+        f: impl FnOnce(&mut Session) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        if self.session(id)?.is_none() {
+            return Ok(None);
+        }
+        let tx = self.db.begin_write()?;
+        if tx.open_table(SESSIONS)?.get(id)?.is_none() {
+            return Ok(None);
+        }
+        let r = session_in(&tx, id, now, f)?;
+        tx.commit()?;
+        Ok(Some(r))
+    }
+
+    /// Deletes shopper sessions last seen before `before` (unix seconds): their carts and
+    /// entry channels. Orders keep the session id they were placed with. Returns how many.
+    pub fn delete_idle_sessions(&self, before: i64) -> Result<usize, StoreError> {
+        let idle: Vec<String> = {
+            let tx = self.db.begin_read()?;
+            let t = tx.open_table(SESSIONS)?;
+            let mut v = Vec::new();
+            for row in t.iter()? {
+                let (k, b) = row?;
+                if dec::<Session>("sessions", b.value())?.last_seen < before {
+                    v.push(k.value().to_string());
+                }
+            }
+            v
+        };
+        if idle.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.db.begin_write()?;
+        let mut n = 0;
+        {
+            let mut t = tx.open_table(SESSIONS)?;
+            for id in &idle {
+                // Seen again since the read: kept.
+                let still_idle = match t.get(id.as_str())? {
+                    Some(b) => dec::<Session>("sessions", b.value())?.last_seen < before,
+                    None => false,
+                };
+                if still_idle {
+                    t.remove(id.as_str())?;
+                    n += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// How many shopper sessions are stored.
+    pub fn session_count(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read()?;
+        Ok(tx.open_table(SESSIONS)?.len()?)
     }
 }
 

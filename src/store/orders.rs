@@ -73,6 +73,28 @@ pub(crate) fn place_order_in(
     if session.cart.is_empty() {
         return Err(PlaceOrderError::EmptyCart);
     }
+    // Stock cannot be hoarded: a shopper — by session, WeChat openid or mobile number —
+    // holds at most `max_unpaid` unpaid orders (their stock is reserved until they close).
+    {
+        let open = tx.open_table(OPEN_ORDERS)?;
+        let (mut by_sid, mut by_openid, mut by_mobile) = (0u32, 0u32, 0u32);
+        for row in open.iter()? {
+            let (no, _) = row?;
+            let Some(v) = orders.get(no.value())? else {
+                continue;
+            };
+            let o: Order = dec("orders", v.value())?;
+            by_sid += u32::from(o.session == new.session);
+            by_openid += u32::from(
+                session.openid.is_some()
+                    && o.attempt.as_ref().map(|a| &a.openid) == session.openid.as_ref(),
+            );
+            by_mobile += u32::from(o.recipient.mobile == new.recipient.mobile);
+        }
+        if by_sid.max(by_openid).max(by_mobile) >= new.max_unpaid {
+            return Err(PlaceOrderError::TooManyUnpaid(new.max_unpaid));
+        }
+    }
     let mut failure = None;
     let priced = cart::price(&session.cart, new.shipping, |sku| {
         match lookup_sku(&skus, &products, &stock, sku) {

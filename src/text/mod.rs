@@ -112,6 +112,7 @@ pub struct Text {
     pub sandbox_notice: &'static str,
     pub pay_unavailable: &'static str,
     pub copy_link: &'static str,
+    pub sandbox_banner: &'static str,
     pub shipment: &'static str,
     pub courier: &'static str,
     pub tracking_no: &'static str,
@@ -149,6 +150,17 @@ impl Text {
         match self.lang {
             Lang::Zh => format!("不能超过 {max} 个字"),
             Lang::En => format!("At most {max} characters"),
+        }
+    }
+
+    pub fn too_many_unpaid(&self, n: u32) -> String {
+        match self.lang {
+            Lang::Zh => format!(
+                "您已有 {n} 笔未付款的订单。请先在「我的订单」中付款，或等它们超时关闭后再下单。"
+            ),
+            Lang::En => format!(
+                "You already have {n} unpaid orders. Pay them in “My orders”, or wait until they close, before ordering again."
+            ),
         }
     }
 
@@ -259,6 +271,7 @@ pub static ZH: Text = Text {
     sandbox_notice: "沙箱模式：支付由内置的微信模拟器完成，不会产生真实扣款。",
     pay_unavailable: "暂时无法发起支付，请稍后再试。",
     copy_link: "链接",
+    sandbox_banner: "演示模式 — 不产生真实扣款",
     shipment: "物流信息",
     courier: "快递公司",
     tracking_no: "运单号",
@@ -343,6 +356,7 @@ pub static EN: Text = Text {
     sandbox_notice: "Sandbox mode: WeChat is simulated; no real money moves.",
     pay_unavailable: "Payment is unavailable right now; please try again shortly.",
     copy_link: "Link",
+    sandbox_banner: "SANDBOX — no real money",
     shipment: "Shipment",
     courier: "Carrier",
     tracking_no: "Tracking number",

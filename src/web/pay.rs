@@ -143,11 +143,16 @@ pub async fn oauth_return(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, Web
     let t = ctx.app.config.shop.language.text();
     let state = q.get("state").cloned().unwrap_or_default();
     let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
-    let pending = ctx
-        .app
-        .store
-        .call(move |s| s.update_session(&id, now, |sess| sess.oauth.take()))
-        .await?;
+    // Without a session there is no OAuth in flight, and nothing is written.
+    let pending = match sid.fresh {
+        true => None,
+        false => ctx
+            .app
+            .store
+            .call(move |s| s.update_existing_session(&id, now, |sess| sess.oauth.take()))
+            .await?
+            .flatten(),
+    };
     let Some(p) =
         pending.filter(|p| !sid.fresh && p.state == state && now - p.at < OAUTH_STATE_TTL_SECS)
     else {

@@ -75,8 +75,22 @@ pub async fn route(
         ["healthz"] if get => health(ctx).await,
         ["metrics"] if get => metrics(ctx).await,
         ["admin", rest @ ..] => super::admin::route(ctx, req, rest, peer).await,
-        ["sandbox", ..] => match &ctx.app.sandbox {
-            Some(sb) => sandbox(ctx, sb, req).await,
+        ["sandbox", rest @ ..] => match &ctx.app.sandbox {
+            Some(sb) => {
+                let public = ctx.app.config.sandbox.public;
+                let trusted = &ctx.app.config.server.trusted_proxies;
+                if !public && !super::http::client_ip(&req, peer, trusted).is_loopback() {
+                    // A private sandbox answers this machine only.
+                    return Err(WebError::NotFound);
+                }
+                // The control API can mark any order paid and the index shows the keys:
+                // on a public sandbox, owners only.
+                let owners_only = matches!(rest, [] | [""] | ["control", ..]);
+                if public && owners_only && super::admin::admin_of(ctx, &req).await?.is_none() {
+                    return Err(WebError::NotFound);
+                }
+                sandbox(ctx, sb, req).await
+            }
             None => Err(WebError::NotFound),
         },
         [""]

@@ -19,9 +19,15 @@ pub struct Visitor {
     pub sid: Sid,
     pub session: Session,
     /// Whether this request stored the session (so the cookie must be set). Browsing alone
-    /// stores nothing and sets no cookie; the first cart change or entry tag does.
+    /// stores nothing and sets no cookie; the first cart change does.
     pub persisted: bool,
+    /// An entry tag (`?ch=`) this request brought: it rides in a cookie, not the store,
+    /// until the first cart action.
+    pub new_channel: Option<String>,
 }
+
+/// The cookie that carries the entry channel until the first cart action.
+pub const CHANNEL_COOKIE: &str = "puzi_ch";
 
 impl Visitor {
     pub fn cart_units(&self) -> u32 {
@@ -40,42 +46,38 @@ fn channel_tag(q: &HashMap<String, String>) -> Option<String> {
     ok.then(|| ch.clone())
 }
 
-/// Loads the visitor's session; remembers an entry channel if the URL carries one.
+/// Loads the visitor's session (reading only: browsing writes nothing); an entry channel
+/// in the URL is kept in a cookie until the first cart action.
 pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visitor, WebError> {
     let sid = Sid::from_headers(req.headers());
-    let ch = match req.uri().query() {
+    let new_channel = match req.uri().query() {
         Some(_) => channel_tag(&query(req)),
         None => None,
     };
-    if sid.fresh && ch.is_none() {
-        // A first visit: nothing to read, nothing to store.
-        return Ok(Visitor {
-            sid,
-            session: Session::default(),
-            persisted: false,
-        });
-    }
-    let persisted = ch.is_some();
-    let id = sid.id.clone();
-    let now = ctx.app.clock.unix();
-    let session = ctx
-        .app
-        .store
-        .call(move |s| -> Result<Session, crate::store::StoreError> {
-            match ch {
-                Some(ch) => s.update_session(&id, now, |sess| {
-                    sess.channel = Some(ch);
-                    sess.clone()
-                }),
-                None => Ok(s.session(&id)?.unwrap_or_default()),
-            }
-        })
-        .await?;
+    let session = if sid.fresh {
+        Session::default()
+    } else {
+        let id = sid.id.clone();
+        ctx.app
+            .store
+            .call(move |s| s.session(&id))
+            .await?
+            .unwrap_or_default()
+    };
     Ok(Visitor {
         sid,
         session,
-        persisted,
+        persisted: false,
+        new_channel,
     })
+}
+
+/// The entry channel a request carries in its cookie.
+fn channel_cookie(req: &Request<Incoming>) -> Option<String> {
+    let v = super::http::cookie(req.headers(), CHANNEL_COOKIE)?;
+    let mut q = HashMap::new();
+    q.insert("ch".to_string(), v.to_string());
+    channel_tag(&q)
 }
 
 pub(super) fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
@@ -86,6 +88,19 @@ fn page_bytes(ctx: &Ctx, v: &Visitor, body: Bytes) -> Resp {
     let mut r = super::http::html_bytes(body);
     if v.persisted {
         v.sid.apply(&mut r, ctx.app.config.served_over_https());
+    }
+    if let Some(ch) = &v.new_channel {
+        let secure = if ctx.app.config.served_over_https() {
+            "; Secure"
+        } else {
+            ""
+        };
+        let c = format!(
+            "{CHANNEL_COOKIE}={ch}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax{secure}"
+        );
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&c) {
+            r.headers_mut().append(hyper::header::SET_COOKIE, v);
+        }
     }
     r
 }
@@ -282,6 +297,8 @@ fn with_cookie(ctx: &Ctx, sid: &Sid, mut r: Resp) -> Resp {
 }
 
 pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    // The first cart action stores the entry channel the cookie carried.
+    let channel = channel_cookie(&req);
     let (sid, f) = form(ctx, req).await?;
     let sku = f.get("sku").cloned().unwrap_or_default();
     let qty = quantity(&f)?;
@@ -298,7 +315,12 @@ pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
             let added = ctx
                 .app
                 .store
-                .update_session_grouped(id, now, move |sess| sess.cart.add(&sku3, qty))
+                .update_session_grouped(id, now, move |sess| {
+                    if channel.is_some() {
+                        sess.channel = channel;
+                    }
+                    sess.cart.add(&sku3, qty)
+                })
                 .await?;
             Some((p.id, if added { "1" } else { "full" }))
         }
@@ -390,6 +412,7 @@ pub async fn checkout(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
                 shipping: ctx.app.config.shop.shipping,
                 now: ctx.app.clock.now_cst(),
                 random: crate::app::random_u64(),
+                max_unpaid: ctx.app.config.shop.max_unpaid_orders,
             };
             match ctx.app.store.place_order_grouped(new).await {
                 Ok(order) => {
@@ -409,6 +432,7 @@ pub async fn checkout(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
                         .join("；"),
                     vec![],
                 ),
+                Err(PlaceOrderError::TooManyUnpaid(n)) => (t.too_many_unpaid(n), vec![]),
                 Err(PlaceOrderError::Overflow) => {
                     return Err(WebError::BadRequest("order total out of range".into()));
                 }

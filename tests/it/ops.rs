@@ -154,10 +154,10 @@ async fn a_backup_under_write_load_restores_to_a_store_that_passes_doctor() {
     let load = {
         let t = t.clone();
         tokio::spawn(async move {
-            for _ in 0..20 {
+            for i in 0..20 {
                 let c = client();
                 add_to_cart(&c, &t, "wool-socks-sm", 1).await;
-                checkout(&c, &t, &GOOD_FORM).await;
+                checkout(&c, &t, &as_form(&shopper_form(i))).await;
             }
         })
     };

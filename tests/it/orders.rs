@@ -144,11 +144,12 @@ async fn fifty_concurrent_checkouts_never_oversell() {
     }
     let t = std::sync::Arc::new(t);
     let mut tasks = Vec::new();
-    for c in clients {
+    for (i, c) in clients.into_iter().enumerate() {
         let t = t.clone();
-        tasks.push(tokio::spawn(
-            async move { checkout(&c, &t, &GOOD_FORM).await.0 },
-        ));
+        tasks.push(tokio::spawn(async move {
+            let f = shopper_form(i);
+            checkout(&c, &t, &as_form(&f)).await.0
+        }));
     }
     let mut placed = 0;
     let mut refused = 0;
@@ -341,5 +342,42 @@ async fn shipped_orders_complete_by_themselves_after_ten_days() {
     let o = t.app.store.order(&no).unwrap().unwrap();
     assert_eq!(o.state, OrderState::Completed);
     assert_eq!(o.history.last().unwrap().detail["by"], "automatic");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_shopper_cannot_hold_more_than_a_few_unpaid_orders() {
+    let t = TestApp::start_tuned(|c| c.shop.max_unpaid_orders = 2).await;
+    let stock_before = t.app.store.stock("dianhong-100g").unwrap();
+    // Fresh sessions, one mobile number: a script holding stock.
+    for i in 0..3 {
+        let c = client();
+        add_to_cart(&c, &t, "dianhong-100g", 1).await;
+        let (status, _, body) = checkout(&c, &t, &GOOD_FORM).await;
+        if i < 2 {
+            assert_eq!(status, 303, "order {i}");
+        } else {
+            assert_eq!(status, 409, "the third is refused");
+            assert!(body.contains("2 笔未付款的订单"), "a clear message");
+        }
+    }
+    assert_eq!(
+        t.app.store.stock("dianhong-100g").unwrap(),
+        stock_before - 2
+    );
+    assert_eq!(t.app.store.order_count().unwrap(), 2);
+    // One session, several mobile numbers: the same limit.
+    let c = client();
+    for i in 0..3 {
+        add_to_cart(&c, &t, "longjing-50g", 1).await;
+        let f = shopper_form(100 + i);
+        let (status, _, _) = checkout(&c, &t, &as_form(&f)).await;
+        assert_eq!(status, if i < 2 { 303 } else { 409 }, "session order {i}");
+    }
+    // Another shopper is not held up by them.
+    let c = client();
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    let f = shopper_form(7);
+    assert_eq!(checkout(&c, &t, &as_form(&f)).await.0, 303);
     t.stop().await;
 }

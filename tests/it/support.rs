@@ -149,6 +149,22 @@ pub async fn add_to_cart(
         .unwrap()
 }
 
+/// The checkout form of the `i`-th of many different shoppers (each their own mobile
+/// number: one shopper may hold only a few unpaid orders).
+pub fn shopper_form(i: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", format!("顾客{i}")),
+        ("mobile", format!("1390000{:04}", i % 10_000)),
+        ("address", "上海市徐汇区漕溪北路 1 号".to_string()),
+        ("note", String::new()),
+    ]
+}
+
+/// `shopper_form` as the `checkout` helper takes it.
+pub fn as_form<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    f.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 pub const GOOD_FORM: [(&str, &str); 4] = [
     ("name", "张三"),
     ("mobile", "13800138000"),

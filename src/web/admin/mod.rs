@@ -44,7 +44,11 @@ fn lang(ctx: &Ctx) -> &'static crate::text::AdminText {
     ctx.app.config.shop.language.admin()
 }
 
-async fn admin_of(ctx: &Ctx, req: &Request<Incoming>) -> Result<Option<Admin>, WebError> {
+/// The owner signed in on this request, if any.
+pub(crate) async fn admin_of(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+) -> Result<Option<Admin>, WebError> {
     let Some(token) = cookie(req.headers(), COOKIE).map(str::to_string) else {
         return Ok(None);
     };
@@ -118,9 +122,11 @@ fn secure(ctx: &Ctx) -> &'static str {
     }
 }
 
+/// The owner's cookie covers the whole site (still `HttpOnly`, `SameSite=Strict`): a public
+/// sandbox's control API and key page under `/sandbox/` recognise the owner by it.
 fn set_cookie(ctx: &Ctx, r: &mut Resp, value: &str) {
     let v = format!(
-        "{COOKIE}={value}; Path=/admin; HttpOnly; SameSite=Strict{}",
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{}",
         secure(ctx)
     );
     if let Ok(v) = HeaderValue::from_str(&v) {

@@ -61,6 +61,7 @@ fn layout_with(
                 (head)
             }
             body {
+                @if ctx.app.sandbox.is_some() { div.sandbox-banner role="note" { (tx.sandbox_banner) } }
                 header.top {
                     a.brand href="/" { (shop) }
                     a.cart-link href="/cart" aria-label=(tx.cart) {

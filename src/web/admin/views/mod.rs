@@ -58,6 +58,9 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                 link rel="stylesheet" href={ "/assets/style.css?v=" (ctx.assets.version("style.css")) };
             }
             body.admin {
+                @if ctx.app.sandbox.is_some() {
+                    div.sandbox-banner role="note" { (ctx.app.config.shop.language.text().sandbox_banner) }
+                }
                 header.top {
                     a.brand href="/admin" { (ctx.app.config.shop.name) " · " (l.title) }
                     @if let Some(ad) = admin {
