@@ -139,7 +139,15 @@ async fn sandbox(
             query,
             headers,
             body,
-            origin: format!("http://{host}"),
+            // The scheme shoppers use (TLS here or at a proxy), so the bill's download_url works.
+            origin: format!(
+                "{}://{host}",
+                if ctx.app.config.served_over_https() {
+                    "https"
+                } else {
+                    "http"
+                }
+            ),
         })
         .await)
 }
