@@ -9,12 +9,27 @@ use std::sync::atomic::{AtomicI64, Ordering};
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     offset_secs: Arc<AtomicI64>,
+    /// Unix seconds the clock stands still at (plus the offset); 0: it follows the wall.
+    frozen_at: Arc<AtomicI64>,
 }
 
 impl Clock {
     pub fn now(&self) -> time::OffsetDateTime {
-        time::OffsetDateTime::now_utc()
-            + time::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
+        let base = match self.frozen_at.load(Ordering::Relaxed) {
+            0 => time::OffsetDateTime::now_utc(),
+            at => time::OffsetDateTime::from_unix_timestamp(at)
+                .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
+        };
+        base + time::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
+    }
+
+    /// Stops this clock (and every clone) at the current second; from then on only
+    /// `advance` moves it. For tests that count seconds exactly.
+    pub fn freeze(&self) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let _ = self
+            .frozen_at
+            .compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
     }
 
     pub fn unix(&self) -> i64 {

@@ -2,35 +2,10 @@
 //! sequences of events checked against the invariants of DESIGN §4.
 
 use super::*;
-use crate::money::Currency;
 use crate::order::lifecycle::{refund_reason, resend_backoff};
-use crate::order::{OrderNo, Recipient};
 
 fn order(total: i64) -> Order {
-    Order {
-        no: OrderNo::parse("ORDER123").unwrap(),
-        session: String::new(),
-        state: OrderState::PendingPayment,
-        currency: Currency::CNY,
-        lines: vec![],
-        items_total: Money(total),
-        shipping: Money::ZERO,
-        total: Money(total),
-        recipient: Recipient {
-            name: String::new(),
-            mobile: String::new(),
-            address: String::new(),
-        },
-        note: String::new(),
-        channel: None,
-        created_at: 0,
-        history: vec![],
-        attempt: None,
-        payment: None,
-        refunds: vec![],
-        shipment: None,
-        dispute: None,
-    }
+    Order::for_test("ORDER123", total)
 }
 
 fn paid(txid: &str, total: i64) -> IncomingPayment {

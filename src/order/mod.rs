@@ -314,6 +314,35 @@ impl Order {
         self.lines.iter().map(|l| l.qty).sum()
     }
 
+    /// A bare pending order of `total` in CNY, with no lines (for unit tests).
+    #[cfg(test)]
+    pub(crate) fn for_test(no: &str, total: i64) -> Order {
+        Order {
+            no: OrderNo::parse(no).expect("a valid order number"),
+            session: String::new(),
+            state: OrderState::PendingPayment,
+            currency: Currency::CNY,
+            lines: vec![],
+            items_total: Money(total),
+            shipping: Money::ZERO,
+            total: Money(total),
+            recipient: Recipient {
+                name: String::new(),
+                mobile: String::new(),
+                address: String::new(),
+            },
+            note: String::new(),
+            channel: None,
+            created_at: 0,
+            history: vec![],
+            attempt: None,
+            payment: None,
+            refunds: vec![],
+            shipment: None,
+            dispute: None,
+        }
+    }
+
     /// Money refunded or on its way back.
     pub fn refunded(&self) -> Money {
         Money(

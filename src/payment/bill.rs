@@ -146,28 +146,11 @@ pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::order::{OrderNo, OrderState, Payment, PaymentSource, Recipient};
+    use crate::order::{OrderState, Payment, PaymentSource};
 
     fn paid_order(no: &str, total: i64) -> Order {
         Order {
-            no: OrderNo::parse(no).unwrap(),
-            session: String::new(),
             state: OrderState::Paid,
-            currency: Currency::CNY,
-            lines: vec![],
-            items_total: Money(total),
-            shipping: Money::ZERO,
-            total: Money(total),
-            recipient: Recipient {
-                name: String::new(),
-                mobile: String::new(),
-                address: String::new(),
-            },
-            note: String::new(),
-            channel: None,
-            created_at: 0,
-            history: vec![],
-            attempt: None,
             payment: Some(Payment {
                 transaction_id: "4200001".into(),
                 amount: Money(total),
@@ -178,9 +161,7 @@ mod tests {
                 payer_currency: None,
                 exchange_rate: None,
             }),
-            refunds: vec![],
-            shipment: None,
-            dispute: None,
+            ..Order::for_test(no, total)
         }
     }
 

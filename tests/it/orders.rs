@@ -327,6 +327,8 @@ async fn the_shopper_sees_the_tracking_number_and_confirms_receipt() {
 #[tokio::test(flavor = "multi_thread")]
 async fn shipped_orders_complete_by_themselves_after_ten_days() {
     let t = TestApp::start().await;
+    // Seconds count exactly here: no real second may slip in between.
+    t.app.clock.freeze();
     let (_, no) = shipped_order(&t, "阿珍").await;
     t.app
         .clock

@@ -58,6 +58,7 @@ async fn a_long_chinese_reason_is_cut_to_80_bytes_and_accepted() {
 #[tokio::test(flavor = "multi_thread")]
 async fn processing_refunds_are_asked_about_on_a_backoff() {
     let t = TestApp::start().await;
+    t.app.clock.freeze();
     let no = paid(&t).await;
     let r = t.app.payments.refund(&no, Money(500), "").await.unwrap();
     assert_eq!(r.status, RefundStatus::Processing);
@@ -82,6 +83,7 @@ async fn processing_refunds_are_asked_about_on_a_backoff() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transient_refund_errors_are_sent_again_on_a_backoff() {
     let t = TestApp::start().await;
+    t.app.clock.freeze();
     let no = paid(&t).await;
     // WeChat fails every try of the client (it retries twice itself).
     t.sandbox().set_api_fault_times(ApiFault::SystemError, 3);
@@ -97,7 +99,7 @@ async fn transient_refund_errors_are_sent_again_on_a_backoff() {
     // Not re-sent on every tick, but after its backoff.
     assert_eq!(t.app.payments.retry_refunds().await.unwrap(), 0);
     let wait = r.next_at - t.app.clock.unix();
-    assert_eq!(wait, 20);
+    assert_eq!(wait, 20, "20 s after the first failure");
     t.app.clock.advance(wait);
     assert_eq!(t.app.payments.retry_refunds().await.unwrap(), 1);
     let o = t.app.store.order(&no).unwrap().unwrap();
