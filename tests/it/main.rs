@@ -8,6 +8,7 @@ mod binary;
 mod cli_wechat;
 mod config;
 mod global;
+mod login;
 mod ops;
 mod orders;
 mod payment;
