@@ -69,15 +69,28 @@ pub fn execute(store: &Store, config: &Config, base: &str, cmd: Command) -> Repl
     }
 }
 
-/// Binds the control socket (owner-only), replacing a stale one.
+/// Binds the control socket (owner-only), replacing a stale one. The socket is made in a
+/// fresh 0700 directory beside it, restricted to 0600 there (where no one else can reach
+/// it), and only then renamed into place: it is never open to others, not even briefly.
+/// No umask is touched (it is process-wide).
 #[cfg(unix)]
 pub fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::remove_file(path);
-    let l = std::os::unix::net::UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    l.set_nonblocking(true)?;
-    Ok(l)
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let private = dir.join(format!(".puzi-sock-{}", crate::random::random_token::<4>()));
+    std::fs::DirBuilder::new().mode(0o700).create(&private)?;
+    let inner = private.join(SOCKET);
+    let bound = (|| {
+        let l = std::os::unix::net::UnixListener::bind(&inner)?;
+        std::fs::set_permissions(&inner, std::fs::Permissions::from_mode(0o600))?;
+        // Replaces a stale socket in one step.
+        std::fs::rename(&inner, path)?;
+        l.set_nonblocking(true)?;
+        Ok(l)
+    })();
+    let _ = std::fs::remove_file(&inner);
+    let _ = std::fs::remove_dir(&private);
+    bound
 }
 
 /// Serves the control socket until `stop` resolves.

@@ -77,15 +77,30 @@ pub fn self_signed(names: &[String]) -> Result<(String, String), TlsError> {
     Ok((ck.cert.pem(), ck.signing_key.serialize_pem()))
 }
 
+/// Writes a key (or certificate, or ACME account) file readable by its owner only: a new
+/// file created 0600 beside it, then renamed over it, so no one else can ever read it, not
+/// even between creating and restricting it. A directory made for it is 0700.
 fn write_private(path: &Path, data: &str) -> Result<(), TlsError> {
+    use std::io::Write;
     if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).map_err(|e| file_err(d, e))?;
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(d).map_err(|e| file_err(d, e))?;
     }
-    std::fs::write(path, data).map_err(|e| file_err(path, e))?;
+    let tmp = path.with_extension(format!("tmp-{}", crate::random::random_token::<4>()));
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let written = o.open(&tmp).and_then(|mut f| {
+        f.write_all(data.as_bytes())?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(file_err(path, e));
     }
     Ok(())
 }

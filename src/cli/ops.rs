@@ -38,7 +38,15 @@ pub fn restore(config_path: &Path, from: &Path) -> Result<(), CliError> {
         println!("the previous data file is kept as {}", aside.display());
     }
     let tmp = db.with_extension("restoring");
-    std::fs::copy(from, &tmp)
+    let _ = std::fs::remove_file(&tmp);
+    // Into a file created owner-only (0600), whatever the backup's own permissions.
+    crate::store::private_file(&tmp)
+        .and_then(|_| {
+            let mut src = std::fs::File::open(from)?;
+            let mut dst = std::fs::OpenOptions::new().write(true).open(&tmp)?;
+            std::io::copy(&mut src, &mut dst)?;
+            dst.sync_all()
+        })
         .and_then(|_| std::fs::rename(&tmp, &db))
         .map_err(|e| CliError::Failed(format!("restore failed: {e}")))?;
     println!("restored {} from {}", db.display(), from.display());

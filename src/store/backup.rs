@@ -1,6 +1,7 @@
 //! Backups: a consistent copy of every table, taken from one read snapshot while the shop
 //! keeps serving (redb has no online backup of its own), written to a new file that is a
-//! complete puzi store; and verification of a backup before it replaces anything.
+//! complete puzi store, created readable by its owner only (0600); and verification of a
+//! backup before it replaces anything.
 
 use super::*;
 use redb::ReadableMultimapTable;
@@ -23,6 +24,39 @@ macro_rules! copy_tables {
     )*};
 }
 
+/// Makes `path` an owner-only (0600) file: created so when missing (empty; redb
+/// initializes an empty file), narrowed when it exists with wider permissions.
+pub fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+        let mode = f.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Creates `dir` (and its missing parents) owner-only (0700); an existing directory is
+/// left as it is.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
 impl Store {
     /// Copies the store, as of one snapshot, into a new file at `out` (which must not
     /// exist). Returns the size of the file written.
@@ -35,6 +69,8 @@ impl Store {
         }
         let tmp = out.with_extension(format!("partial-{}", crate::random::random_token::<4>()));
         let _ = std::fs::remove_file(&tmp);
+        // Created 0600 before redb opens it: never readable by others, not even briefly.
+        private_file(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
         let r = (|| -> Result<(), StoreError> {
             let rtx = self.db.begin_read()?;
             let dst = Database::create(&tmp)?;

@@ -194,13 +194,15 @@ pub(crate) fn dec<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Res
 
 impl Store {
     /// Opens (or creates) the data file, checking its schema version.
+    /// The file (and a directory puzi makes for it) is readable by its owner only, from
+    /// the moment it exists; a file from an older puzi is narrowed to that.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
+            private_dir(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
         }
+        private_file(path).map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
         Store::from_db(Database::create(path), path)
     }
 
@@ -494,6 +496,7 @@ mod owner;
 mod sandbox;
 
 pub use alerts::{Alert, AlertKind};
+pub use backup::{private_dir, private_file};
 pub use catalog::StockChange;
 pub use csv_io::orders_csv;
 pub use faults::{Faults, FaultyBackend};

@@ -1,5 +1,6 @@
 //! The owner account in the store: the account, one-time setup links, and back-office
-//! sessions.
+//! sessions, keyed by the SHA-256 of their token (the cookie holds the token itself, so a
+//! copy of the data file opens no session).
 
 use super::*;
 
@@ -50,6 +51,27 @@ impl Store {
         Ok(())
     }
 
+    /// A password reset, in one transaction: stores the reset link, disables the owner's
+    /// password and ends every admin session.
+    pub fn begin_reset(&self, st: &SetupToken) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(ADMIN)?;
+            t.insert("setup", enc(st).as_slice())?;
+            let owner: Option<Owner> = t
+                .get("owner")?
+                .map(|v| dec("admin", v.value()))
+                .transpose()?;
+            if let Some(mut o) = owner {
+                o.password_hash = String::new();
+                t.insert("owner", enc(&o).as_slice())?;
+            }
+        }
+        end_sessions_in(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn setup_token(&self) -> Result<Option<SetupToken>, StoreError> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(ADMIN)?;
@@ -80,39 +102,44 @@ impl Store {
             }
         };
         if ok {
-            let mut sessions = tx.open_table(ADMIN_SESSIONS)?;
-            let keys: Vec<String> = sessions
-                .iter()?
-                .filter_map(|r| r.ok().map(|(k, _)| k.value().to_string()))
-                .collect();
-            for k in keys {
-                sessions.remove(k.as_str())?;
-            }
+            end_sessions_in(&tx)?;
         }
         tx.commit()?;
         Ok(ok)
     }
 
-    pub fn admin_session(&self, token: &str) -> Result<Option<AdminSession>, StoreError> {
+    /// The session whose token hashes to `token_sha256`.
+    pub fn admin_session(&self, token_sha256: &str) -> Result<Option<AdminSession>, StoreError> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(ADMIN_SESSIONS)?;
-        t.get(token)?
+        t.get(token_sha256)?
             .map(|v| dec("admin_sessions", v.value()))
             .transpose()
     }
 
-    pub fn put_admin_session(&self, token: &str, s: &AdminSession) -> Result<(), StoreError> {
+    pub fn put_admin_session(
+        &self,
+        token_sha256: &str,
+        s: &AdminSession,
+    ) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
         tx.open_table(ADMIN_SESSIONS)?
-            .insert(token, enc(s).as_slice())?;
+            .insert(token_sha256, enc(s).as_slice())?;
         tx.commit()?;
         Ok(())
     }
 
-    pub fn remove_admin_session(&self, token: &str) -> Result<(), StoreError> {
+    pub fn remove_admin_session(&self, token_sha256: &str) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
-        tx.open_table(ADMIN_SESSIONS)?.remove(token)?;
+        tx.open_table(ADMIN_SESSIONS)?.remove(token_sha256)?;
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Removes every admin session inside a transaction the caller commits.
+fn end_sessions_in(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut sessions = tx.open_table(ADMIN_SESSIONS)?;
+    sessions.retain(|_, _| false)?;
+    Ok(())
 }

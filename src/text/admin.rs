@@ -19,7 +19,6 @@ pub struct AdminText {
     pub reset_title: &'static str,
     pub setup_done: &'static str,
     pub login_failed: &'static str,
-    pub rate_limited: &'static str,
     pub link_invalid: &'static str,
     pub bad_username: &'static str,
     pub password_short: &'static str,
@@ -93,6 +92,24 @@ pub struct AdminText {
 }
 
 impl AdminText {
+    /// A login slowed down after failures: when the next attempt is allowed.
+    pub fn login_wait(&self, secs: i64) -> String {
+        if std::ptr::eq(self, &ADMIN_ZH) {
+            format!("尝试次数过多，请 {secs} 秒后再试")
+        } else {
+            format!("Too many attempts; try again in {secs} seconds")
+        }
+    }
+
+    /// Too many logins being checked at once.
+    pub fn login_busy(&self) -> &'static str {
+        if std::ptr::eq(self, &ADMIN_ZH) {
+            "登录请求较多，请稍后再试"
+        } else {
+            "Many sign-ins at once; try again in a moment"
+        }
+    }
+
     /// A refund's status in words.
     pub fn refund_status(&self, s: crate::order::RefundStatus) -> &'static str {
         use crate::order::RefundStatus::*;
@@ -139,7 +156,6 @@ pub static ADMIN_ZH: AdminText = AdminText {
     reset_title: "设置新密码",
     setup_done: "账号已创建，请登录。",
     login_failed: "用户名或密码错误",
-    rate_limited: "尝试次数过多，请 15 分钟后再试",
     link_invalid: "链接无效或已过期。请在服务器上运行 puzi admin setup-link 获取新链接。",
     bad_username: "用户名须为 3–32 个字母、数字或 ._-@",
     password_short: "密码至少 10 个字符",
@@ -228,7 +244,6 @@ pub static ADMIN_EN: AdminText = AdminText {
     reset_title: "Set a new password",
     setup_done: "The account is ready; please log in.",
     login_failed: "Wrong username or password",
-    rate_limited: "Too many attempts; try again in 15 minutes",
     link_invalid: "This link is invalid or expired. Run `puzi admin setup-link` on the server for a new one.",
     bad_username: "The username must be 3–32 letters, digits or ._-@",
     password_short: "The password needs at least 10 characters",

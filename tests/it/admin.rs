@@ -197,9 +197,9 @@ async fn login_cookies_rate_limits_csrf_and_idle_timeout() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    // Wrong passwords: 401, then 429 after five.
+    // Wrong passwords: 401, then 429 (wait) after a few.
     let bad = client();
-    for _ in 0..5 {
+    for _ in 0..puzi::account::FREE_FAILURES {
         assert_eq!(login(&t, &bad, "wrong password!").await, 401);
     }
     assert_eq!(

@@ -46,6 +46,16 @@ async fn puzi(args: Vec<String>) -> (i32, String, String) {
     .unwrap()
 }
 
+/// A file's permission bits.
+pub fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
 fn args(list: &[&str], cfg: &std::path::Path) -> Vec<String> {
     let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
     v.push("--config".into());
@@ -74,13 +84,24 @@ async fn setup_link_and_password_reset_go_through_the_running_shop() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let signed_in = client();
     assert_eq!(
-        crate::admin::login(&s.t, &client(), "first password!").await,
+        crate::admin::login(&s.t, &signed_in, "first password!").await,
         303
     );
+    let r = signed_in.get(s.t.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // What the shop keeps is its owner's alone.
+    let data = s.dir.path().join("data");
+    assert_eq!(mode(&data), 0o700, "the data directory puzi made");
+    assert_eq!(mode(&data.join("puzi.redb")), 0o600, "the data file");
+    assert_eq!(mode(&data.join("puzi.sock")), 0o600, "the control socket");
 
     let (code, out, _) = puzi(args(&["admin", "reset-password"], &s.cfg)).await;
     assert_eq!(code, 0);
+    let r = signed_in.get(s.t.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "the reset ended the session");
+    assert_eq!(r.headers()["location"], "/admin/login");
     assert_eq!(
         crate::admin::login(&s.t, &client(), "first password!").await,
         401,
@@ -172,12 +193,18 @@ async fn a_backup_under_write_load_restores_to_a_store_that_passes_doctor() {
     .await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("backup written"));
+    assert_eq!(mode(&backup), 0o600, "a backup is its owner's alone");
     load.await.unwrap();
     let orders_at_end = t.app.store.order_count().unwrap();
     assert_eq!(orders_at_end, 20);
     std::sync::Arc::into_inner(t).unwrap().stop().await;
 
-    // Restore into a fresh shop directory and check it.
+    // Restore into a fresh shop directory and check it: the restored file is owner-only
+    // even from a backup someone made readable.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     let cfg2 = write_config(s.dir.path(), "restored");
     let (code, out, err) = puzi(
         [
@@ -198,6 +225,7 @@ async fn a_backup_under_write_load_restores_to_a_store_that_passes_doctor() {
         ))),
         "{out}"
     );
+    assert_eq!(mode(&s.dir.path().join("restored/puzi.redb")), 0o600);
     let store = puzi::store::Store::open(&s.dir.path().join("restored/puzi.redb")).unwrap();
     let n = store.order_count().unwrap();
     assert!(n <= 20, "a consistent snapshot: {n}");
@@ -315,6 +343,11 @@ async fn an_older_schema_is_backed_up_before_the_upgrade() {
         .filter(|e| e.file_name().to_string_lossy().contains("before-schema"))
         .collect();
     assert_eq!(copies.len(), 1);
+    assert_eq!(
+        mode(&copies[0].path()),
+        0o600,
+        "the copy before the upgrade"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -41,6 +41,10 @@ async fn self_signed_serves_h2_secure_cookies_and_redirects_http() {
     )
     .await;
     assert!(t.app.base_url.starts_with("https://"));
+    // The key is its owner's alone, in a directory that is too.
+    let tls_dir = t.data.join("tls");
+    assert_eq!(crate::ops::mode(&tls_dir), 0o700);
+    assert_eq!(crate::ops::mode(&tls_dir.join("self-signed.key")), 0o600);
     let c = reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
         .build()
@@ -338,6 +342,9 @@ async fn acme_obtains_a_certificate_from_pebble_and_serves_it() {
     assert!(
         t.data.join("tls/acme-account.json").exists() && t.data.join("tls/acme-cert.pem").exists()
     );
+    for f in ["acme-key.pem", "acme-account.json"] {
+        assert_eq!(crate::ops::mode(&t.data.join("tls").join(f)), 0o600, "{f}");
+    }
     // Trust Pebble's root and talk to the shop by name.
     let mgmt = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(pebble.ca_pem.as_bytes()).unwrap()])

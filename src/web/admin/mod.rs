@@ -172,7 +172,7 @@ pub async fn route(
             let t = admin.token.clone();
             ctx.app
                 .store
-                .call(move |s| s.remove_admin_session(&t))
+                .call(move |s| account::end_session(s, &t))
                 .await?;
             let mut r = redirect("/admin/login");
             set_cookie(ctx, &mut r, "; Max-Age=0");
@@ -252,30 +252,32 @@ async fn login(
     let pass = f.get("password").cloned().unwrap_or_default();
     let now = ctx.app.clock.unix();
     let l = lang(ctx);
-    if !ctx.app.logins.allowed(&addr, &user, now) {
-        let mut r = page(views::login(ctx, Some(l.rate_limited)));
-        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(r);
-    }
+    let logins = &ctx.app.logins;
+    // Counted before anything is verified: a burst cannot pass the limit.
+    let trusted = match logins.attempt(&addr, &user, now) {
+        Ok(trusted) => trusted,
+        Err(refusal) => return Ok(refused(ctx, refusal)),
+    };
     let u2 = user.clone();
-    let ok = ctx
+    let hash = ctx
         .app
         .store
-        .call(move |s| -> Result<bool, crate::store::StoreError> {
-            Ok(match s.owner()? {
-                Some(o) => o.username == u2 && account::verify_password(&pass, &o.password_hash),
-                None => false,
-            })
-        })
-        .await?;
+        .call(move |s| s.owner())
+        .await?
+        .filter(|o| account::constant_time_eq(&o.username, &u2) && !o.password_hash.is_empty())
+        .map(|o| o.password_hash);
+    // argon2 runs whether or not the username is real (a dummy hash otherwise).
+    let ok = match logins.verify(pass, hash, trusted).await {
+        Ok(ok) => ok,
+        Err(refusal) => return Ok(refused(ctx, refusal)),
+    };
     if !ok {
-        ctx.app.logins.failed(&addr, &user, now);
         tracing::warn!(%addr, user, "back-office login failed");
         let mut r = page(views::login(ctx, Some(l.login_failed)));
         *r.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(r);
     }
-    ctx.app.logins.succeeded(&user);
+    logins.succeeded(&addr, &user, now);
     let token = ctx
         .app
         .store
@@ -284,6 +286,25 @@ async fn login(
     let mut r = redirect("/admin");
     set_cookie(ctx, &mut r, &token);
     Ok(r)
+}
+
+/// A login not tried now: 429 with the wait (slowed down) or 503 (too many at once), and
+/// `Retry-After` either way.
+fn refused(ctx: &Ctx, refusal: account::Refusal) -> Resp {
+    let l = lang(ctx);
+    let (status, msg, secs) = match refusal {
+        account::Refusal::Wait(secs) => (StatusCode::TOO_MANY_REQUESTS, l.login_wait(secs), secs),
+        account::Refusal::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            l.login_busy().to_string(),
+            1,
+        ),
+    };
+    let mut r = page(views::login(ctx, Some(&msg)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    r
 }
 
 async fn setup_page(ctx: &Ctx, token: &str) -> Result<Resp, WebError> {
