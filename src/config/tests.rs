@@ -199,8 +199,8 @@ fn server_limits_have_defaults_ranges_and_a_token_from_file_or_env() {
         (Duration::from_secs(60), Duration::from_secs(60), 1024)
     );
     assert!(s.metrics_token.is_none());
-    let c = parse_str("[server]\nmax_connections = 2\nmetrics_token = \"0123456789abcdef\"\n")
-        .unwrap();
+    let c =
+        parse_str("[server]\nmax_connections = 2\nmetrics_token = \"0123456789abcdef\"\n").unwrap();
     assert_eq!(c.server.max_connections, 2);
     assert_eq!(
         c.server.metrics_token.as_ref().map(Secret::expose),

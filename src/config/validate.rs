@@ -8,9 +8,9 @@ use super::raw::{
 };
 use super::{
     BackupConfig, Config, ConfigError, DEFAULT_API_BASE, DEFAULT_BODY_LIMIT, DEFAULT_OAUTH_BASE,
-    DEFAULT_SHIPPED_KEYS, DEFAULT_SNS_BASE, ENV_APIV3_KEY, ENV_APP_SECRET, ENV_METRICS_TOKEN, Flavour,
-    GLOBAL_API_BASE, Institution, LETS_ENCRYPT, LogFormat, SandboxConfig, Secret, ServerConfig,
-    ShopConfig, StorageConfig, Thanks, TlsConfig, TlsMode, WechatConfig, WechatMode,
+    DEFAULT_SHIPPED_KEYS, DEFAULT_SNS_BASE, ENV_APIV3_KEY, ENV_APP_SECRET, ENV_METRICS_TOKEN,
+    Flavour, GLOBAL_API_BASE, Institution, LETS_ENCRYPT, LogFormat, SandboxConfig, Secret,
+    ServerConfig, ShopConfig, StorageConfig, Thanks, TlsConfig, TlsMode, WechatConfig, WechatMode,
 };
 use crate::cart::ShippingRule;
 use crate::money::{Currency, Money};

@@ -29,6 +29,8 @@ pub enum WebError {
     TooSlow,
     #[error("request URI too long")]
     UriTooLong,
+    #[error("request headers too large")]
+    HeadersTooLarge,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -45,6 +47,7 @@ impl WebError {
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             WebError::UriTooLong => StatusCode::URI_TOO_LONG,
+            WebError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,7 +70,9 @@ impl WebError {
         let (title, body) = match status {
             StatusCode::NOT_FOUND => (t.not_found, t.not_found_body.to_string()),
             s if s.is_server_error() => (t.server_error, t.server_error_body.to_string()),
-            StatusCode::PAYLOAD_TOO_LARGE => (t.bad_request, t.too_large_body.to_string()),
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                (t.bad_request, t.too_large_body.to_string())
+            }
             StatusCode::REQUEST_TIMEOUT => (t.bad_request, t.too_slow_body.to_string()),
             StatusCode::URI_TOO_LONG => (t.bad_request, t.uri_too_long_body.to_string()),
             _ => (t.bad_request, self.to_string()),

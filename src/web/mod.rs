@@ -39,8 +39,11 @@ pub use server::run;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long in-flight requests get to finish after shutdown is asked for.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
-/// HTTP/1 read buffer: the request line and headers must fit (else 431).
+/// HTTP/1 read buffer: the request line and headers must fit (else hyper answers 431).
+/// hyper checks it only between reads, so `MAX_HEADER_BYTES` is the exact limit.
 const H1_MAX_BUF: usize = 64 * 1024;
+/// Request headers (names and values) served at most; more get 431.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// Headers in one HTTP/1 request at most (else 431).
 const MAX_HEADERS: usize = 100;
 /// HTTP/2 header list size advertised to clients (hyper's default, set on purpose).
@@ -269,10 +272,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Held<T> {
         Pin::new(&mut self.io).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         self.permit.take();
         Pin::new(&mut self.io).poll_shutdown(cx)
     }
@@ -415,9 +415,16 @@ async fn handle(
         .uri()
         .path_and_query()
         .is_some_and(|pq| pq.as_str().len() > MAX_URI);
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
     let resp = async {
         let routed = if too_long {
             Err(WebError::UriTooLong)
+        } else if header_bytes > MAX_HEADER_BYTES {
+            Err(WebError::HeadersTooLarge)
         } else {
             routes::route(ctx, req, peer).await
         };

@@ -2,8 +2,8 @@
 
 use super::http::{Resp, WebError, read_body, text};
 use super::{Ctx, pay, shop};
-use hyper::body::Incoming;
 use crate::metrics::{GAUGE_TTL_SECS, Gauges};
+use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
 /// The route a path belongs to, without its variable parts: the `route` field of the

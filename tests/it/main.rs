@@ -8,6 +8,7 @@ mod binary;
 mod cli_wechat;
 mod config;
 mod global;
+mod limits;
 mod ops;
 mod orders;
 mod payment;
@@ -16,6 +17,7 @@ mod payment;
 #[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
 mod payment_global;
 mod qr;
+mod quiet;
 mod refunds;
 mod sandbox;
 mod sandbox_sdk;
