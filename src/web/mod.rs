@@ -2,8 +2,14 @@
 //! embedded assets. It turns HTTP into calls on the domain and store and back; business
 //! rules live elsewhere.
 //!
-//! Every response leaves through `finish`, which adds the security headers, and every
-//! error through `WebError::into_response`, where it is logged once.
+//! Every response leaves through `finish`, which adds the security headers (and HSTS when
+//! the shop serves TLS itself), and every error through `WebError::into_response`, where it
+//! is logged once.
+//!
+//! Connections are limited here: at most `[server] max_connections` at once (a semaphore
+//! permit per connection, mini-redis style; over the cap a short 503 on plain HTTP), closed
+//! after `idle_timeout` with no request in flight (h1 and h2, and one that never speaks),
+//! header and URI sizes (431, 414); each request carries its body deadline for `read_body`.
 
 pub(crate) mod admin;
 mod assets;
@@ -336,16 +342,23 @@ pub async fn serve_redirect(
     listener: TcpListener,
     tls: Arc<crate::tls::Tls>,
     https_port: u16,
+    max_connections: usize,
     stop: impl Future<Output = ()>,
 ) {
+    let permits = Arc::new(Semaphore::new(max_connections));
     let mut stop = std::pin::pin!(stop);
     loop {
         let (tcp, _) = tokio::select! {
             r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
             _ = &mut stop => break,
         };
+        // Over the cap the connection is just closed: this listener only redirects.
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            continue;
+        };
         let tls = tls.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let tls = tls.clone();
                 async move {
