@@ -1,14 +1,28 @@
 //! Counters for `GET /metrics` (Prometheus text format): requests by status class and a
-//! latency histogram, notifications by outcome. Gauges (orders by state, outbox depth,
-//! certificate expiry) are read from the store and TLS when scraped.
+//! latency histogram, notifications by outcome. Gauges (orders by state, outbox depth) come
+//! from a scan of the store that is kept for `GAUGE_TTL_SECS`, so scrapes — however many —
+//! scan at most twice a minute; the certificate expiry is read from TLS.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Upper bounds of the latency buckets, in seconds.
 pub const BUCKETS: [f64; 8] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
 
+/// How long one scan of the store serves the gauges.
+pub const GAUGE_TTL_SECS: i64 = 30;
+
+/// The gauges read from the store: orders by state and messages waiting in the outbox.
+#[derive(Clone, Debug, Default)]
+pub struct Gauges {
+    pub orders_by_state: Vec<(&'static str, u64)>,
+    pub outbox_pending: u64,
+}
+
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// The last scan and when it was taken (unix seconds, by the app's clock). Held while a
+    /// scan runs, so concurrent scrapes wait for it rather than scanning again.
+    pub gauges: tokio::sync::Mutex<Option<(i64, Gauges)>>,
     /// 1xx..5xx.
     pub requests: [AtomicU64; 5],
     latency: [AtomicU64; BUCKETS.len() + 1],
@@ -43,12 +57,8 @@ impl Metrics {
     }
 
     /// The text exposition, with the gauges passed in.
-    pub fn render(
-        &self,
-        orders_by_state: &[(&str, u64)],
-        outbox_pending: u64,
-        cert_not_after: Option<i64>,
-    ) -> String {
+    pub fn render(&self, gauges: &Gauges, cert_not_after: Option<i64>) -> String {
+        let (orders_by_state, outbox_pending) = (&gauges.orders_by_state, gauges.outbox_pending);
         let mut s = String::new();
         s.push_str("# HELP puzi_http_requests_total HTTP requests by status class.\n# TYPE puzi_http_requests_total counter\n");
         for (i, c) in self.requests.iter().enumerate() {

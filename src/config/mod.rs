@@ -121,6 +121,14 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long a request body may take to arrive, from the start of the request.
+    pub body_timeout: Duration,
+    /// A connection with no request in flight for this long is closed (h1 and h2).
+    pub idle_timeout: Duration,
+    /// Connections served at once; more are refused (a short 503 on plain HTTP).
+    pub max_connections: usize,
+    /// `Authorization: Bearer …` that opens `/metrics` to other hosts than loopback.
+    pub metrics_token: Option<Secret>,
 }
 
 #[derive(Clone, Debug)]
@@ -233,6 +241,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// Environment variables that may carry secrets instead of the file.
 pub const ENV_APP_SECRET: &str = "PUZI_WECHAT_APP_SECRET";
 pub const ENV_APIV3_KEY: &str = "PUZI_WECHAT_APIV3_KEY";
+pub const ENV_METRICS_TOKEN: &str = "PUZI_METRICS_TOKEN";
 
 /// The commented template `puzi init` writes.
 pub const TEMPLATE: &str = include_str!("template.toml");

@@ -75,6 +75,10 @@ pub(super) struct RawServer {
     #[serde(default)]
     pub(super) trusted_proxies: Vec<String>,
     pub(super) body_limit_kb: Option<u64>,
+    pub(super) body_timeout_secs: Option<u64>,
+    pub(super) idle_timeout_secs: Option<u64>,
+    pub(super) max_connections: Option<usize>,
+    pub(super) metrics_token: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -189,3 +189,31 @@ fn platform_certificates_default_on_and_false_needs_a_public_key() {
     let e = parse_str("[wechat]\nmode = \"live\"\nplatform_certificates = false\n").unwrap_err();
     assert_eq!(e.key, "wechat.platform_certificates", "{e}");
 }
+
+#[test]
+fn server_limits_have_defaults_ranges_and_a_token_from_file_or_env() {
+    let c = parse_str("").unwrap();
+    let s = &c.server;
+    assert_eq!(
+        (s.body_timeout, s.idle_timeout, s.max_connections),
+        (Duration::from_secs(60), Duration::from_secs(60), 1024)
+    );
+    assert!(s.metrics_token.is_none());
+    let c =
+        parse_str("[server]\nmax_connections = 2\nmetrics_token = \"0123456789abcdef\"\n").unwrap();
+    assert_eq!(c.server.max_connections, 2);
+    assert_eq!(
+        c.server.metrics_token.as_ref().map(Secret::expose),
+        Some("0123456789abcdef")
+    );
+    let e = parse_str("[server]\nmetrics_token = \"short\"\n").unwrap_err();
+    assert_eq!(e.key, "server.metrics_token");
+    let e = parse_str("[server]\nbody_timeout_secs = 0\n").unwrap_err();
+    assert_eq!(e.key, "server.body_timeout_secs");
+    let env = |k: &str| (k == ENV_METRICS_TOKEN).then(|| "from-the-environment".to_string());
+    let c = parse(Path::new("t.toml"), "", &env).unwrap();
+    assert_eq!(
+        c.server.metrics_token.as_ref().map(Secret::expose),
+        Some("from-the-environment")
+    );
+}

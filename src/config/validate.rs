@@ -8,9 +8,9 @@ use super::raw::{
 };
 use super::{
     BackupConfig, Config, ConfigError, DEFAULT_API_BASE, DEFAULT_BODY_LIMIT, DEFAULT_OAUTH_BASE,
-    DEFAULT_SHIPPED_KEYS, DEFAULT_SNS_BASE, ENV_APIV3_KEY, ENV_APP_SECRET, Flavour,
-    GLOBAL_API_BASE, Institution, LETS_ENCRYPT, LogFormat, SandboxConfig, Secret, ServerConfig,
-    ShopConfig, StorageConfig, Thanks, TlsConfig, TlsMode, WechatConfig, WechatMode,
+    DEFAULT_SHIPPED_KEYS, DEFAULT_SNS_BASE, ENV_APIV3_KEY, ENV_APP_SECRET, ENV_METRICS_TOKEN,
+    Flavour, GLOBAL_API_BASE, Institution, LETS_ENCRYPT, LogFormat, SandboxConfig, Secret,
+    ServerConfig, ShopConfig, StorageConfig, Thanks, TlsConfig, TlsMode, WechatConfig, WechatMode,
 };
 use crate::cart::ShippingRule;
 use crate::money::{Currency, Money};
@@ -80,7 +80,7 @@ fn validate_sections(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, Invalid> {
     let shop = shop(raw.shop)?;
-    let server = server(raw.server)?;
+    let server = server(raw.server, env)?;
     let storage = storage(raw.storage)?;
     let tls = tls(raw.tls)?;
     let log = log(raw.log)?;
@@ -199,7 +199,7 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
 }
 
 /// `[server]`.
-fn server(s: RawServer) -> Result<ServerConfig, Invalid> {
+fn server(s: RawServer, env: &dyn Fn(&str) -> Option<String>) -> Result<ServerConfig, Invalid> {
     let listen_s = s.listen.unwrap_or_else(|| "127.0.0.1:8080".to_string());
     let listen: SocketAddr = listen_s.parse().map_err(|_| {
         invalid(
@@ -224,10 +224,27 @@ fn server(s: RawServer) -> Result<ServerConfig, Invalid> {
             )
         })?);
     }
+    let secs = |key, v, default| ranged(key, v, default, 1..=3600).map(Duration::from_secs);
+    let body_timeout = secs("server.body_timeout_secs", s.body_timeout_secs, 60)?;
+    let idle_timeout = secs("server.idle_timeout_secs", s.idle_timeout_secs, 60)?;
+    let max_connections = ranged("server.max_connections", s.max_connections, 1024, 1..=65536)?;
+    let metrics_token = match env(ENV_METRICS_TOKEN).or(s.metrics_token) {
+        Some(t) if t.len() < 16 || t.len() > 256 || !t.bytes().all(|b| b.is_ascii_graphic()) => {
+            return Err(invalid(
+                "server.metrics_token",
+                "must be 16–256 printable characters without spaces",
+            ));
+        }
+        t => t.map(Secret::new),
+    };
     Ok(ServerConfig {
         listen,
         trusted_proxies,
         body_limit,
+        body_timeout,
+        idle_timeout,
+        max_connections,
+        metrics_token,
     })
 }
 

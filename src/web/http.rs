@@ -1,5 +1,6 @@
-//! HTTP plumbing shared by handlers: response builders, body reading with a size limit,
-//! form and query parsing, cookies, and `WebError` — the one place errors become responses.
+//! HTTP plumbing shared by handlers: response builders, body reading with a size limit and
+//! a deadline, form and query parsing, cookies, and `WebError` — the one place errors
+//! become responses.
 
 use super::{Ctx, views};
 use crate::store::StoreError;
@@ -24,6 +25,12 @@ pub enum WebError {
     Forbidden(&'static str),
     #[error("request body too large")]
     TooLarge,
+    #[error("request body not received in time")]
+    TooSlow,
+    #[error("request URI too long")]
+    UriTooLong,
+    #[error("request headers too large")]
+    HeadersTooLarge,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -38,6 +45,9 @@ impl WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::TooSlow => StatusCode::REQUEST_TIMEOUT,
+            WebError::UriTooLong => StatusCode::URI_TOO_LONG,
+            WebError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,6 +70,11 @@ impl WebError {
         let (title, body) = match status {
             StatusCode::NOT_FOUND => (t.not_found, t.not_found_body.to_string()),
             s if s.is_server_error() => (t.server_error, t.server_error_body.to_string()),
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                (t.bad_request, t.too_large_body.to_string())
+            }
+            StatusCode::REQUEST_TIMEOUT => (t.bad_request, t.too_slow_body.to_string()),
+            StatusCode::URI_TOO_LONG => (t.bad_request, t.uri_too_long_body.to_string()),
             _ => (t.bad_request, self.to_string()),
         };
         let mut resp = html(views::error_page(ctx, title, &body));
@@ -118,37 +133,57 @@ pub fn redirect(location: &str) -> Resp {
     r
 }
 
-/// Beyond the limit, a body is still read and thrown away up to this size, so the client
-/// gets its 413 instead of a connection reset halfway through sending.
+/// Beyond its limit, a body is still read and thrown away up to this much more, so the
+/// client gets its 413 instead of a connection reset halfway through sending.
 const DRAIN_MAX: u64 = 1024 * 1024;
 
-/// Reads the whole body, refusing more than `limit` bytes with 413.
+/// When the body of a request must have arrived; `handle` puts it in the request's
+/// extensions when the request starts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BodyDeadline(pub tokio::time::Instant);
+
+/// Used when a request carries no `BodyDeadline` (it always does when served).
+const FALLBACK_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Reads the whole body, refusing more than `limit` bytes with 413 and a body that has not
+/// arrived by the request's `BodyDeadline` with 408.
 pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, WebError> {
+    let deadline = req
+        .extensions()
+        .get::<BodyDeadline>()
+        .map(|d| d.0)
+        .unwrap_or_else(|| tokio::time::Instant::now() + FALLBACK_BODY_TIMEOUT);
+    let limit = limit as u64;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > DRAIN_MAX) {
+    if declared.is_some_and(|len| len > limit.saturating_add(DRAIN_MAX)) {
         return Err(WebError::TooLarge);
     }
     let mut body = req.into_body();
     let mut buf = bytes::BytesMut::new();
     let mut seen: u64 = 0;
-    while let Some(frame) = body.frame().await {
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(WebError::TooSlow),
+            Ok(None) => break,
+            Ok(Some(frame)) => frame,
+        };
         let frame =
             frame.map_err(|e| WebError::BadRequest(format!("could not read the request: {e}")))?;
         if let Ok(data) = frame.into_data() {
             seen += data.len() as u64;
-            if seen > DRAIN_MAX {
+            if seen > limit.saturating_add(DRAIN_MAX) {
                 return Err(WebError::TooLarge);
             }
-            if seen <= limit as u64 {
+            if seen <= limit {
                 buf.extend_from_slice(&data);
             }
         }
     }
-    if seen > limit as u64 {
+    if seen > limit {
         return Err(WebError::TooLarge);
     }
     Ok(buf.freeze())

@@ -2,8 +2,14 @@
 //! embedded assets. It turns HTTP into calls on the domain and store and back; business
 //! rules live elsewhere.
 //!
-//! Every response leaves through `finish`, which adds the security headers, and every
-//! error through `WebError::into_response`, where it is logged once.
+//! Every response leaves through `finish`, which adds the security headers (and HSTS when
+//! the shop serves TLS itself), and every error through `WebError::into_response`, where it
+//! is logged once.
+//!
+//! Connections are limited here: at most `[server] max_connections` at once (a semaphore
+//! permit per connection, mini-redis style; over the cap a short 503 on plain HTTP), closed
+//! after `idle_timeout` with no request in flight (h1 and h2, and one that never speaks),
+//! header and URI sizes (431, 414); each request carries its body deadline for `read_body`.
 
 pub(crate) mod admin;
 mod assets;
@@ -22,11 +28,15 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use http::WebError;
 pub use server::run;
@@ -35,6 +45,21 @@ pub use server::run;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long in-flight requests get to finish after shutdown is asked for.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+/// HTTP/1 read buffer: the request line and headers must fit (else hyper answers 431).
+/// hyper checks it only between reads, so `MAX_HEADER_BYTES` is the exact limit.
+const H1_MAX_BUF: usize = 64 * 1024;
+/// Request headers (names and values) served at most; more get 431.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// Headers in one HTTP/1 request at most (else 431).
+const MAX_HEADERS: usize = 100;
+/// HTTP/2 header list size advertised to clients (hyper's default, set on purpose).
+const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
+/// The longest request target (path and query) served; longer ones get 414.
+pub(crate) const MAX_URI: usize = 8 * 1024;
+/// Connections over the cap being answered 503 at once; beyond it they are just closed.
+const REFUSALS_MAX: usize = 64;
+/// How long a refused connection may take to send its request head.
+const REFUSE_DEADLINE: Duration = Duration::from_secs(2);
 
 pub(crate) struct Ctx {
     pub app: App,
@@ -70,6 +95,7 @@ impl PageCache {
 
 pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
     let tls = app.tls.clone();
+    let max = app.config.server.max_connections;
     let ctx = Arc::new(Ctx {
         app,
         assets: assets::Assets::load(),
@@ -80,15 +106,20 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
-        .max_buf_size(64 * 1024);
+        .max_buf_size(H1_MAX_BUF)
+        .max_headers(MAX_HEADERS);
     builder
         .http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(64)
+        .max_header_list_size(H2_MAX_HEADER_LIST)
         .keep_alive_interval(Duration::from_secs(30))
         .keep_alive_timeout(Duration::from_secs(10));
 
-    let graceful = GracefulShutdown::new();
+    // One permit per connection (mini-redis' cap); refusals have a small cap of their own.
+    let permits = Arc::new(Semaphore::new(max));
+    let refusals = Arc::new(Semaphore::new(REFUSALS_MAX));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -103,41 +134,205 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
             _ = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let svc_ctx = ctx.clone();
-        let svc = hyper::service::service_fn(move |req| {
-            let ctx = svc_ctx.clone();
-            async move { Ok::<_, std::convert::Infallible>(handle(&ctx, req, peer).await) }
-        });
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "connection refused: at max_connections");
+            if tls.is_none()
+                && let Ok(r) = refusals.clone().try_acquire_owned()
+            {
+                let busy = ctx.app.config.shop.language.text().busy_body;
+                tokio::spawn(refuse(tcp, busy, r));
+            }
+            continue;
+        };
+        let io = Held {
+            permit: Some(permit),
+            io: tcp,
+        };
+        let (ctx, builder, stop) = (ctx.clone(), builder.clone(), stop_rx.clone());
         match &tls {
             None => {
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(tcp), svc);
-                let conn = graceful.watch(conn.into_owned());
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
+                tokio::spawn(serve_conn(builder, io, ctx, peer, stop));
             }
             Some(tls) => {
-                let (acceptor, builder, watcher) =
-                    (tls.acceptor().clone(), builder.clone(), graceful.watcher());
+                let acceptor = tls.acceptor().clone();
                 tokio::spawn(async move {
                     // rustls has no handshake timeout of its own.
                     let Ok(Ok(stream)) =
-                        tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(tcp)).await
+                        tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(io)).await
                     else {
                         return;
                     };
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-                    let _ = watcher.watch(conn.into_owned()).await;
+                    serve_conn(builder, stream, ctx, peer, stop).await;
                 });
             }
         }
     }
     drop(listener);
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(DRAIN_DEADLINE) => {
-            tracing::warn!("shutdown deadline reached with connections still open");
+    let _ = stop_tx.send(true);
+    // Every connection gives its permit back when it has closed.
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    if tokio::time::timeout(DRAIN_DEADLINE, permits.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown deadline reached with connections still open");
+    }
+}
+
+/// Serves one connection (h1 or h2) until it ends, closing it gracefully when the server
+/// stops or when it has had no request in flight for `[server] idle_timeout`.
+async fn serve_conn<I>(
+    builder: Builder<TokioExecutor>,
+    io: I,
+    ctx: Arc<Ctx>,
+    peer: std::net::SocketAddr,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let idle = ctx.app.config.server.idle_timeout;
+    let activity = Arc::new(Activity::new());
+    let a = activity.clone();
+    let svc = hyper::service::service_fn(move |req| {
+        let (ctx, busy) = (ctx.clone(), a.busy());
+        async move {
+            let r = handle(&ctx, req, peer).await;
+            drop(busy);
+            Ok::<_, std::convert::Infallible>(r)
         }
+    });
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stop.wait_for(|s| *s) => {}
+        _ = activity.idle(idle) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
+}
+
+/// Answers a connection over the cap with a short 503 (after reading its request head, so
+/// the client is not reset mid-request), then closes it.
+async fn refuse(mut tcp: TcpStream, busy: &'static str, _slot: OwnedSemaphorePermit) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tokio::time::timeout(REFUSE_DEADLINE, async {
+        let mut head = Vec::with_capacity(1024);
+        let mut buf = [0u8; 1024];
+        while head.len() < 8 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let resp = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
+             content-length: {}\r\nretry-after: 5\r\nconnection: close\r\n\r\n{busy}",
+            busy.len()
+        );
+        let _ = tcp.write_all(resp.as_bytes()).await;
+        let _ = tcp.shutdown().await;
+    })
+    .await;
+}
+
+/// A connection's stream holding its place under `[server] max_connections`: the place is
+/// given back when the connection shuts down its side, or at the latest when it is dropped.
+struct Held<T> {
+    permit: Option<OwnedSemaphorePermit>,
+    io: T,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Held<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Held<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.permit.take();
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// Requests in flight on one connection and when the last one started or ended.
+struct Activity {
+    in_flight: AtomicUsize,
+    last: std::sync::Mutex<tokio::time::Instant>,
+}
+
+/// One request in flight; ends when dropped.
+struct Busy(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            in_flight: AtomicUsize::new(0),
+            last: std::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    fn touch(&self) {
+        *self.last.lock().expect("activity lock") = tokio::time::Instant::now();
+    }
+
+    fn busy(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+        Busy(self.clone())
+    }
+
+    /// Resolves once no request has been in flight for `limit`.
+    async fn idle(&self, limit: Duration) {
+        loop {
+            let now = tokio::time::Instant::now();
+            let wake = if self.in_flight.load(Ordering::SeqCst) > 0 {
+                now + limit
+            } else {
+                let last = *self.last.lock().expect("activity lock");
+                if now >= last + limit {
+                    return;
+                }
+                last + limit
+            };
+            tokio::time::sleep_until(wake).await;
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -147,16 +342,23 @@ pub async fn serve_redirect(
     listener: TcpListener,
     tls: Arc<crate::tls::Tls>,
     https_port: u16,
+    max_connections: usize,
     stop: impl Future<Output = ()>,
 ) {
+    let permits = Arc::new(Semaphore::new(max_connections));
     let mut stop = std::pin::pin!(stop);
     loop {
         let (tcp, _) = tokio::select! {
             r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
             _ = &mut stop => break,
         };
+        // Over the cap the connection is just closed: this listener only redirects.
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            continue;
+        };
         let tls = tls.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let tls = tls.clone();
                 async move {
@@ -205,11 +407,13 @@ pub async fn serve_redirect(
 
 async fn handle(
     ctx: &Ctx,
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
     use tracing::Instrument;
     let started = std::time::Instant::now();
+    let deadline = tokio::time::Instant::now() + ctx.app.config.server.body_timeout;
+    req.extensions_mut().insert(http::BodyDeadline(deadline));
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     // One span per request; the store carries it onto its blocking threads.
@@ -220,8 +424,24 @@ async fn handle(
         status = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
     );
+    let too_long = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|pq| pq.as_str().len() > MAX_URI);
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
     let resp = async {
-        match routes::route(ctx, req, peer).await {
+        let routed = if too_long {
+            Err(WebError::UriTooLong)
+        } else if header_bytes > MAX_HEADER_BYTES {
+            Err(WebError::HeadersTooLarge)
+        } else {
+            routes::route(ctx, req, peer).await
+        };
+        match routed {
             Ok(r) => r,
             Err(e) => e.into_response(ctx, &method, &path, peer),
         }
@@ -233,11 +453,11 @@ async fn handle(
     span.record("latency_ms", elapsed.as_secs_f64() * 1e3);
     tracing::debug!(parent: &span, "served");
     ctx.app.metrics.request(status, elapsed.as_secs_f64());
-    finish(resp)
+    finish(resp, ctx.app.tls.is_some())
 }
 
-/// Security headers for every response.
-fn finish(mut resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+/// Security headers for every response; HSTS too when the shop serves TLS itself.
+fn finish(mut resp: Response<Full<Bytes>>, tls: bool) -> Response<Full<Bytes>> {
     use hyper::header::{HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
     let h = resp.headers_mut();
     h.insert(
@@ -254,5 +474,11 @@ fn finish(mut resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if tls {
+        h.insert(
+            hyper::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     resp
 }

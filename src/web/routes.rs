@@ -2,6 +2,7 @@
 
 use super::http::{Resp, WebError, read_body, text};
 use super::{Ctx, pay, shop};
+use crate::metrics::{GAUGE_TTL_SECS, Gauges};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
@@ -73,7 +74,7 @@ pub async fn route(
             .respond("favicon.svg", req.headers())
             .ok_or(WebError::NotFound),
         ["healthz"] if get => health(ctx).await,
-        ["metrics"] if get => metrics(ctx).await,
+        ["metrics"] if get => metrics(ctx, &req, peer).await,
         ["admin", rest @ ..] => super::admin::route(ctx, req, rest, peer).await,
         ["sandbox", rest @ ..] => match &ctx.app.sandbox {
             Some(sb) => {
@@ -152,9 +153,63 @@ async fn sandbox(
         .await)
 }
 
-/// `GET /metrics`: Prometheus text format.
-async fn metrics(ctx: &Ctx) -> Result<Resp, WebError> {
-    let (orders, outbox) = ctx
+/// `GET /metrics`: Prometheus text format, for loopback clients (not through a trusted
+/// proxy) and for `Authorization: Bearer <[server] metrics_token>`; 404 for anyone else.
+async fn metrics(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    peer: std::net::SocketAddr,
+) -> Result<Resp, WebError> {
+    if !metrics_allowed(ctx, req, peer) {
+        return Err(WebError::NotFound);
+    }
+    let now = ctx.app.clock.unix();
+    let gauges = {
+        let mut cached = ctx.app.metrics.gauges.lock().await;
+        match &*cached {
+            Some((at, g)) if (*at..*at + GAUGE_TTL_SECS).contains(&now) => g.clone(),
+            _ => {
+                let g = scan_gauges(ctx).await?;
+                *cached = Some((now, g.clone()));
+                g
+            }
+        }
+    };
+    let body = ctx
+        .app
+        .metrics
+        .render(&gauges, ctx.app.tls.as_ref().map(|t| t.not_after()));
+    let mut r = text(StatusCode::OK, "");
+    *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(r)
+}
+
+/// A loopback peer that is not a trusted proxy (through a proxy on the same host every
+/// client would look local), or the metrics token.
+fn metrics_allowed(ctx: &Ctx, req: &Request<Incoming>, peer: std::net::SocketAddr) -> bool {
+    let server = &ctx.app.config.server;
+    let given = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if let (Some(token), Some(given)) = (&server.metrics_token, given)
+        && crate::account::constant_time_eq(given, token.expose())
+    {
+        return true;
+    }
+    let ip = peer.ip().to_canonical();
+    ip.is_loopback() && !server.trusted_proxies.contains(&ip)
+}
+
+/// One scan of the store for the gauges (orders by state, outbox depth).
+async fn scan_gauges(ctx: &Ctx) -> Result<Gauges, WebError> {
+    let (orders, outbox_pending) = ctx
         .app
         .store
         .call(|s| -> Result<_, crate::store::StoreError> {
@@ -170,21 +225,14 @@ async fn metrics(ctx: &Ctx) -> Result<Resp, WebError> {
             Ok((by_state, pending))
         })
         .await?;
-    let states: Vec<(&str, u64)> = crate::order::OrderState::ALL
+    let orders_by_state = crate::order::OrderState::ALL
         .iter()
         .map(|s| (s.as_str(), orders.get(s.as_str()).copied().unwrap_or(0)))
         .collect();
-    let body = ctx
-        .app
-        .metrics
-        .render(&states, outbox, ctx.app.tls.as_ref().map(|t| t.not_after()));
-    let mut r = text(StatusCode::OK, "");
-    *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    Ok(r)
+    Ok(Gauges {
+        orders_by_state,
+        outbox_pending,
+    })
 }
 
 /// `GET /healthz`: 200 "ok" when the data file answers a read.

@@ -37,8 +37,9 @@ pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output =
                 Ok(l) => {
                     let https_port = listener.local_addr().map(|a| a.port()).unwrap_or(443);
                     let stop = stopped(stop_rx.clone());
+                    let max = app.config.server.max_connections;
                     background.push(tokio::spawn(async move {
-                        super::serve_redirect(l, tls, https_port, stop).await
+                        super::serve_redirect(l, tls, https_port, max, stop).await
                     }));
                 }
                 Err(e) => {

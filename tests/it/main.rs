@@ -9,6 +9,7 @@ mod cli_wechat;
 mod config;
 mod exposure;
 mod global;
+mod limits;
 mod login;
 mod ops;
 mod orders;
@@ -18,6 +19,7 @@ mod payment;
 #[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
 mod payment_global;
 mod qr;
+mod quiet;
 mod refunds;
 mod sandbox;
 mod sandbox_sdk;

@@ -255,11 +255,7 @@ pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
     let mut images = Vec::new();
     for file in &f.files {
         if file.data.len() > IMAGE_MAX {
-            return Err(WebError::BadRequest(format!(
-                "{} is larger than {} MB",
-                file.filename.as_deref().unwrap_or("an image"),
-                IMAGE_MAX / 1024 / 1024
-            )));
+            return Err(WebError::TooLarge);
         }
         let Some(ct) = multipart::image_type(&file.data) else {
             return Err(WebError::BadRequest(format!(

@@ -18,8 +18,10 @@ use hyper::{Method, Request, StatusCode};
 use std::collections::HashMap;
 
 pub const COOKIE: &str = "puzi_admin";
-/// Uploads may be larger than other forms: several images of up to 2 MB.
+/// Uploads (multipart: images, a catalog CSV) may be larger than other forms: several
+/// images of up to `IMAGE_MAX` each, or a big catalog; `read_body` enforces this limit.
 pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
+/// One image at most (413 beyond it): a phone photo fits.
 pub const IMAGE_MAX: usize = 2 * 1024 * 1024;
 
 /// A signed-in owner.
