@@ -128,8 +128,8 @@ pub fn order_detail(
                         input name="amount" value=(o.refundable().decimal(o.currency)) inputmode="decimal" aria-label=(l.refund_amount);
                         input name="reason" placeholder=(l.reason) maxlength="80" aria-describedby="reason-hint";
                         button type="submit" { (l.refund) }
-                        p.muted.small #reason-hint { (l.reason_hint) }
                     }
+                    p.muted.small #reason-hint { (l.reason_hint) }
                 }
             }
             @if !o.refunds.is_empty() {
