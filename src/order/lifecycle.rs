@@ -250,18 +250,17 @@ impl Order {
             problems.push(format!("out_trade_no {}", p.out_trade_no));
         }
         if p.total != Some(self.total.minor()) {
+            let paid = p
+                .total
+                .map_or_else(|| "none".to_string(), |t| t.to_string());
             problems.push(format!(
-                "amount {:?} ≠ order total {}",
-                p.total,
+                "amount {paid} ≠ order total {}",
                 self.total.minor()
             ));
         }
         if p.currency.as_deref().unwrap_or("CNY") != self.currency.code() {
-            problems.push(format!(
-                "currency {:?} ≠ {}",
-                p.currency,
-                self.currency.code()
-            ));
+            let currency = p.currency.as_deref().unwrap_or("none");
+            problems.push(format!("currency {currency} ≠ {}", self.currency.code()));
         }
         let txid = p.transaction_id.clone();
         if !problems.is_empty() {
@@ -288,6 +287,8 @@ impl Order {
                 at: now,
                 transaction_id: txid,
                 problems,
+                amount: p.total,
+                currency: p.currency.clone(),
             });
             return PaymentEffects {
                 alert: Some((AlertKind::AmountMismatch, msg.clone())),

@@ -186,7 +186,13 @@ pub struct Dispute {
     /// Unix seconds.
     pub at: i64,
     pub transaction_id: String,
+    /// What differs, for the alert and the log (not shown on pages as it is).
     pub problems: Vec<String>,
+    /// What WeChat says was paid, in the minor unit of `currency` (CNY when absent).
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 /// The WeChat (JSAPI) order behind an order: one per order, so a reload or a double tap

@@ -77,8 +77,17 @@ pub fn order_detail(
                 section.panel.disputed #dispute {
                     h2 { span.tag.err { (l.disputed) } }
                     p { (l.disputed_body) }
-                    p.mono.small { (d.transaction_id) " · " (cst_datetime(d.at)) }
-                    ul { @for p in &d.problems { li.mono.small { (p) } } }
+                    dl.meta {
+                        dt { (l.disputed_paid) }
+                        dd {
+                            @match (d.amount, d.currency.as_deref().map_or(Some(crate::money::Currency::CNY), crate::money::Currency::parse)) {
+                                (Some(a), Some(c)) => { (Money(a).display(c)) }
+                                _ => { "—" }
+                            }
+                        }
+                        dt { (t.total) } dd { (money(ctx, o.total)) }
+                        dt { "WeChat" } dd.mono { (d.transaction_id) " · " (cst_datetime(d.at)) }
+                    }
                 }
             }
             ul.summary {
