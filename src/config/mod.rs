@@ -100,6 +100,9 @@ pub struct ShopConfig {
     /// Unpaid orders one shopper (session, openid, or mobile number) may hold at once, so a
     /// script cannot keep every item reserved.
     pub max_unpaid_orders: u32,
+    /// Orders one client address may place per hour (many shoppers can share an address
+    /// behind a carrier's NAT, so the default is generous).
+    pub checkouts_per_hour: u32,
     /// The thank-you page after a confirmed payment.
     pub thanks: Thanks,
 }

@@ -62,6 +62,7 @@ pub(super) struct RawShop {
     pub(super) auto_complete_days: Option<u32>,
     pub(super) session_idle_days: Option<u32>,
     pub(super) max_unpaid_orders: Option<u32>,
+    pub(super) checkouts_per_hour: Option<u32>,
     pub(super) thanks_text: Option<String>,
     pub(super) thanks_image: Option<String>,
     pub(super) thanks_link: Option<String>,

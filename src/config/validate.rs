@@ -159,6 +159,12 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
     )?;
     let session_idle_days = ranged("shop.session_idle_days", s.session_idle_days, 30, 1..=365)?;
     let max_unpaid_orders = ranged("shop.max_unpaid_orders", s.max_unpaid_orders, 3, 1..=100)?;
+    let checkouts_per_hour = ranged(
+        "shop.checkouts_per_hour",
+        s.checkouts_per_hour,
+        30,
+        1..=100_000,
+    )?;
     let name = s.name.unwrap_or_else(|| "铺子".to_string());
     if name.trim().is_empty() || name.chars().count() > 40 {
         return Err(invalid("shop.name", "must be 1–40 characters"));
@@ -189,6 +195,7 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
         auto_complete_days,
         session_idle_days,
         max_unpaid_orders,
+        checkouts_per_hour,
         thanks: Thanks {
             text: s.thanks_text,
             image: s.thanks_image,

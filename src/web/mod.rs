@@ -19,6 +19,7 @@ mod routes;
 mod server;
 mod session;
 mod shop;
+mod throttle;
 mod views;
 
 use crate::app::App;
@@ -65,6 +66,8 @@ pub(crate) struct Ctx {
     pub app: App,
     pub assets: assets::Assets,
     pub pages: PageCache,
+    /// Checkouts per client address and hour (`[shop] checkouts_per_hour`).
+    pub checkouts: throttle::Throttle,
 }
 
 /// Rendered catalog pages by path and cart size, valid for one catalog generation.
@@ -96,10 +99,12 @@ impl PageCache {
 pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
     let tls = app.tls.clone();
     let max = app.config.server.max_connections;
+    let checkouts = throttle::Throttle::new(app.config.shop.checkouts_per_hour as usize, 3600);
     let ctx = Arc::new(Ctx {
         app,
         assets: assets::Assets::load(),
         pages: PageCache::default(),
+        checkouts,
     });
     let mut builder = Builder::new(TokioExecutor::new());
     builder

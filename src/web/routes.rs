@@ -53,7 +53,7 @@ pub async fn route(
         ["cart", "update"] if post => shop::cart_update(ctx, req).await,
         ["cart", "remove"] if post => shop::cart_remove(ctx, req).await,
         ["checkout"] if get => shop::checkout_form(ctx, req).await,
-        ["checkout"] if post => shop::checkout(ctx, req).await,
+        ["checkout"] if post => shop::checkout(ctx, req, peer).await,
         ["orders"] if get => shop::orders(ctx, req).await,
         ["orders", no] if get => shop::order(ctx, req, no).await,
         ["orders", no, "status"] if get => shop::order_status(ctx, req, no).await,

@@ -390,8 +390,13 @@ pub async fn checkout_form(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, We
     ))
 }
 
-pub async fn checkout(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+pub async fn checkout(
+    ctx: &Ctx,
+    req: Request<Incoming>,
+    peer: std::net::SocketAddr,
+) -> Result<Resp, WebError> {
     check_origin(&req)?;
+    let ip = super::http::client_ip(&req, peer, &ctx.app.config.server.trusted_proxies);
     let v = visitor(ctx, &req).await?;
     let body = read_body(req, ctx.app.config.server.body_limit).await?;
     let f = parse_form(&body);
@@ -402,7 +407,14 @@ pub async fn checkout(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
         note: f.get("note").cloned().unwrap_or_default(),
     };
     let t = ctx.app.config.shop.language.text();
+    let mut throttled = false;
     let (problem, errors) = match form.validate() {
+        // Stock cannot be hoarded from many fresh sessions at one address either (this
+        // machine is not counted: it is the owner, or a proxy not named in trusted_proxies).
+        Ok(_) if !ip.is_loopback() && !ctx.checkouts.allow(ip, ctx.app.clock.unix()) => {
+            throttled = true;
+            (t.too_many_checkouts.to_string(), vec![])
+        }
         Ok((recipient, note)) => {
             let new = NewOrder {
                 session: v.sid.id.clone(),
@@ -457,7 +469,9 @@ pub async fn checkout(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
         .store
         .call(move |s| s.price_cart(&cart, rule))
         .await?;
-    let status = if errors.is_empty() {
+    let status = if throttled {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if errors.is_empty() {
         StatusCode::CONFLICT
     } else {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -158,3 +158,41 @@ async fn idle_sessions_are_deleted_and_orders_stay() {
     assert!(t.app.store.order(&no).unwrap().is_some(), "orders stay");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checkouts_per_address_are_limited() {
+    let t = TestApp::start_tuned(|c| {
+        behind_proxy(c);
+        c.shop.checkouts_per_hour = 2;
+    })
+    .await;
+    let order_from = |ip: &'static str, i: usize| {
+        let t = &t;
+        async move {
+            let c = client();
+            add_to_cart(&c, t, "longjing-50g", 1).await;
+            let f = shopper_form(i);
+            let r = c
+                .post(t.url("/checkout"))
+                .header("x-forwarded-for", ip)
+                .form(&as_form(&f))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    assert_eq!(order_from("203.0.113.7", 1).await.0, 303);
+    assert_eq!(order_from("203.0.113.7", 2).await.0, 303);
+    let (status, page) = order_from("203.0.113.7", 3).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("下单太频繁了"), "a clear message");
+    assert_eq!(
+        order_from("198.51.100.2", 4).await.0,
+        303,
+        "another address"
+    );
+    t.app.clock.advance(3600);
+    assert_eq!(order_from("203.0.113.7", 5).await.0, 303, "an hour later");
+    t.stop().await;
+}
