@@ -18,9 +18,6 @@ use std::collections::HashMap;
 pub struct Visitor {
     pub sid: Sid,
     pub session: Session,
-    /// Whether this request stored the session (so the cookie must be set). Browsing alone
-    /// stores nothing and sets no cookie; the first cart change does.
-    pub persisted: bool,
     /// An entry tag (`?ch=`) this request brought: it rides in a cookie, not the store,
     /// until the first cart action.
     pub new_channel: Option<String>,
@@ -67,7 +64,6 @@ pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visito
     Ok(Visitor {
         sid,
         session,
-        persisted: false,
         new_channel,
     })
 }
@@ -86,9 +82,6 @@ pub(super) fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
 
 fn page_bytes(ctx: &Ctx, v: &Visitor, body: Bytes) -> Resp {
     let mut r = super::http::html_bytes(body);
-    if v.persisted {
-        v.sid.apply(&mut r, ctx.app.config.served_over_https());
-    }
     if let Some(ch) = &v.new_channel {
         let secure = if ctx.app.config.served_over_https() {
             "; Secure"
