@@ -12,6 +12,8 @@ pub const BILL_READY_HOUR: u8 = 10;
 /// One pass over every job.
 pub async fn tick(app: &App) {
     let p = &app.payments;
+    // Platform certificates are refreshed here, not while a notification waits.
+    app.wechat.pay.refresh_if_due().await;
     if let Err(e) = p.close_expired().await {
         tracing::warn!(error = %e, "closing expired orders failed");
     }

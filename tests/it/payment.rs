@@ -490,6 +490,28 @@ fn has_alert(t: &TestApp, kind: AlertKind) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_notification_is_answered_without_a_certificate_download() {
+    let t = start().await;
+    let s = place(&t, "longjing-50g", 1).await;
+    s.open_cashier(&t).await;
+    s.jsapi(&t).await;
+    // Hours later a certificate refresh is due, and WeChat's API would hang if asked.
+    t.app.clock.advance(7 * 3600);
+    t.sandbox().set_api_fault(puzi::sandbox::ApiFault::Hang);
+    late_payment(&t, &s).await;
+    let d = t.sandbox().deliveries().unwrap()[0].clone();
+    assert_eq!(d.log[0].status, Some(204), "answered at once");
+    assert!(
+        t.sandbox().faults().next_api_call.is_some(),
+        "no call to WeChat happened while the notification waited"
+    );
+    assert_eq!(order(&t, &s.no).state, OrderState::Paid);
+    t.sandbox()
+        .set_api_fault_times(puzi::sandbox::ApiFault::Hang, 0);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_late_payment_with_stock_left_revives_the_order() {
     let t = start().await;
     let s = closed_after_prepay(&t, "dianhong-100g").await;

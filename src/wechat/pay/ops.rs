@@ -261,7 +261,7 @@ impl PayClient {
         body: &[u8],
     ) -> Result<Notification, NotifyError> {
         let signed = SignedHeaders::from_headers(headers)?;
-        self.verify(&signed, body).await?;
+        self.verify_notification(&signed, body).await?;
         notify::decrypt(body, self.apiv3_key())
     }
 }

@@ -336,6 +336,30 @@ impl PayClient {
         }
     }
 
+    /// Verifies a notification: with the keys already held when they can (no download in
+    /// the answer path — WeChat waits at most 5 s), downloading only for a serial never seen
+    /// (without its certificate the notification cannot be verified at all). The scheduled
+    /// refresh is left to `refresh_if_due`, which the jobs run.
+    pub async fn verify_notification(
+        &self,
+        signed: &SignedHeaders,
+        body: &[u8],
+    ) -> Result<(), VerifyError> {
+        match self.verify_now(signed, body) {
+            Err(VerifyError::UnknownSerial(_)) => self.verify(signed, body).await,
+            other => other,
+        }
+    }
+
+    /// Downloads platform certificates when the keyring says they are due (every 6 h,
+    /// sooner before one expires); the background jobs call it.
+    pub async fn refresh_if_due(&self) {
+        let now = self.inner.clock.unix();
+        if self.inner.keyring.try_begin_scheduled_refresh(now) {
+            self.scheduled_refresh(now).await;
+        }
+    }
+
     /// A scheduled certificate download. A merchant WeChat has no certificates for (it
     /// answers `RESOURCE_NOT_EXISTS` to a public-key-only merchant) is not asked again
     /// until the next regular refresh.
