@@ -19,6 +19,7 @@ use crate::store::{Store, StoreError};
 use crate::wechat::Clients;
 use crate::wechat::pay::{JsapiOrder, JsapiParams, PayError};
 pub use bill::{BillReport, compare_bill};
+pub use refund::refund_error;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::future::Future;

@@ -29,7 +29,7 @@ fn settle(
 
 /// How a failed refund call counts: parameter errors and other 4xx cannot succeed by
 /// repeating (final); network trouble, timeouts, 5xx, rate limits and an empty balance can.
-pub(crate) fn refund_error(e: &PayError) -> RefundOutcome {
+pub fn refund_error(e: &PayError) -> RefundOutcome {
     let transient_codes = [
         "NOT_ENOUGH",
         "FREQUENCY_LIMITED",

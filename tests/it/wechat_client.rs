@@ -17,6 +17,10 @@ const STALE: u8 = 2;
 const UNSIGNED: u8 = 3;
 const PROBE: u8 = 4;
 const UNKNOWN_SERIAL: u8 = 5;
+/// Answers a signed 400 `PARAM_ERROR`, as WeChat does for a refund it will never accept.
+const PARAM_ERROR: u8 = 6;
+/// Answers a signed 500 `SYSTEM_ERROR`.
+const SYSTEM_ERROR: u8 = 7;
 
 struct Fake {
     base: String,
@@ -63,12 +67,17 @@ async fn start_fake() -> Fake {
                                     );
                                     m.verify(&msg, &a.signature)
                                 });
-                            let (status, out) = if ok {
-                                (200, br#"{"prepay_id":"wx20261125000000abcdef"}"#.to_vec())
-                            } else {
-                                (401, br#"{"code":"SIGN_ERROR","message":"bad"}"#.to_vec())
-                            };
                             let mode = mode.load(Ordering::SeqCst);
+                            let (status, out) = if !ok {
+                                (401, br#"{"code":"SIGN_ERROR","message":"bad"}"#.to_vec())
+                            } else if mode == PARAM_ERROR {
+                                let e = r#"{"code":"PARAM_ERROR","message":"退款金额不合法"}"#;
+                                (400, e.as_bytes().to_vec())
+                            } else if mode == SYSTEM_ERROR {
+                                (500, br#"{"code":"SYSTEM_ERROR","message":"busy"}"#.to_vec())
+                            } else {
+                                (200, br#"{"prepay_id":"wx20261125000000abcdef"}"#.to_vec())
+                            };
                             let now = time::OffsetDateTime::now_utc().unix_timestamp();
                             let ts = if mode == STALE { now - 301 } else { now }.to_string();
                             let nonce = crypto::nonce();
@@ -421,4 +430,46 @@ async fn live_with_a_public_key_certificates_are_still_downloaded_and_both_accep
         e => panic!("{e}"),
     }
     assert_eq!(f.downloads.load(Ordering::SeqCst), 1);
+}
+
+/// Live mode, issue 18 item 2: what a real WeChat answers to a refund decides whether it is
+/// final. A signed 400 `PARAM_ERROR` can never succeed (the refund fails and its amount is
+/// refundable again); a 500 is worth sending again, with the same out_refund_no.
+#[tokio::test(flavor = "multi_thread")]
+async fn live_refund_errors_are_final_or_transient_as_wechat_answers() {
+    use puzi::order::RefundOutcome;
+    let f = start_fake().await;
+    let c = client(&f, f.merchant.clone());
+    let req = puzi::wechat::pay::RefundRequest {
+        out_trade_no: "FAKE00000001".into(),
+        out_refund_no: "FAKE00000001R1".into(),
+        reason: Some("破损".into()),
+        notify_url: None,
+        refund: 100,
+        total: 100,
+        currency: "CNY".into(),
+    };
+    f.mode.store(PARAM_ERROR, Ordering::SeqCst);
+    let e = c.refund(&req).await.unwrap_err();
+    assert_eq!(e.code(), Some("PARAM_ERROR"), "{e}");
+    assert!(matches!(
+        puzi::payment::refund_error(&e),
+        RefundOutcome::Refused(_)
+    ));
+    f.mode.store(SYSTEM_ERROR, Ordering::SeqCst);
+    let e = c.refund(&req).await.unwrap_err();
+    assert!(matches!(
+        puzi::payment::refund_error(&e),
+        RefundOutcome::Transient(_)
+    ));
+    // A reason over 80 bytes never leaves the shop: refused locally, also final.
+    let long = puzi::wechat::pay::RefundRequest {
+        reason: Some("破".repeat(27)),
+        ..req
+    };
+    let e = c.refund(&long).await.unwrap_err();
+    assert!(matches!(
+        puzi::payment::refund_error(&e),
+        RefundOutcome::Refused(_)
+    ));
 }
