@@ -47,6 +47,18 @@ impl Clock {
     }
 }
 
+/// RFC 3339 in China time, as WeChat writes times (`2026-11-25T12:00:00+08:00`).
+pub fn rfc3339_cst(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(CST))
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
 /// China Standard Time, the zone WeChat Pay works in.
 pub const CST: time::UtcOffset = match time::UtcOffset::from_hms(8, 0, 0) {
     Ok(o) => o,

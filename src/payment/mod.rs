@@ -106,16 +106,7 @@ impl std::fmt::Debug for Payments {
     }
 }
 
-pub(crate) fn rfc3339_cst(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| t.to_offset(crate::clock::CST))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
+pub(crate) use crate::clock::rfc3339_cst;
 
 pub(crate) fn parse_time(s: Option<&str>) -> Option<i64> {
     s.and_then(|s| {

@@ -276,17 +276,7 @@ pub(crate) fn dec<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, StoreEr
     })
 }
 
-/// RFC 3339 in China time, as WeChat writes times.
-pub(crate) fn rfc3339_cst(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| t.to_offset(crate::clock::CST))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
+pub(crate) use crate::clock::rfc3339_cst;
 
 impl Sandbox {
     /// Loads (or creates) the sandbox keys under `dir` and opens its records in `store`.

@@ -22,11 +22,7 @@ impl OrderTxn<'_> {
     pub fn reserve(&mut self, lines: &[OrderLine]) -> Result<bool, StoreError> {
         let mut want = Vec::new();
         for l in lines {
-            let have = self
-                .stock
-                .get(l.sku.as_str())?
-                .map(|v| v.value())
-                .unwrap_or(0);
+            let have = self.available(&l.sku)?;
             if have < u64::from(l.qty) {
                 return Ok(false);
             }
@@ -41,26 +37,22 @@ impl OrderTxn<'_> {
     /// Whether every line could be reserved now, without reserving anything.
     pub fn stock_check(&self, lines: &[OrderLine]) -> Result<StockCheck, StoreError> {
         for l in lines {
-            let have = self
-                .stock
-                .get(l.sku.as_str())?
-                .map(|v| v.value())
-                .unwrap_or(0);
-            if have < u64::from(l.qty) {
+            if self.available(&l.sku)? < u64::from(l.qty) {
                 return Ok(StockCheck::Short);
             }
         }
         Ok(StockCheck::Available)
     }
 
+    /// Units of a SKU not reserved by any order.
+    fn available(&self, sku: &str) -> Result<u64, StoreError> {
+        Ok(self.stock.get(sku)?.map(|v| v.value()).unwrap_or(0))
+    }
+
     /// Gives reserved stock back.
     pub fn release(&mut self, lines: &[OrderLine]) -> Result<(), StoreError> {
         for l in lines {
-            let have = self
-                .stock
-                .get(l.sku.as_str())?
-                .map(|v| v.value())
-                .unwrap_or(0);
+            let have = self.available(&l.sku)?;
             self.stock.insert(l.sku.as_str(), have + u64::from(l.qty))?;
         }
         Ok(())
