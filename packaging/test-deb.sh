@@ -47,8 +47,35 @@ case "$second" in *"one-time link"*) ;; *) fail "no setup link on first start: $
 curl -sfk https://127.0.0.1:18443/healthz | grep -q ok || fail "https health"
 curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/ | grep -q 308 || fail "http redirect"
 setpriv --reuid=puzi --regid=puzi --init-groups /usr/bin/puzi admin setup-link --config /tmp/puzi-test.toml | grep -q "/admin/setup/" || fail "setup-link through the socket"
+
+echo "== the packaged (public) sandbox says so and keeps its controls for the owner"
+curl -sfk https://127.0.0.1:18443/ | grep -q "SANDBOX\|演示模式" || fail "no sandbox banner on the storefront"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -X POST -d 'out_trade_no=x' https://127.0.0.1:18443/sandbox/control/pay)
+[ "$code" = 404 ] || fail "sandbox control answered $code without an owner session"
 kill -TERM $pid; wait $pid || fail "graceful stop"
 exec 3<&-
+
+echo "== without [sandbox] public = true the sandbox answers this machine only"
+ip=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9.]+$' | grep -v '^127\.' | head -1 || true)
+if [ -n "$ip" ]; then
+  grep -q '^public = true' /tmp/puzi-test.toml || fail "packaged config has no 'public = true' line"
+  sed -i 's/^public = true.*/public = false/; s/127.0.0.1:18443/0.0.0.0:18443/' /tmp/puzi-test.toml
+  setpriv --reuid=puzi --regid=puzi --init-groups /usr/bin/puzi serve --config /tmp/puzi-test.toml > /tmp/puzi-fifo 2>>/tmp/puzi-test.err &
+  pid=$!
+  exec 3</tmp/puzi-fifo
+  read -r first <&3
+  [ "$first" = "listening on https://0.0.0.0:18443" ] || fail "first line: $first"
+  [ "$(curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:18443/sandbox/bridge.js)" = 200 ] || fail "sandbox not served on loopback"
+  [ "$(curl -sk -o /dev/null -w '%{http_code}' "https://$ip:18443/")" = 200 ] || fail "shop not served on $ip"
+  code=$(curl -sk -o /dev/null -w '%{http_code}' "https://$ip:18443/sandbox/bridge.js")
+  [ "$code" = 404 ] || fail "private sandbox answered $code to $ip"
+  code=$(curl -sk -o /dev/null -w '%{http_code}' -X POST -d 'out_trade_no=x' "https://$ip:18443/sandbox/control/pay")
+  [ "$code" = 404 ] || fail "private sandbox control answered $code to $ip"
+  kill -TERM $pid; wait $pid || fail "graceful stop"
+  exec 3<&-
+else
+  echo "no non-loopback IPv4 address on this machine: skipped"
+fi
 [ -f /var/lib/puzi/puzi.redb ] || fail "no data file"
 
 echo "== upgrade keeps an edited conffile and the data"
