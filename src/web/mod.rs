@@ -14,6 +14,7 @@
 pub(crate) mod admin;
 mod assets;
 mod http;
+mod page_cache;
 mod pay;
 mod routes;
 mod server;
@@ -40,6 +41,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use http::WebError;
+pub(crate) use page_cache::PageCache;
 pub use server::run;
 
 /// How long a client may take to send its request headers (also the keep-alive idle limit).
@@ -68,32 +70,6 @@ pub(crate) struct Ctx {
     pub pages: PageCache,
     /// Checkouts per client address and hour (`[shop] checkouts_per_hour`).
     pub checkouts: throttle::Throttle,
-}
-
-/// Rendered catalog pages by path and cart size, valid for one catalog generation.
-#[derive(Default)]
-pub(crate) struct PageCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (u64, Bytes)>>,
-}
-
-impl PageCache {
-    /// Entries kept at most; beyond it the cache starts over.
-    const MAX: usize = 4096;
-
-    pub fn get(&self, key: &str, generation: u64) -> Option<Bytes> {
-        let m = self.entries.read().expect("page cache lock");
-        m.get(key)
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, b)| b.clone())
-    }
-
-    pub fn put(&self, key: String, generation: u64, body: Bytes) {
-        let mut m = self.entries.write().expect("page cache lock");
-        if m.len() >= Self::MAX {
-            m.clear();
-        }
-        m.insert(key, (generation, body));
-    }
 }
 
 pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {

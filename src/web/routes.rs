@@ -175,10 +175,14 @@ async fn metrics(
             }
         }
     };
-    let body = ctx
+    let mut body = ctx
         .app
         .metrics
         .render(&gauges, ctx.app.tls.as_ref().map(|t| t.not_after()));
+    body.push_str(&format!(
+        "# HELP puzi_page_cache_bytes Bytes of rendered pages held by the page cache.\n# TYPE puzi_page_cache_bytes gauge\npuzi_page_cache_bytes {}\n",
+        ctx.pages.weight()
+    ));
     let mut r = text(StatusCode::OK, "");
     *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
     r.headers_mut().insert(

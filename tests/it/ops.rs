@@ -356,6 +356,7 @@ async fn metrics_are_prometheus_text() {
     let c = client();
     add_to_cart(&c, &t, "canvas-tote-black", 1).await;
     checkout(&c, &t, &GOOD_FORM).await;
+    assert_eq!(get_text(&client(), &t.url("/")).await.0, 200);
     reqwest::Client::new()
         .post(t.url("/wechat/notify/pay"))
         .body("{}")
@@ -376,5 +377,13 @@ async fn metrics_are_prometheus_text() {
     assert!(m.contains("puzi_notifications_total{outcome=\"refused\"} 1"));
     assert!(m.contains("puzi_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
     assert!(m.contains("puzi_outbox_pending 0"));
+    // The home page a shopper saw was rendered and cached.
+    let cached: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("puzi_page_cache_bytes "))
+        .expect("page cache gauge")
+        .parse()
+        .unwrap();
+    assert!(cached > 1000, "{cached}");
     t.stop().await;
 }
