@@ -175,10 +175,11 @@ async fn metrics(
             }
         }
     };
-    let body = ctx
+    let mut body = ctx
         .app
         .metrics
         .render(&gauges, ctx.app.tls.as_ref().map(|t| t.not_after()));
+    body.push_str(&ctx.app.store.storage_metrics());
     let mut r = text(StatusCode::OK, "");
     *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
     r.headers_mut().insert(
