@@ -151,3 +151,163 @@ async fn a_full_disk_refuses_writes_cleanly_and_the_shop_recovers_without_a_rest
     drop(store);
     drop(dir);
 }
+
+/// The script run inside a user and mount namespace: a tmpfs of `$SIZE` over `$D`, the
+/// real binary serving a demo shop from it, and a filler file made and removed on
+/// command (the test writes `fill`, `free`, `stop` on stdin; the script answers on stdout).
+/// After the shop stops, its data file is copied out to `$OUT` for inspection.
+const SMALL_DISK: &str = r#"
+mount -t tmpfs -o size="$SIZE",mode=0700 tmpfs "$D" || { echo mount-failed; exit 1; }
+"$BIN" demo --data "$D" --listen 127.0.0.1:0 &
+pid=$!
+while read -r cmd; do
+  case "$cmd" in
+    fill) dd if=/dev/zero of="$D/filler" bs=16k 2>/dev/null; echo filled ;;
+    free) rm -f "$D/filler"; echo freed ;;
+    stop) break ;;
+  esac
+done
+kill -TERM "$pid"; wait "$pid"
+cp "$D/puzi.redb" "$OUT/puzi.redb"
+echo stopped
+"#;
+
+/// The real binary on a filesystem of a few megabytes that fills up: clean refusals while
+/// it is full, pages still served, writes again once a file is deleted (no restart), and
+/// every order it acknowledged in the data file afterwards.
+#[test]
+fn on_a_small_filesystem_the_shop_refuses_cleanly_and_recovers_when_space_is_freed() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    let mut child = std::process::Command::new("unshare")
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            SMALL_DISK,
+        ])
+        .env("SIZE", "16m")
+        .env("D", &data)
+        .env("OUT", &out)
+        .env("BIN", env!("CARGO_BIN_EXE_puzi"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("unshare (util-linux) runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |want: &str| loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no {want:?} from the script"));
+        assert_ne!(line, "mount-failed", "a tmpfs in a user namespace");
+        if line.starts_with(want) {
+            return line;
+        }
+    };
+    let first = wait_for("listening on http://");
+    let addr = first.trim_start_matches("listening on http://").to_string();
+    let url = |p: &str| format!("http://{addr}{p}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    // One shopper's order: add to cart, check out. The statuses of both steps.
+    let mut n = 0usize;
+    let mut order = || {
+        n += 1;
+        let form = shopper_form(n);
+        rt.block_on(async {
+            let c = client();
+            let added = c
+                .post(url("/cart/add"))
+                .form(&[("sku", "longjing-50g"), ("qty", "1")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            if added != 303 {
+                return (added, None);
+            }
+            let r = c.post(url("/checkout")).form(&form).send().await.unwrap();
+            let loc = r.headers().get("location").map(|v| {
+                let no = v.to_str().unwrap().trim_start_matches("/orders/");
+                OrderNo::parse(no).unwrap()
+            });
+            (r.status().as_u16(), loc)
+        })
+    };
+    let mut acknowledged = Vec::new();
+    let (s, no) = order();
+    assert_eq!(s, 303);
+    acknowledged.extend(no);
+
+    // The disk fills up; the shop's next writes meet it.
+    writeln!(stdin, "fill").unwrap();
+    wait_for("filled");
+    let mut refused = false;
+    for _ in 0..200 {
+        let (s, no) = order();
+        assert!(matches!(s, 303 | 503), "a clean answer, not {s}");
+        acknowledged.extend(no);
+        if s == 503 {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "a full disk refuses a write");
+    let get = |p: &str| rt.block_on(async { reqwest::get(url(p)).await.unwrap().status() });
+    assert_eq!(get("/"), 200);
+    assert_eq!(get("/p/longjing"), 200);
+
+    // Space is freed: the same process takes orders again. The store's backoff runs on
+    // the wall clock here (a second or two after a short outage), so the test retries.
+    writeln!(stdin, "free").unwrap();
+    wait_for("freed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (s, no) = order();
+        assert!(matches!(s, 303 | 503), "a clean answer, not {s}");
+        if let Some(no) = no {
+            acknowledged.push(no);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "writes again");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let metrics = rt.block_on(async {
+        reqwest::get(url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(metrics.contains("puzi_store_writable 1"), "{metrics}");
+    assert!(metrics.contains("puzi_store_reopens_total 1"), "{metrics}");
+
+    // Stopped, the data file opens clean and holds every acknowledged order.
+    writeln!(stdin, "stop").unwrap();
+    wait_for("stopped");
+    assert!(child.wait().unwrap().success());
+    let store = Store::open(&out.join("puzi.redb")).unwrap();
+    assert!(acknowledged.len() >= 2);
+    for no in &acknowledged {
+        let o = store.order(no).unwrap();
+        assert_eq!(o.map(|o| o.state), Some(OrderState::PendingPayment), "{no}");
+    }
+}
