@@ -311,3 +311,85 @@ fn on_a_small_filesystem_the_shop_refuses_cleanly_and_recovers_when_space_is_fre
         assert_eq!(o.map(|o| o.state), Some(OrderState::PendingPayment), "{no}");
     }
 }
+
+/// WeChat's API down (every Pay call answered SYSTEM_ERROR): the storefront keeps selling,
+/// the reconciler's query fails and is not asked again before its backoff, and once WeChat
+/// is back the next due query goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_wechat_down_the_storefront_keeps_selling_and_the_reconciler_backs_off() {
+    use puzi::sandbox::ApiFault;
+    let t = TestApp::start().await;
+    t.app.clock.freeze();
+    let c = client();
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    let (status, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
+    assert_eq!(status, 303);
+    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    // The cashier made its prepay; then WeChat goes down.
+    pay_params(&t, &c, &no).await;
+    t.sandbox().set_api_fault_times(ApiFault::SystemError, 1000);
+    let left = || t.sandbox().faults().api_fault_repeats;
+
+    // Another shopper buys: nothing of that waits on WeChat.
+    let other = client();
+    assert_eq!(get_text(&other, &t.url("/")).await.0, 200);
+    add_to_cart(&other, &t, "dianhong-100g", 1).await;
+    let (status, _, _) = checkout(&other, &t, &as_form(&shopper_form(7))).await;
+    assert_eq!(status, 303);
+    assert_eq!(left(), 999, "no call to WeChat yet");
+
+    // The reconciler's query is due: it fails (retried by the client), the order waits.
+    t.app.clock.advance(61);
+    assert_eq!(t.app.payments.reconcile_pending().await.unwrap(), 1);
+    let after_first = left();
+    assert!(after_first < 999, "WeChat was asked");
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(o.state, OrderState::PendingPayment);
+    // Run again at once, and a little later: backed off, WeChat is not asked.
+    assert_eq!(t.app.payments.reconcile_pending().await.unwrap(), 0);
+    t.app.clock.advance(30);
+    assert_eq!(t.app.payments.reconcile_pending().await.unwrap(), 0);
+    assert_eq!(left(), after_first, "no call during the backoff");
+
+    // WeChat is back: the next due query goes through.
+    t.sandbox().set_api_fault_times(ApiFault::SystemError, 0);
+    t.app.clock.advance(600);
+    assert_eq!(t.app.payments.reconcile_pending().await.unwrap(), 1);
+    t.stop().await;
+}
+
+/// The cashier's prepay, as the pay page makes it (silent OAuth first).
+async fn pay_params(t: &TestApp, c: &reqwest::Client, no: &OrderNo) {
+    let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
+    let auth = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .replace("#wechat_redirect", "");
+    let q: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    let r = c
+        .post(t.url("/sandbox/connect/oauth2/approve"))
+        .form(&[
+            ("appid", q["appid"].as_str()),
+            ("redirect_uri", q["redirect_uri"].as_str()),
+            ("state", q["state"].as_str()),
+            ("persona", "小林"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    c.get(r.headers()["location"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let r = c
+        .post(t.url(&format!("/pay/{no}/jsapi")))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
