@@ -24,6 +24,8 @@ pub enum AlertKind {
     UnknownOrder,
     /// The delivery message could not be sent.
     MessageFailed,
+    /// The data file refused writes for a while (disk full, failed fsync).
+    StorageFault,
 }
 
 impl AlertKind {
@@ -37,6 +39,7 @@ impl AlertKind {
             AlertKind::WechatConfig => "wechat_config",
             AlertKind::UnknownOrder => "unknown_order",
             AlertKind::MessageFailed => "message_failed",
+            AlertKind::StorageFault => "storage_fault",
         }
     }
 }
@@ -62,6 +65,7 @@ mod tests {
             AlertKind::WechatConfig,
             AlertKind::UnknownOrder,
             AlertKind::MessageFailed,
+            AlertKind::StorageFault,
         ] {
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));
         }

@@ -78,6 +78,7 @@ impl App {
             crate::seed::seed_demo(&store, config.shop.language)?;
         }
         let clock = Clock::default();
+        store.use_clock(clock.clone());
         let tls =
             crate::tls::Tls::setup(&config).map_err(|e| StartError::Wechat(format!("tls: {e}")))?;
         let loopback = config.local_url(addr);

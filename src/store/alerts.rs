@@ -19,7 +19,8 @@ pub struct Alert {
 }
 
 impl Store {
-    /// Raises an alert on its own.
+    /// Raises an alert on its own. One that cannot be stored (the disk is full) is logged
+    /// and counted in `/metrics` before the error is returned.
     pub fn alert(
         &self,
         kind: AlertKind,
@@ -27,13 +28,7 @@ impl Store {
         message: String,
         now: i64,
     ) -> Result<(), StoreError> {
-        let tx = self.db.begin_write()?;
-        {
-            let mut alerts = tx.open_table(ALERTS)?;
-            insert_alert(&mut alerts, now, kind, order, message)?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.db.alert_with(kind, order, message, now)
     }
 
     /// Alerts, newest first.

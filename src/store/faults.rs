@@ -30,6 +30,8 @@ struct FaultState {
     /// The sync call (counted from open, 1-based) that fails.
     fail_sync_at: Option<u64>,
     crashed: bool,
+    /// Every write and fsync fails (as on a full disk) until cleared; reads still work.
+    full: bool,
     /// Writes not yet synced, oldest first: (offset, bytes).
     unsynced: Vec<(u64, Vec<u8>)>,
 }
@@ -49,6 +51,33 @@ impl Faults {
     pub fn fail_nth_sync(&self, n: u64) {
         let mut s = self.state();
         s.fail_sync_at = Some(s.syncs + n.max(1));
+    }
+
+    /// Every write and fsync fails with "no space left on device" from now on, as on a
+    /// full disk, until [`Faults::clear`]; reads keep working. What had not been synced
+    /// when a write or fsync failed is lost, as the kernel may drop it.
+    pub fn fill_disk(&self) {
+        self.state().full = true;
+    }
+
+    /// Ends [`Faults::fill_disk`]: writes and fsyncs succeed again.
+    pub fn clear(&self) {
+        self.state().full = false;
+    }
+
+    /// Whether writes would succeed now: the probe a [`FaultyReopen`] makes.
+    fn probe(&self) -> io::Result<()> {
+        let s = self.state();
+        if s.crashed {
+            return Err(crashed());
+        }
+        if s.full {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "injected storage fault: no space left on device",
+            ));
+        }
+        Ok(())
     }
 
     /// Write calls so far.
@@ -98,6 +127,36 @@ impl FaultyBackend {
     }
 }
 
+/// Opens (and after a storage failure reopens) a store's data file behind fault
+/// injection, all sharing one [`Faults`]: hand it to `Store::open_reopening`. Its probe
+/// fails while the disk is "full" or the backend has crashed.
+#[derive(Clone, Debug)]
+pub struct FaultyReopen {
+    path: std::path::PathBuf,
+    faults: Faults,
+}
+
+impl FaultyReopen {
+    pub fn new(path: &Path, faults: Faults) -> FaultyReopen {
+        FaultyReopen {
+            path: path.to_path_buf(),
+            faults,
+        }
+    }
+}
+
+impl crate::store::Reopen for FaultyReopen {
+    fn probe(&self) -> io::Result<()> {
+        self.faults.probe()
+    }
+
+    fn open(&self) -> Result<redb::Database, redb::DatabaseError> {
+        let backend = FaultyBackend::open(&self.path, self.faults.clone())
+            .map_err(|e| redb::DatabaseError::Storage(e.into()))?;
+        redb::Database::builder().create_with_backend(backend)
+    }
+}
+
 fn crashed() -> io::Error {
     io::Error::other("injected storage fault: the backend has crashed")
 }
@@ -107,6 +166,15 @@ fn crash(s: &mut FaultState, what: &str) -> io::Error {
     s.crashed = true;
     s.unsynced.clear();
     io::Error::other(format!("injected storage fault: {what} failed"))
+}
+
+/// A write or fsync on a full disk: what was not synced is gone, the backend lives on.
+fn no_space(s: &mut FaultState) -> io::Error {
+    s.unsynced.clear();
+    io::Error::new(
+        io::ErrorKind::StorageFull,
+        "injected storage fault: no space left on device",
+    )
 }
 
 impl StorageBackend for FaultyBackend {
@@ -147,6 +215,9 @@ impl StorageBackend for FaultyBackend {
         if s.fail_sync_at == Some(s.syncs) {
             return Err(crash(&mut s, "fsync"));
         }
+        if s.full {
+            return Err(no_space(&mut s));
+        }
         for (at, bytes) in std::mem::take(&mut s.unsynced) {
             self.file.write(at, &bytes)?;
         }
@@ -158,6 +229,9 @@ impl StorageBackend for FaultyBackend {
         s.writes += 1;
         if s.fail_write_at == Some(s.writes) {
             return Err(crash(&mut s, "write"));
+        }
+        if s.full {
+            return Err(no_space(&mut s));
         }
         let end = offset + data.len() as u64;
         if self.file.len()? < end {

@@ -72,7 +72,9 @@ impl Store {
         match (committed, result) {
             (true, Some(r)) => r,
             (_, Some(Err(e))) => Err(e),
-            _ => Err(StoreError::Io("the grouped write was not committed".into()).into()),
+            // The batch was not committed (the storage failed, or another change in it did):
+            // nothing of this change was kept, and trying again is right.
+            _ => Err(StoreError::Unavailable.into()),
         }
     }
 
@@ -136,7 +138,7 @@ const GROUP_MAX: usize = 64;
 
 /// The group-commit writer: takes what is queued, applies it in one transaction, commits
 /// once, then answers every caller. It holds the database weakly and ends with the store.
-fn group_commit_loop(db: std::sync::Weak<Database>, rx: std::sync::mpsc::Receiver<GroupJob>) {
+fn group_commit_loop(db: std::sync::Weak<db::Db>, rx: std::sync::mpsc::Receiver<GroupJob>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < GROUP_MAX {

@@ -82,6 +82,24 @@ pub enum StoreError {
     Corrupt { table: &'static str, detail: String },
     #[error("cannot create data directory {0}")]
     Io(String),
+    /// The data file does not accept writes for now (disk full, failed fsync); the store
+    /// reopens it by itself once it does. Callers answer "try again".
+    #[error("the data file does not accept writes for now; try again shortly")]
+    Unavailable,
+}
+
+impl StoreError {
+    /// A failure of the storage itself (disk full, failed fsync), which passes: the
+    /// caller should be told to try again rather than that something is broken.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable
+                | StoreError::Db(
+                    redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed
+                )
+        )
+    }
 }
 
 macro_rules! from_redb {
@@ -167,7 +185,7 @@ pub struct NewOrder {
 
 #[derive(Clone)]
 pub struct Store {
-    pub(crate) db: Arc<Database>,
+    pub(crate) db: Arc<db::Db>,
     /// Bumped after every commit that may change what a catalog page shows (products,
     /// categories, stock). Page caches compare it; it lives in memory only.
     generation: Arc<std::sync::atomic::AtomicU64>,
@@ -203,7 +221,8 @@ impl Store {
             private_dir(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
         }
         private_file(path).map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
-        Store::from_db(Database::create(path), path)
+        let reopen = db::PathReopen(path.to_path_buf());
+        Store::from_db(reopen.open(), path, Box::new(reopen))
     }
 
     /// Opens (or creates) a data file through a storage backend the caller supplies;
@@ -213,12 +232,35 @@ impl Store {
         path: &Path,
         backend: impl redb::StorageBackend,
     ) -> Result<Store, StoreError> {
-        Store::from_db(Database::builder().create_with_backend(backend), path)
+        let db = Database::builder().create_with_backend(backend);
+        Store::from_db(db, path, Box::new(db::NoReopen))
+    }
+
+    /// Opens a data file through `reopen`, which also opens it again after a storage
+    /// failure (see [`Reopen`]). Tests pass a [`FaultyReopen`] here.
+    pub fn open_reopening(path: &Path, reopen: impl Reopen) -> Result<Store, StoreError> {
+        Store::from_db(reopen.open(), path, Box::new(reopen))
+    }
+
+    /// The store tells time by the shop's clock (the backoff between reopen attempts).
+    pub fn use_clock(&self, clock: crate::clock::Clock) {
+        self.db.set_clock(clock);
+    }
+
+    /// Whether the data file accepts writes (false while the store waits to reopen it).
+    pub fn writable(&self) -> bool {
+        !self.db.is_broken()
+    }
+
+    /// Storage counters and state as Prometheus text, for `/metrics`.
+    pub fn storage_metrics(&self) -> String {
+        self.db.render_metrics()
     }
 
     fn from_db(
         db: Result<Database, redb::DatabaseError>,
         path: &Path,
+        reopen: Box<dyn Reopen>,
     ) -> Result<Store, StoreError> {
         let db = match db {
             Ok(db) => db,
@@ -228,7 +270,7 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let store = Store {
-            db: Arc::new(db),
+            db: Arc::new(db::Db::new(db, reopen)),
             generation: Arc::default(),
             group: Arc::default(),
         };
@@ -487,6 +529,7 @@ mod catalog;
 use catalog::{lookup_sku, put_product_in, stock_change_in};
 mod alerts;
 mod csv_io;
+mod db;
 mod faults;
 mod group_commit;
 mod order_txn;
@@ -499,7 +542,8 @@ pub use alerts::{Alert, AlertKind};
 pub use backup::{private_dir, private_file};
 pub use catalog::StockChange;
 pub use csv_io::orders_csv;
-pub use faults::{Faults, FaultyBackend};
+pub use db::{Reopen, probe_dir};
+pub use faults::{Faults, FaultyBackend, FaultyReopen};
 pub use order_txn::OrderTxn;
 pub use outbox::{OutboxEntry, OutboxKind, OutboxState};
 pub use owner::{AdminSession, Owner, SetupToken};

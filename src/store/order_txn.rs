@@ -109,10 +109,10 @@ impl Store {
         now: i64,
         f: impl FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E>,
     ) -> Result<Option<R>, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let tx = self.db.begin_write()?;
         let r = update_order_in(&tx, no, now, f)?;
         if r.is_some() {
-            tx.commit().map_err(StoreError::from)?;
+            tx.commit()?;
             // Stock may have been reserved or released.
             self.catalog_changed();
         }

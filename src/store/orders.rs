@@ -8,9 +8,9 @@ impl Store {
     /// write transaction: either every line is reserved and the order exists, or nothing
     /// changed. Prices come from the catalog inside the same transaction.
     pub fn place_order(&self, new: NewOrder) -> Result<Order, PlaceOrderError> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let tx = self.db.begin_write()?;
         let order = place_order_in(&tx, new)?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         self.catalog_changed();
         Ok(order)
     }

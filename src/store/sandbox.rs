@@ -49,13 +49,13 @@ impl Store {
         &self,
         f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let tx = self.db.begin_write()?;
         let r = {
             let table = tx.open_table(SANDBOX).map_err(StoreError::from)?;
             let mut st = SandboxTable { table };
             f(&mut st)?
         };
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         Ok(r)
     }
 

@@ -80,6 +80,10 @@ pub struct Text {
     pub bad_request: &'static str,
     pub server_error: &'static str,
     pub server_error_body: &'static str,
+    // -- storage faults (disk full): the "try again" page --
+    pub store_unavailable: &'static str,
+    pub store_unavailable_body: &'static str,
+    // -- end storage faults --
     pub too_large_body: &'static str,
     pub too_slow_body: &'static str,
     pub uri_too_long_body: &'static str,
@@ -244,6 +248,10 @@ pub static ZH: Text = Text {
     bad_request: "请求无效",
     server_error: "出错了",
     server_error_body: "服务器暂时出了点问题，请稍后再试。您的购物车和订单不会丢失。",
+    // -- storage faults (disk full) --
+    store_unavailable: "请稍后再试",
+    store_unavailable_body: "店铺暂时无法保存您的操作，这次没有记录任何内容，也没有扣款。请过一会儿再试一次。",
+    // -- end storage faults --
     too_large_body: "提交的内容太大了。请缩小图片，或分几次上传。",
     too_slow_body: "提交的内容传得太慢，已中断。请检查网络后再试。",
     uri_too_long_body: "网址太长了。",
@@ -334,6 +342,10 @@ pub static EN: Text = Text {
     bad_request: "Bad request",
     server_error: "Something went wrong",
     server_error_body: "The server had a problem; please try again shortly. Your cart and orders are safe.",
+    // -- storage faults (disk full) --
+    store_unavailable: "Please try again",
+    store_unavailable_body: "The shop could not save that just now, so nothing was recorded and nothing was charged. Please try again in a moment.",
+    // -- end storage faults --
     too_large_body: "What you sent is too large. Make images smaller, or upload them a few at a time.",
     too_slow_body: "What you sent arrived too slowly and was cut off. Check the connection and try again.",
     uri_too_long_body: "The address is too long.",

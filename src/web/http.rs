@@ -48,6 +48,8 @@ impl WebError {
             WebError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             WebError::UriTooLong => StatusCode::URI_TOO_LONG,
             WebError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            // The disk is full or failing for now: the store reopens by itself.
+            WebError::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -69,6 +71,9 @@ impl WebError {
         let t = ctx.app.config.shop.language.text();
         let (title, body) = match status {
             StatusCode::NOT_FOUND => (t.not_found, t.not_found_body.to_string()),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                (t.store_unavailable, t.store_unavailable_body.to_string())
+            }
             s if s.is_server_error() => (t.server_error, t.server_error_body.to_string()),
             StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
                 (t.bad_request, t.too_large_body.to_string())
@@ -79,6 +84,10 @@ impl WebError {
         };
         let mut resp = html(views::error_page(ctx, title, &body));
         *resp.status_mut() = status;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if status == StatusCode::METHOD_NOT_ALLOWED {
             resp.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));

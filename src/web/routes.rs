@@ -183,6 +183,7 @@ async fn metrics(
         "# HELP puzi_page_cache_bytes Bytes of rendered pages held by the page cache.\n# TYPE puzi_page_cache_bytes gauge\npuzi_page_cache_bytes {}\n",
         ctx.pages.weight()
     ));
+    body.push_str(&ctx.app.store.storage_metrics());
     let mut r = text(StatusCode::OK, "");
     *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
     r.headers_mut().insert(

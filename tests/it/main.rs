@@ -7,6 +7,7 @@ mod admin;
 mod binary;
 mod cli_wechat;
 mod config;
+mod disk;
 mod exposure;
 mod global;
 mod limits;

@@ -2,7 +2,7 @@
 
 use puzi::app::{self, App};
 use puzi::config::Config;
-use puzi::store::{Faults, FaultyBackend, Store};
+use puzi::store::{Faults, FaultyBackend, FaultyReopen, Store};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tokio::sync::oneshot;
@@ -67,6 +67,25 @@ impl TestApp {
             let path = cfg.storage.db_path();
             let backend = FaultyBackend::open(&path, f2).expect("open the data file");
             let store = Store::open_with_backend(&path, backend)?;
+            App::open_with_store(cfg, store, true, addr)
+        })
+        .await;
+        t._dir = Some(dir);
+        (t, faults)
+    }
+
+    /// Like `start_faulty`, but the store can reopen its data file after a storage
+    /// failure (through the same fault-injecting backend), as the real store does: for
+    /// tests of a disk that fills up and frees again while the shop runs.
+    pub async fn start_reopening(tune: impl FnOnce(&mut Config)) -> (TestApp, Faults) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = Config::demo(dir.path().to_path_buf(), "127.0.0.1:0".parse().unwrap());
+        tune(&mut cfg);
+        let faults = Faults::default();
+        let f2 = faults.clone();
+        let mut t = TestApp::start_opened(cfg, move |cfg, addr| {
+            let path = cfg.storage.db_path();
+            let store = Store::open_reopening(&path, FaultyReopen::new(&path, f2))?;
             App::open_with_store(cfg, store, true, addr)
         })
         .await;
