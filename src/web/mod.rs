@@ -19,6 +19,7 @@ mod routes;
 mod server;
 mod session;
 mod shop;
+mod shopper;
 mod throttle;
 mod views;
 

@@ -2,12 +2,11 @@
 //! the request, calls the store, and hands plain data to a view.
 
 use super::assets::cached_response;
-use super::http::{Resp, WebError, check_origin, json, parse_form, query, read_body, redirect};
+use super::http::{Resp, WebError, check_origin, parse_form, query, read_body, redirect};
 use super::session::Sid;
 use super::{Ctx, views};
 use crate::catalog::{Quantity, is_slug};
-use crate::fulfilment::ShipError;
-use crate::order::{CheckoutForm, OrderNo};
+use crate::order::CheckoutForm;
 use crate::store::{NewOrder, PlaceOrderError, Session};
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -264,7 +263,7 @@ pub async fn product(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp
     ))
 }
 
-async fn form(
+pub(super) async fn form(
     ctx: &Ctx,
     req: Request<Incoming>,
 ) -> Result<(Sid, HashMap<String, String>), WebError> {
@@ -284,7 +283,7 @@ fn quantity(f: &HashMap<String, String>) -> Result<Quantity, WebError> {
         .ok_or_else(|| WebError::BadRequest("quantity must be a whole number from 1 to 99".into()))
 }
 
-fn with_cookie(ctx: &Ctx, sid: &Sid, mut r: Resp) -> Resp {
+pub(super) fn with_cookie(ctx: &Ctx, sid: &Sid, mut r: Resp) -> Resp {
     sid.apply(&mut r, ctx.app.config.served_over_https());
     r
 }
@@ -476,89 +475,6 @@ pub async fn checkout(
     );
     *r.status_mut() = status;
     Ok(r)
-}
-
-pub async fn orders(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
-    let v = visitor(ctx, &req).await?;
-    let id = v.sid.id.clone();
-    let orders = ctx
-        .app
-        .store
-        .call(move |s| s.orders_of_session(&id))
-        .await?;
-    Ok(page(ctx, &v, views::orders(ctx, &v, &orders)))
-}
-
-/// Loads an order the visitor owns; anyone else's order is "not found".
-pub(super) async fn own_order(
-    ctx: &Ctx,
-    sid: &Sid,
-    no: &str,
-) -> Result<crate::order::Order, WebError> {
-    let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
-    let order = ctx.app.store.call(move |s| s.order(&no)).await?;
-    match order {
-        Some(o) if !sid.fresh && o.session == sid.id => Ok(o),
-        _ => Err(WebError::NotFound),
-    }
-}
-
-pub async fn order(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
-    let v = visitor(ctx, &req).await?;
-    let order = own_order(ctx, &v.sid, no).await?;
-    let q = query(&req);
-    let flag = |k: &str| q.get(k).map(String::as_str) == Some("1");
-    let state = views::OrderPageState {
-        cancelled: flag("cancelled"),
-        ask_receipt: flag("receive"),
-        notice: flag("received").then_some(ctx.app.config.shop.language.text().receipt_confirmed),
-    };
-    Ok(page(ctx, &v, views::order(ctx, &v, &order, state)))
-}
-
-/// `POST /orders/{no}/received`: the shopper confirms receipt; the order completes.
-pub async fn order_received(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
-    let (sid, _) = form(ctx, req).await?;
-    let order = own_order(ctx, &sid, no).await?;
-    match ctx.app.fulfilment.confirm_receipt(&order.no).await {
-        Ok(()) => Ok(redirect(&format!("/orders/{}?received=1", order.no))),
-        // Already completed (a double tap) or not shipped: show the order as it is.
-        Err(ShipError::NotShipped(_)) => Ok(redirect(&format!("/orders/{}", order.no))),
-        Err(ShipError::NotFound) => Err(WebError::NotFound),
-        Err(ShipError::Store(e)) => Err(e.into()),
-        Err(e @ (ShipError::NotPaid(_) | ShipError::Invalid)) => {
-            Err(WebError::Internal(e.to_string()))
-        }
-    }
-}
-
-/// `GET /orders/{no}/status` → `{"state": "...", "out_trade_no": "..."}`.
-pub async fn order_status(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
-    let sid = Sid::from_headers(req.headers());
-    let mut order = own_order(ctx, &sid, no).await?;
-    let confirm = query(&req).get("confirm").cloned();
-    if let Some(how @ ("1" | "failed")) = confirm.as_deref()
-        && order.state == crate::order::OrderState::PendingPayment
-    {
-        // The result page is waiting: ask WeChat when the notification is late; after the
-        // sheet said `fail`, ask at once.
-        let p = &ctx.app.payments;
-        let asked = if how == "failed" {
-            p.confirm_after_fail(&order.no).await
-        } else {
-            p.confirm(&order.no).await
-        };
-        match asked {
-            Ok(state) => order.state = state,
-            Err(e) => tracing::warn!(error = %e, order = %order.no, "confirm failed"),
-        }
-    }
-    Ok(json(&serde_json::json!({
-        "out_trade_no": order.no.as_str(),
-        "state": order.state.as_str(),
-        "total": order.total.minor(),
-        "currency": order.currency.code(),
-    })))
 }
 
 /// `GET /img/{sha256}`: content-addressed, so cached for a year.
