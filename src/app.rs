@@ -122,9 +122,11 @@ impl App {
             config.shop.currency,
             config.shop.order_timeout,
         );
-        let links =
-            crate::link::Links::load_or_create(&config.storage.data_dir, config.shop.order_link_days)
-                .map_err(|e| StartError::Wechat(format!("order links: {e}")))?;
+        let links = crate::link::Links::load_or_create(
+            &config.storage.data_dir,
+            config.shop.order_link_days,
+        )
+        .map_err(|e| StartError::Wechat(format!("order links: {e}")))?;
         let fulfilment = Fulfilment::new(
             store.clone(),
             wechat.clone(),

@@ -89,7 +89,10 @@ impl Links {
         let (expiry, mac) = token.split_once('.').ok_or(LinkError::Forged)?;
         let expiry: i64 = expiry.parse().map_err(|_| LinkError::Forged)?;
         let want = self.mac(no, expiry);
-        if mac.len() != MAC_HEX || aws_lc_rs::constant_time::verify_slices_are_equal(mac.as_bytes(), want.as_bytes()).is_err() {
+        if mac.len() != MAC_HEX
+            || aws_lc_rs::constant_time::verify_slices_are_equal(mac.as_bytes(), want.as_bytes())
+                .is_err()
+        {
             return Err(LinkError::Forged);
         }
         if now >= expiry {
@@ -142,7 +145,11 @@ mod tests {
         let longer = format!("{}.{mac}", 1000 + 60 * 86_400);
         assert_eq!(links.verify(&no, &longer, 1000), Err(LinkError::Forged));
         for bad in ["", ".", "x.y", "1.", &t[..t.len() - 1]] {
-            assert_eq!(links.verify(&no, bad, 1000), Err(LinkError::Forged), "{bad}");
+            assert_eq!(
+                links.verify(&no, bad, 1000),
+                Err(LinkError::Forged),
+                "{bad}"
+            );
         }
         let other_key = Links::with_key(b"fedcba9876543210fedcba9876543210", 30);
         assert_eq!(other_key.verify(&no, &t, 1000), Err(LinkError::Forged));

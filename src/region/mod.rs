@@ -153,7 +153,10 @@ mod tests {
     fn codes_must_exist_and_nest() {
         let r = check("44", "4401", "440106").unwrap();
         assert_eq!(r.display(), "广东省 广州市 天河区");
-        assert_eq!(check("11", "1101", "110101").unwrap().display(), "北京市 东城区");
+        assert_eq!(
+            check("11", "1101", "110101").unwrap().display(),
+            "北京市 东城区"
+        );
         assert_eq!(check("", "", ""), Err(RegionError::NoProvince));
         assert_eq!(check("44", "", ""), Err(RegionError::NoCity));
         assert_eq!(check("44", "4401", ""), Err(RegionError::NoDistrict));

@@ -9,6 +9,7 @@ mod cli_wechat;
 mod config;
 mod exposure;
 mod global;
+mod identity;
 mod limits;
 mod login;
 mod ops;

@@ -146,7 +146,12 @@ fn a_schema_1_file_opens_with_every_record_intact() {
     let copies: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(&format!("before-schema-{}-from-1", puzi::store::SCHEMA_VERSION)))
+        .filter(|p| {
+            p.to_string_lossy().contains(&format!(
+                "before-schema-{}-from-1",
+                puzi::store::SCHEMA_VERSION
+            ))
+        })
         .collect();
     assert_eq!(copies.len(), 1, "{copies:?}");
     drop(store);
