@@ -11,6 +11,7 @@
 //! after `idle_timeout` with no request in flight (h1 and h2, and one that never speaks),
 //! header and URI sizes (431, 414); each request carries its body deadline for `read_body`.
 
+mod address;
 pub(crate) mod admin;
 mod assets;
 mod http;

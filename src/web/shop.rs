@@ -1,13 +1,14 @@
 //! Storefront handlers: browsing, the cart, checkout and the shopper's orders. Each reads
 //! the request, calls the store, and hands plain data to a view.
 
+use super::address::AddressInput;
 use super::assets::cached_response;
 use super::http::{Resp, WebError, check_origin, parse_form, query, read_body, redirect};
 use super::session::Sid;
 use super::{Ctx, views};
 use crate::catalog::{Quantity, is_slug};
 use crate::order::CheckoutForm;
-use crate::store::{NewOrder, PlaceOrderError, Session};
+use crate::store::{AddressBookOwner, NewOrder, PlaceOrderError, Session};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
@@ -374,11 +375,18 @@ pub async fn checkout_form(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, We
         .store
         .call(move |s| s.price_cart(&cart, rule))
         .await?;
-    let form = CheckoutForm::default();
+    let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
+    let book = ctx.app.store.call(move |s| s.address_book(&owner)).await?;
+    let input = AddressInput::from_book(&book);
+    let mut form = CheckoutForm::default();
+    if let Some(e) = book.default_entry() {
+        form.name = e.name.clone();
+        form.mobile = e.mobile.clone();
+    }
     Ok(page(
         ctx,
         &v,
-        views::checkout(ctx, &v, &priced, &form, &[], None),
+        views::checkout(ctx, &v, &priced, &form, &[], None, &book, &input),
     ))
 }
 
@@ -392,22 +400,31 @@ pub async fn checkout(
     let v = visitor(ctx, &req).await?;
     let body = read_body(req, ctx.app.config.server.body_limit).await?;
     let f = parse_form(&body);
-    let form = CheckoutForm {
-        name: f.get("name").cloned().unwrap_or_default(),
-        mobile: f.get("mobile").cloned().unwrap_or_default(),
-        address: f.get("address").cloned().unwrap_or_default(),
-        note: f.get("note").cloned().unwrap_or_default(),
+    let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
+    let book = {
+        let owner = owner.clone();
+        ctx.app.store.call(move |s| s.address_book(&owner)).await?
     };
+    let (form, input) = super::address::read(ctx, &f, &book);
     let t = ctx.app.config.shop.language.text();
     let mut throttled = false;
-    let (problem, errors) = match form.validate() {
+    let validated = match (input.refresh, input.problem) {
+        // The no-JS region selects asked for their next choices: nothing placed.
+        (true, _) => Err((String::new(), vec![])),
+        (false, Some(p)) => Err((p.to_string(), vec![])),
+        (false, None) => form.validate().map_err(|e| (t.fix_errors.to_string(), e)),
+    };
+    let (problem, errors) = match validated {
         // Stock cannot be hoarded from many fresh sessions at one address either (this
         // machine is not counted: it is the owner, or a proxy not named in trusted_proxies).
         Ok(_) if !ip.is_loopback() && !ctx.checkouts.allow(ip, ctx.app.clock.unix()) => {
             throttled = true;
             (t.too_many_checkouts.to_string(), vec![])
         }
-        Ok((recipient, note)) => {
+        Ok((mut recipient, note)) => {
+            if input.structured {
+                recipient.parts = Some(input.parts.clone());
+            }
             let new = NewOrder {
                 session: v.sid.id.clone(),
                 recipient,
@@ -421,6 +438,16 @@ pub async fn checkout(
             match ctx.app.store.place_order_grouped(new).await {
                 Ok(order) => {
                     tracing::info!(out_trade_no = %order.no, total = order.total.minor(), "order placed");
+                    // Kept in the shopper's address book for next time.
+                    if input.structured {
+                        let (r, make_default) = (order.recipient.clone(), input.make_default);
+                        ctx.app
+                            .store
+                            .call(move |s| {
+                                s.update_address_book(&owner, |b| b.remember(&r, make_default))
+                            })
+                            .await?;
+                    }
                     let loc = format!("/orders/{}", order.no);
                     return Ok(with_cookie(ctx, &v.sid, redirect(&loc)));
                 }
@@ -443,7 +470,7 @@ pub async fn checkout(
                 Err(PlaceOrderError::Store(e)) => return Err(e.into()),
             }
         }
-        Err(errors) => (t.fix_errors.to_string(), errors),
+        Err(refused) => refused,
     };
     let cart = ctx
         .app
@@ -461,8 +488,12 @@ pub async fn checkout(
         .store
         .call(move |s| s.price_cart(&cart, rule))
         .await?;
-    let status = if throttled {
+    let status = if input.refresh {
+        StatusCode::OK
+    } else if throttled {
         StatusCode::TOO_MANY_REQUESTS
+    } else if input.problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
     } else if errors.is_empty() {
         StatusCode::CONFLICT
     } else {
@@ -471,7 +502,16 @@ pub async fn checkout(
     let mut r = page(
         ctx,
         &v,
-        views::checkout(ctx, &v, &priced, &form, &errors, Some(&problem)),
+        views::checkout(
+            ctx,
+            &v,
+            &priced,
+            &form,
+            &errors,
+            (!problem.is_empty()).then_some(problem.as_str()),
+            &book,
+            &input,
+        ),
     );
     *r.status_mut() = status;
     Ok(r)

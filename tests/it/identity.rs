@@ -394,3 +394,113 @@ async fn the_order_page_tells_the_story_with_tracking_and_a_partial_refund() {
     assert!(list.contains("<img src=\"/img/"), "{list}");
     assert!(list.contains("已完成"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checkout_keeps_an_address_book_with_checked_region_codes() {
+    let t = TestApp::start().await;
+    let a = client();
+    add_to_cart(&a, &t, "stoneware-mug-white", 1).await;
+    let (s, page) = get_text(&a, &t.url("/checkout")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("id=\"province\"") && page.contains("广东省"));
+    // The selects' script asks for the next choices; unknown codes are not found.
+    let cities: serde_json::Value = a
+        .get(t.url("/regions/44"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        cities
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "广州市")
+    );
+    assert_eq!(
+        a.get(t.url("/regions/99")).send().await.unwrap().status(),
+        404
+    );
+    // Without JS: "update the choices" re-renders with the province's cities, places nothing.
+    let mut form = vec![
+        ("name", "张三"),
+        ("mobile", "13800138000"),
+        ("province", "44"),
+        ("city", ""),
+        ("district", ""),
+        ("street", "天河路 1 号"),
+        ("note", ""),
+    ];
+    let mut refresh = form.clone();
+    refresh.push(("refresh", "1"));
+    let (s, _, page) = checkout(&a, &t, &refresh).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("value=\"4401\"") && page.contains("广州市"));
+    // Codes that do not exist, or do not nest (北京's 东城区 under 广州): a clear message,
+    // nothing placed, the cart kept.
+    for (p, c, d) in [
+        ("99", "9901", "990101"),
+        ("44", "4401", "110101"),
+        ("11", "4401", "440106"),
+    ] {
+        form[2..5].copy_from_slice(&[("province", p), ("city", c), ("district", d)]);
+        let (s, loc, page) = checkout(&a, &t, &form).await;
+        assert_eq!((s, loc), (422, None), "{p}/{c}/{d}");
+        assert!(page.contains("所选地区不存在"), "{page}");
+    }
+    form[2..5].copy_from_slice(&[("province", "44"), ("city", "4401"), ("district", "")]);
+    let (s, _, page) = checkout(&a, &t, &form).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("请选择区县"));
+    assert_eq!(t.app.store.order_count().unwrap(), 0);
+    // A good address: the order has it whole and in parts, and the book keeps it.
+    form[2..5].copy_from_slice(&[("province", "44"), ("city", "4401"), ("district", "440106")]);
+    let no = place(&t, &a, &form).await;
+    let o = t.app.store.order(&no).unwrap().unwrap();
+    assert_eq!(o.recipient.address, "广东省 广州市 天河区 天河路 1 号");
+    let parts = o.recipient.parts.clone().expect("structured");
+    assert_eq!(
+        (parts.district.as_str(), parts.street.as_str()),
+        ("440106", "天河路 1 号")
+    );
+    // Next time: pre-filled with it (the default: the first one).
+    add_to_cart(&a, &t, "stoneware-mug-white", 1).await;
+    let (_, page) = get_text(&a, &t.url("/checkout")).await;
+    assert!(page.contains("广东省 广州市 天河区 天河路 1 号"));
+    assert!(page.contains("name=\"addr\" value=\"1\" checked"), "{page}");
+    assert!(page.contains("value=\"张三\""));
+    // A second address, made the default.
+    let second = [
+        ("addr", "new"),
+        ("name", "李四"),
+        ("mobile", "13900139000"),
+        ("province", "11"),
+        ("city", "1101"),
+        ("district", "110101"),
+        ("street", "王府井 2 号"),
+        ("make_default", "1"),
+        ("note", ""),
+    ];
+    place(&t, &a, &second).await;
+    add_to_cart(&a, &t, "stoneware-mug-white", 1).await;
+    let (_, page) = get_text(&a, &t.url("/checkout")).await;
+    assert!(
+        page.contains("name=\"addr\" value=\"2\" checked"),
+        "the new default"
+    );
+    assert!(page.contains("北京市 东城区 王府井 2 号"));
+    // Someone else's (or no) saved address: refused, nothing placed.
+    let before = t.app.store.order_count().unwrap();
+    let (s, _, page) = checkout(&a, &t, &[("addr", "9"), ("note", "")]).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("找不到这个地址"));
+    assert_eq!(t.app.store.order_count().unwrap(), before);
+    // Picking the first saved one.
+    let (s, _, _) = checkout(&a, &t, &[("addr", "1"), ("note", "")]).await;
+    assert_eq!(s, 303);
+    let newest = t.app.store.all_orders().unwrap().remove(0);
+    assert_eq!(newest.recipient.name, "张三");
+    assert_eq!(newest.recipient.address, "广东省 广州市 天河区 天河路 1 号");
+}
