@@ -498,9 +498,8 @@ async fn checkout_keeps_an_address_book_with_checked_region_codes() {
     assert!(page.contains("找不到这个地址"));
     assert_eq!(t.app.store.order_count().unwrap(), before);
     // Picking the first saved one.
-    let (s, _, _) = checkout(&a, &t, &[("addr", "1"), ("note", "")]).await;
-    assert_eq!(s, 303);
-    let newest = t.app.store.all_orders().unwrap().remove(0);
+    let picked = place(&t, &a, &[("addr", "1"), ("note", "")]).await;
+    let newest = t.app.store.order(&picked).unwrap().unwrap();
     assert_eq!(newest.recipient.name, "张三");
     assert_eq!(newest.recipient.address, "广东省 广州市 天河区 天河路 1 号");
 }
