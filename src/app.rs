@@ -41,6 +41,8 @@ pub struct App {
     pub fulfilment: Fulfilment,
     /// Failed back-office logins, per address and account.
     pub logins: Arc<crate::account::LoginLimiter>,
+    /// Signed links to one order (key in `<data>/link.key`).
+    pub links: crate::link::Links,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +123,11 @@ impl App {
             config.shop.currency,
             config.shop.order_timeout,
         );
+        let links = crate::link::Links::load_or_create(
+            &config.storage.data_dir,
+            config.shop.order_link_days,
+        )
+        .map_err(|e| StartError::Wechat(format!("order links: {e}")))?;
         let fulfilment = Fulfilment::new(
             store.clone(),
             wechat.clone(),
@@ -132,7 +139,8 @@ impl App {
                 .map(|t| (t, config.wechat.shipped_template_keys.clone())),
             &base_url,
         )
-        .with_auto_complete_days(config.shop.auto_complete_days);
+        .with_auto_complete_days(config.shop.auto_complete_days)
+        .with_links(links.clone());
         let config_for_socket = config.clone();
         Ok(App {
             config: Arc::new(config),
@@ -144,6 +152,7 @@ impl App {
             payments,
             fulfilment,
             logins: Arc::default(),
+            links,
             tls,
             metrics,
             #[cfg(unix)]

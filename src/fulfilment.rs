@@ -38,6 +38,8 @@ pub struct Fulfilment {
     template: Option<(String, [String; 4])>,
     base_url: String,
     auto_complete_days: u32,
+    /// Signs the order link in the delivery message, so it opens in any session.
+    links: Option<crate::link::Links>,
 }
 
 impl std::fmt::Debug for Fulfilment {
@@ -70,12 +72,19 @@ impl Fulfilment {
             template,
             base_url: base_url.to_string(),
             auto_complete_days: DEFAULT_AUTO_COMPLETE_DAYS,
+            links: None,
         }
     }
 
     /// Sets the days after shipping when an order completes by itself.
     pub fn with_auto_complete_days(mut self, days: u32) -> Fulfilment {
         self.auto_complete_days = days;
+        self
+    }
+
+    /// Signs the order link in the delivery message.
+    pub fn with_links(mut self, links: crate::link::Links) -> Fulfilment {
+        self.links = Some(links);
         self
     }
 
@@ -212,7 +221,10 @@ impl Fulfilment {
         let msg = TemplateMessage {
             touser: openid,
             template_id: template_id.clone(),
-            url: Some(format!("{}/orders/{}", self.base_url, order.no)),
+            url: Some(match &self.links {
+                Some(l) => format!("{}{}", self.base_url, l.order_path(&order.no, now)),
+                None => format!("{}/orders/{}", self.base_url, order.no),
+            }),
             client_msg_id: Some(format!("ship-{}", order.no)),
             data,
         };

@@ -10,9 +10,9 @@
 //! | wiring | `jobs`, `control`, `checklist` | `app` and below |
 //! | the shop value | `app` | flows, `sandbox`, `tls`, `config`, `store`, `wechat` |
 //! | flows | `payment`, `fulfilment`, `account`, `sandbox`, `seed` | `store`, `wechat`, domain |
-//! | I/O | `store` (redb), `wechat` (HTTP clients), `tls` | domain, leaves; `wechat` owns its settings and never reads `config` |
+//! | I/O | `store` (redb), `wechat` (HTTP clients), `tls`, `link` (signed order links, its key file) | domain, leaves; `wechat` owns its settings and never reads `config` |
 //! | configuration | `config` | domain, leaves, `wechat::settings` |
-//! | domain (no I/O) | `order` → `alert`, `cart` → `catalog` → `money` | nothing else |
+//! | domain (no I/O) | `order` → `alert`, `cart` → `catalog` → `money`; `region` | nothing else |
 //! | leaves | `money`, `alert`, `random`, `clock`, `secret`, `x509`, `qr`, `metrics`, `text` | nothing (`text` names order states) |
 
 pub mod account;
@@ -27,12 +27,14 @@ pub mod config;
 pub mod control;
 pub mod fulfilment;
 pub mod jobs;
+pub mod link;
 pub mod metrics;
 pub mod money;
 pub mod order;
 pub mod payment;
 pub mod qr;
 pub mod random;
+pub mod region;
 pub mod sandbox;
 pub mod secret;
 pub mod seed;

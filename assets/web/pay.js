@@ -63,6 +63,8 @@
         invoke(r.body);
       }, function () { fail(btn.getAttribute("data-unavailable")); });
     });
+    // Straight from checkout: open the payment sheet at once.
+    if (btn.getAttribute("data-auto") === "1") btn.click();
   }
 
   var result = document.getElementById("result");

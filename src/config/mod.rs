@@ -95,6 +95,8 @@ pub struct ShopConfig {
     pub order_timeout: Duration,
     /// Shipped orders the shopper has not confirmed complete this many days after shipping.
     pub auto_complete_days: u32,
+    /// Signed order links (delivery message, QR handoff, thank-you page) work this many days.
+    pub order_link_days: u32,
     /// Shopper sessions (carts, entry channels) unused this long are deleted.
     pub session_idle_days: u32,
     /// Unpaid orders one shopper (session, openid, or mobile number) may hold at once, so a

@@ -60,6 +60,7 @@ pub(super) struct RawShop {
     pub(super) free_shipping_over: Option<String>,
     pub(super) order_timeout_minutes: Option<u64>,
     pub(super) auto_complete_days: Option<u32>,
+    pub(super) order_link_days: Option<u32>,
     pub(super) session_idle_days: Option<u32>,
     pub(super) max_unpaid_orders: Option<u32>,
     pub(super) checkouts_per_hour: Option<u32>,

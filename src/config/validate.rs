@@ -157,6 +157,7 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
         crate::order::DEFAULT_AUTO_COMPLETE_DAYS,
         1..=90,
     )?;
+    let order_link_days = ranged("shop.order_link_days", s.order_link_days, 30, 1..=365)?;
     let session_idle_days = ranged("shop.session_idle_days", s.session_idle_days, 30, 1..=365)?;
     let max_unpaid_orders = ranged("shop.max_unpaid_orders", s.max_unpaid_orders, 3, 1..=100)?;
     let checkouts_per_hour = ranged(
@@ -193,6 +194,7 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
         },
         order_timeout: Duration::from_secs(timeout_min * 60),
         auto_complete_days,
+        order_link_days,
         session_idle_days,
         max_unpaid_orders,
         checkouts_per_hour,

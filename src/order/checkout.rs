@@ -65,6 +65,7 @@ impl CheckoutForm {
                 name,
                 mobile,
                 address,
+                parts: None,
             },
             note,
         ))

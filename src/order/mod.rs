@@ -10,10 +10,12 @@ use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod address_book;
 mod checkout;
 mod events;
 mod lifecycle;
 
+pub use address_book::{AddressBook, MAX_ADDRESSES, SavedAddress};
 pub use checkout::*;
 pub use events::{CloseReason, CompletedBy, EventKind, PaymentSource};
 pub use lifecycle::{
@@ -132,7 +134,22 @@ pub struct OrderLine {
 pub struct Recipient {
     pub name: String,
     pub mobile: String,
+    /// The whole address as one display line (what the back office, the CSV and the
+    /// delivery message show).
     pub address: String,
+    /// The same address in parts (region codes and the street line), when the shopper
+    /// picked it from the region selects; older orders have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<AddressParts>,
+}
+
+/// A structured mainland address: GB/T 2260 codes (see `crate::region`) and the street line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AddressParts {
+    pub province: String,
+    pub city: String,
+    pub district: String,
+    pub street: String,
 }
 
 /// One entry of an order's timeline.
@@ -148,8 +165,12 @@ pub struct OrderEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub no: OrderNo,
-    /// The shopper session that placed it; only that session may view it.
+    /// The shopper session that placed it.
     pub session: String,
+    /// The shopper's WeChat openid, once known (placed after OAuth, paid, or opened from a
+    /// signed link inside WeChat): the order then belongs to it, in every session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
     pub state: OrderState,
     pub currency: Currency,
     pub lines: Vec<OrderLine>,
@@ -316,6 +337,15 @@ pub struct Shipment {
 }
 
 impl Order {
+    /// The openid the order belongs to: its own, else the one its payment attempt carried
+    /// (an order placed before OAuth joins the openid that pays it).
+    pub fn owner_openid(&self) -> Option<&str> {
+        self.openid
+            .as_deref()
+            .or(self.attempt.as_ref().map(|a| a.openid.as_str()))
+            .filter(|o| !o.is_empty())
+    }
+
     pub fn units(&self) -> u32 {
         self.lines.iter().map(|l| l.qty).sum()
     }
@@ -326,6 +356,7 @@ impl Order {
         Order {
             no: OrderNo::parse(no).expect("a valid order number"),
             session: String::new(),
+            openid: None,
             state: OrderState::PendingPayment,
             currency: Currency::CNY,
             lines: vec![],
@@ -336,6 +367,7 @@ impl Order {
                 name: String::new(),
                 mobile: String::new(),
                 address: String::new(),
+                parts: None,
             },
             note: String::new(),
             channel: None,

@@ -97,10 +97,15 @@ impl Store {
                 STOCK_LOG,
                 OUTBOX,
                 SANDBOX,
+                ADDRESSES,
             );
-            {
-                let src = rtx.open_multimap_table(SESSION_ORDERS)?;
-                let mut dst = wtx.open_multimap_table(SESSION_ORDERS)?;
+            for table in [SESSION_ORDERS, OPENID_ORDERS] {
+                // An older file lacks the newer index: nothing to copy.
+                let src = match rtx.open_multimap_table(table) {
+                    Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                    other => other?,
+                };
+                let mut dst = wtx.open_multimap_table(table)?;
                 for row in src.iter()? {
                     let (k, vs) = row?;
                     for v in vs {

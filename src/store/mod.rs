@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The schema this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub(crate) const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const CATEGORIES: TableDefinition<'static, &str, &[u8]> =
@@ -67,6 +67,13 @@ pub(crate) const SANDBOX: TableDefinition<'static, &str, &[u8]> = TableDefinitio
 /// session id → order numbers.
 pub(crate) const SESSION_ORDERS: MultimapTableDefinition<'static, &str, &str> =
     MultimapTableDefinition::new("session_orders");
+
+/// openid → out_trade_no: a WeChat shopper's orders in every session. Since schema 3.
+pub(crate) const OPENID_ORDERS: MultimapTableDefinition<'static, &str, &str> =
+    MultimapTableDefinition::new("openid_orders");
+/// Address-book owner (`openid:…` or `session:…`) → the shopper's addresses. Since schema 3.
+pub(crate) const ADDRESSES: TableDefinition<'static, &str, &[u8]> =
+    TableDefinition::new("addresses");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -161,6 +168,9 @@ pub struct Session {
     /// An OAuth round trip in flight: its single-use state and where to return.
     #[serde(default)]
     pub oauth: Option<OAuthPending>,
+    /// Orders this session opened through a signed link (newest last, a few at most).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opened: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,6 +354,8 @@ impl Store {
             tx.open_table(ADMIN_SESSIONS)?;
             tx.open_table(STOCK_LOG)?;
             tx.open_table(OUTBOX)?;
+            tx.open_multimap_table(OPENID_ORDERS)?;
+            tx.open_table(ADDRESSES)?;
         }
         tx.commit()?;
         Ok(())
@@ -521,9 +533,23 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
             }
         }
     }
+    if from < 3 {
+        // Schema 3 indexes orders by the openid they belong to (the one their payment
+        // attempt carried), so a shopper's orders are found in any session.
+        let orders = tx.open_table(ORDERS)?;
+        let mut by_openid = tx.open_multimap_table(OPENID_ORDERS)?;
+        for row in orders.iter()? {
+            let (k, v) = row?;
+            let o: Order = dec("orders", v.value())?;
+            if let Some(openid) = o.owner_openid() {
+                by_openid.insert(openid, k.value())?;
+            }
+        }
+    }
     Ok(())
 }
 
+mod addresses;
 mod backup;
 mod catalog;
 use catalog::{lookup_sku, put_product_in, stock_change_in};
@@ -538,6 +564,7 @@ mod outbox;
 mod owner;
 mod sandbox;
 
+pub use addresses::AddressBookOwner;
 pub use alerts::{Alert, AlertKind};
 pub use backup::{private_dir, private_file};
 pub use catalog::StockChange;

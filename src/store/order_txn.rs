@@ -221,6 +221,17 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
         now,
     };
     let r = f(&mut order, &mut otx)?;
+    // An order placed before OAuth joins the openid its payment attempt carries; the
+    // index follows (an openid, once set, stays).
+    if order.openid.is_none() {
+        order.openid = order.owner_openid().map(str::to_string);
+    }
+    if let Some(openid) = &order.openid {
+        tx.open_multimap_table(OPENID_ORDERS)
+            .map_err(StoreError::from)?
+            .insert(openid.as_str(), no.as_str())
+            .map_err(StoreError::from)?;
+    }
     orders
         .insert(no.as_str(), enc(&order).as_slice())
         .map_err(StoreError::from)?;

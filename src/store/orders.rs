@@ -39,6 +39,65 @@ impl Store {
         Ok(out)
     }
 
+    /// The orders a shopper sees: those placed in this session and, once OAuth has run,
+    /// every order of their openid (any session, any phone), newest first.
+    pub fn orders_of_shopper(
+        &self,
+        session: &str,
+        openid: Option<&str>,
+    ) -> Result<Vec<Order>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let orders = tx.open_table(ORDERS)?;
+        let mut nos = std::collections::BTreeSet::new();
+        for no in tx.open_multimap_table(SESSION_ORDERS)?.get(session)? {
+            nos.insert(no?.value().to_string());
+        }
+        if let Some(openid) = openid {
+            for no in tx.open_multimap_table(OPENID_ORDERS)?.get(openid)? {
+                nos.insert(no?.value().to_string());
+            }
+        }
+        let mut out = Vec::new();
+        for no in nos.iter().rev() {
+            if let Some(v) = orders.get(no.as_str())? {
+                out.push(dec::<Order>("orders", v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The orders that belong to an openid (through the index), newest first.
+    pub fn orders_of_openid(&self, openid: &str) -> Result<Vec<OrderNo>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let mut v = Vec::new();
+        for no in tx.open_multimap_table(OPENID_ORDERS)?.get(openid)? {
+            if let Some(no) = OrderNo::parse(no?.value()) {
+                v.push(no);
+            }
+        }
+        v.sort_by(|a, b| b.cmp(a));
+        Ok(v)
+    }
+
+    /// Gives an order that belongs to nobody yet to an openid (a signed link opened inside
+    /// WeChat). An order that has an owner keeps it. Returns the owner afterwards.
+    pub fn attach_openid(
+        &self,
+        no: &OrderNo,
+        openid: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let openid = openid.to_string();
+        Ok(self
+            .update_order(no, now, move |o, _| -> Result<_, StoreError> {
+                if o.owner_openid().is_none() {
+                    o.openid = Some(openid);
+                }
+                Ok(o.owner_openid().map(str::to_string))
+            })?
+            .flatten())
+    }
+
     pub fn order_count(&self) -> Result<u64, StoreError> {
         let tx = self.db.begin_read()?;
         Ok(tx.open_table(ORDERS)?.len()?)
@@ -86,8 +145,7 @@ pub(crate) fn place_order_in(
             let o: Order = dec("orders", v.value())?;
             by_sid += u32::from(o.session == new.session);
             by_openid += u32::from(
-                session.openid.is_some()
-                    && o.attempt.as_ref().map(|a| &a.openid) == session.openid.as_ref(),
+                session.openid.is_some() && o.owner_openid() == session.openid.as_deref(),
             );
             by_mobile += u32::from(o.recipient.mobile == new.recipient.mobile);
         }
@@ -128,6 +186,7 @@ pub(crate) fn place_order_in(
     let order = Order {
         no: no.clone(),
         session: new.session.clone(),
+        openid: session.openid.clone(),
         state: OrderState::PendingPayment,
         currency: new.currency,
         lines: priced
@@ -170,6 +229,10 @@ pub(crate) fn place_order_in(
     }
     orders.insert(no.as_str(), enc(&order).as_slice())?;
     by_session.insert(new.session.as_str(), no.as_str())?;
+    if let Some(openid) = &order.openid {
+        tx.open_multimap_table(OPENID_ORDERS)?
+            .insert(openid.as_str(), no.as_str())?;
+    }
     tx.open_table(OPEN_ORDERS)?.insert(no.as_str(), at as u64)?;
     session.cart = Cart::default();
     session.last_seen = at;

@@ -11,6 +11,7 @@
 //! after `idle_timeout` with no request in flight (h1 and h2, and one that never speaks),
 //! header and URI sizes (431, 414); each request carries its body deadline for `read_body`.
 
+mod address;
 pub(crate) mod admin;
 mod assets;
 mod http;
@@ -20,6 +21,7 @@ mod routes;
 mod server;
 mod session;
 mod shop;
+mod shopper;
 mod throttle;
 mod views;
 

@@ -4,7 +4,8 @@
 
 use super::http::{Resp, WebError, check_origin, query, read_body, redirect};
 use super::session::Sid;
-use super::shop::{Visitor, own_order, page, visitor};
+use super::shop::{Visitor, page, visitor};
+use super::shopper::{open_link, own_order};
 use super::{Ctx, views};
 use crate::order::{OrderNo, OrderState};
 use crate::payment::PaymentError;
@@ -34,7 +35,7 @@ fn json_status(status: StatusCode, v: &serde_json::Value) -> Resp {
 }
 
 /// Starts a silent `snsapi_base` OAuth round trip that returns to `return_to`.
-async fn start_oauth(ctx: &Ctx, v: &Visitor, return_to: &str) -> Result<Resp, WebError> {
+pub(super) async fn start_oauth(ctx: &Ctx, v: &Visitor, return_to: &str) -> Result<Resp, WebError> {
     let state = crate::random::random_token::<16>();
     let (id, now) = (v.sid.id.clone(), ctx.app.clock.unix());
     let pending = OAuthPending {
@@ -60,17 +61,23 @@ async fn start_oauth(ctx: &Ctx, v: &Visitor, return_to: &str) -> Result<Resp, We
 /// `GET /pay/{no}`: the cashier.
 pub async fn pay_page(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
     let v = visitor(ctx, &req).await?;
-    let order = own_order(ctx, &v.sid, no).await?;
+    if let Some(token) = query(&req).get("t") {
+        return open_link(ctx, &req, &v, no, token, &format!("/pay/{no}")).await;
+    }
+    let order = own_order(ctx, &v, no).await?;
     if order.state != OrderState::PendingPayment {
         return Ok(redirect(&format!("/orders/{}", order.no)));
     }
     let sandbox = ctx.app.sandbox.is_some();
     let here = format!("/pay/{}", order.no);
     if v.session.openid.is_none() {
-        if in_wechat(&req) || sandbox {
+        let refused = query(&req).get("noauth").map(String::as_str) == Some("1");
+        if (in_wechat(&req) || sandbox) && !refused {
             return start_oauth(ctx, &v, &here).await;
         }
-        let url = format!("{}{here}", ctx.app.base_url);
+        // Scanned in WeChat, a signed link opens this order in the shopper's own session.
+        let signed = ctx.app.links.pay_path(&order.no, ctx.app.clock.unix());
+        let url = format!("{}{signed}", ctx.app.base_url);
         let svg = crate::qr::svg(&url, 200);
         let svg = svg
             .as_deref()
@@ -78,12 +85,14 @@ pub async fn pay_page(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Res
         return Ok(page(ctx, &v, views::open_in_wechat(ctx, &v, &url, svg)));
     }
     let t = ctx.app.config.shop.language.text();
-    let notice =
-        (query(&req).get("cancelled").map(String::as_str) == Some("1")).then_some(t.pay_cancelled);
+    let q = query(&req);
+    let notice = (q.get("cancelled").map(String::as_str) == Some("1")).then_some(t.pay_cancelled);
+    // Straight from checkout: the sheet opens at once.
+    let auto = notice.is_none() && q.get("go").map(String::as_str) == Some("1");
     Ok(page(
         ctx,
         &v,
-        views::pay_page(ctx, &v, &order, sandbox, notice),
+        views::pay_page(ctx, &v, &order, sandbox, notice, auto),
     ))
 }
 
@@ -92,7 +101,7 @@ pub async fn jsapi(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, 
     check_origin(&req)?;
     let t = ctx.app.config.shop.language.text();
     let v = visitor(ctx, &req).await?;
-    let order = own_order(ctx, &v.sid, no).await?;
+    let order = own_order(ctx, &v, no).await?;
     let _ = read_body(req, 1024).await?;
     let Some(openid) = v.session.openid.clone() else {
         return Ok(json_status(
@@ -125,14 +134,19 @@ pub async fn jsapi(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, 
 /// `GET /pay/{no}/result`: "confirming" until the backend knows, then thanks.
 pub async fn result(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
     let v = visitor(ctx, &req).await?;
-    let mut order = own_order(ctx, &v.sid, no).await?;
+    let mut order = own_order(ctx, &v, no).await?;
     if order.state == OrderState::PendingPayment
         && let Ok(state) = ctx.app.payments.confirm(&order.no).await
         && state != OrderState::PendingPayment
     {
-        order = own_order(ctx, &v.sid, no).await?;
+        order = own_order(ctx, &v, no).await?;
     }
-    Ok(page(ctx, &v, views::result_page(ctx, &v, &order)))
+    let link = format!(
+        "{}{}",
+        ctx.app.base_url,
+        ctx.app.links.order_path(&order.no, ctx.app.clock.unix())
+    );
+    Ok(page(ctx, &v, views::result_page(ctx, &v, &order, &link)))
 }
 
 /// `GET /wechat/oauth?code=…&state=…`: the OAuth return. The state must be the one this
@@ -159,15 +173,20 @@ pub async fn oauth_return(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, Web
         return Err(WebError::BadRequest(t.oauth_failed.into()));
     };
     let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
-        // The shopper refused; back where they were.
-        return Ok(redirect(&p.return_to));
+        // The shopper refused; back where they were, without asking again.
+        let sep = if p.return_to.contains('?') { '&' } else { '?' };
+        return Ok(redirect(&format!("{}{sep}noauth=1", p.return_to)));
     };
     match ctx.app.wechat.oauth.exchange(code).await {
         Ok(grant) if !grant.is_snapshot_user => {
             let (id, openid) = (sid.id.clone(), grant.openid);
             ctx.app
                 .store
-                .call(move |s| s.update_session(&id, now, |sess| sess.openid = Some(openid)))
+                .call(move |s| -> Result<(), crate::store::StoreError> {
+                    s.update_session(&id, now, |sess| sess.openid = Some(openid.clone()))?;
+                    // Addresses kept before OAuth now belong to the openid.
+                    s.join_address_books(&id, &openid)
+                })
                 .await?;
             Ok(redirect(&p.return_to))
         }

@@ -1,7 +1,7 @@
 //! The route table: every URL the shop answers, in one `match`.
 
 use super::http::{Resp, WebError, read_body, text};
-use super::{Ctx, pay, shop};
+use super::{Ctx, address, pay, shop, shopper};
 use crate::metrics::{GAUGE_TTL_SECS, Gauges};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -21,6 +21,7 @@ pub fn label(path: &str) -> &'static str {
         ["orders", _] => "/orders/{no}",
         ["orders", _, _] => "/orders/{no}/{action}",
         ["img", _] => "/img/{hash}",
+        ["regions", _] => "/regions/{code}",
         ["pay", _] => "/pay/{no}",
         ["pay", _, _] => "/pay/{no}/{action}",
         ["wechat", "oauth"] => "/wechat/oauth",
@@ -54,11 +55,12 @@ pub async fn route(
         ["cart", "remove"] if post => shop::cart_remove(ctx, req).await,
         ["checkout"] if get => shop::checkout_form(ctx, req).await,
         ["checkout"] if post => shop::checkout(ctx, req, peer).await,
-        ["orders"] if get => shop::orders(ctx, req).await,
-        ["orders", no] if get => shop::order(ctx, req, no).await,
-        ["orders", no, "status"] if get => shop::order_status(ctx, req, no).await,
-        ["orders", no, "received"] if post => shop::order_received(ctx, req, no).await,
+        ["orders"] if get => shopper::orders(ctx, req).await,
+        ["orders", no] if get => shopper::order(ctx, req, no).await,
+        ["orders", no, "status"] if get => shopper::order_status(ctx, req, no).await,
+        ["orders", no, "received"] if post => shopper::order_received(ctx, req, no).await,
         ["img", hash] if get => shop::image(ctx, req, hash).await,
+        ["regions", code] if get => address::children(code).await,
         ["pay", no] if get && pay::valid_no(no) => pay::pay_page(ctx, req, no).await,
         ["pay", no, "jsapi"] if post && pay::valid_no(no) => pay::jsapi(ctx, req, no).await,
         ["pay", no, "result"] if get && pay::valid_no(no) => pay::result(ctx, req, no).await,

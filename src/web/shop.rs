@@ -1,14 +1,14 @@
 //! Storefront handlers: browsing, the cart, checkout and the shopper's orders. Each reads
 //! the request, calls the store, and hands plain data to a view.
 
+use super::address::AddressInput;
 use super::assets::cached_response;
-use super::http::{Resp, WebError, check_origin, json, parse_form, query, read_body, redirect};
+use super::http::{Resp, WebError, check_origin, parse_form, query, read_body, redirect};
 use super::session::Sid;
 use super::{Ctx, views};
 use crate::catalog::{Quantity, is_slug};
-use crate::fulfilment::ShipError;
-use crate::order::{CheckoutForm, OrderNo};
-use crate::store::{NewOrder, PlaceOrderError, Session};
+use crate::order::CheckoutForm;
+use crate::store::{AddressBookOwner, NewOrder, PlaceOrderError, Session};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
@@ -264,7 +264,7 @@ pub async fn product(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Resp
     ))
 }
 
-async fn form(
+pub(super) async fn form(
     ctx: &Ctx,
     req: Request<Incoming>,
 ) -> Result<(Sid, HashMap<String, String>), WebError> {
@@ -284,7 +284,7 @@ fn quantity(f: &HashMap<String, String>) -> Result<Quantity, WebError> {
         .ok_or_else(|| WebError::BadRequest("quantity must be a whole number from 1 to 99".into()))
 }
 
-fn with_cookie(ctx: &Ctx, sid: &Sid, mut r: Resp) -> Resp {
+pub(super) fn with_cookie(ctx: &Ctx, sid: &Sid, mut r: Resp) -> Resp {
     sid.apply(&mut r, ctx.app.config.served_over_https());
     r
 }
@@ -375,11 +375,18 @@ pub async fn checkout_form(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, We
         .store
         .call(move |s| s.price_cart(&cart, rule))
         .await?;
-    let form = CheckoutForm::default();
+    let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
+    let book = ctx.app.store.call(move |s| s.address_book(&owner)).await?;
+    let input = AddressInput::from_book(&book);
+    let mut form = CheckoutForm::default();
+    if let Some(e) = book.default_entry() {
+        form.name = e.name.clone();
+        form.mobile = e.mobile.clone();
+    }
     Ok(page(
         ctx,
         &v,
-        views::checkout(ctx, &v, &priced, &form, &[], None),
+        views::checkout(ctx, &v, &priced, &form, &[], None, &book, &input),
     ))
 }
 
@@ -393,22 +400,31 @@ pub async fn checkout(
     let v = visitor(ctx, &req).await?;
     let body = read_body(req, ctx.app.config.server.body_limit).await?;
     let f = parse_form(&body);
-    let form = CheckoutForm {
-        name: f.get("name").cloned().unwrap_or_default(),
-        mobile: f.get("mobile").cloned().unwrap_or_default(),
-        address: f.get("address").cloned().unwrap_or_default(),
-        note: f.get("note").cloned().unwrap_or_default(),
+    let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
+    let book = {
+        let owner = owner.clone();
+        ctx.app.store.call(move |s| s.address_book(&owner)).await?
     };
+    let (form, input) = super::address::read(ctx, &f, &book);
     let t = ctx.app.config.shop.language.text();
     let mut throttled = false;
-    let (problem, errors) = match form.validate() {
+    let validated = match (input.refresh, input.problem) {
+        // The no-JS region selects asked for their next choices: nothing placed.
+        (true, _) => Err((String::new(), vec![])),
+        (false, Some(p)) => Err((p.to_string(), vec![])),
+        (false, None) => form.validate().map_err(|e| (t.fix_errors.to_string(), e)),
+    };
+    let (problem, errors) = match validated {
         // Stock cannot be hoarded from many fresh sessions at one address either (this
         // machine is not counted: it is the owner, or a proxy not named in trusted_proxies).
         Ok(_) if !ip.is_loopback() && !ctx.checkouts.allow(ip, ctx.app.clock.unix()) => {
             throttled = true;
             (t.too_many_checkouts.to_string(), vec![])
         }
-        Ok((recipient, note)) => {
+        Ok((mut recipient, note)) => {
+            if input.structured {
+                recipient.parts = Some(input.parts.clone());
+            }
             let new = NewOrder {
                 session: v.sid.id.clone(),
                 recipient,
@@ -422,6 +438,16 @@ pub async fn checkout(
             match ctx.app.store.place_order_grouped(new).await {
                 Ok(order) => {
                     tracing::info!(out_trade_no = %order.no, total = order.total.minor(), "order placed");
+                    // Kept in the shopper's address book for next time.
+                    if input.structured {
+                        let (r, make_default) = (order.recipient.clone(), input.make_default);
+                        ctx.app
+                            .store
+                            .call(move |s| {
+                                s.update_address_book(&owner, |b| b.remember(&r, make_default))
+                            })
+                            .await?;
+                    }
                     let loc = format!("/orders/{}", order.no);
                     return Ok(with_cookie(ctx, &v.sid, redirect(&loc)));
                 }
@@ -444,7 +470,7 @@ pub async fn checkout(
                 Err(PlaceOrderError::Store(e)) => return Err(e.into()),
             }
         }
-        Err(errors) => (t.fix_errors.to_string(), errors),
+        Err(refused) => refused,
     };
     let cart = ctx
         .app
@@ -462,8 +488,12 @@ pub async fn checkout(
         .store
         .call(move |s| s.price_cart(&cart, rule))
         .await?;
-    let status = if throttled {
+    let status = if input.refresh {
+        StatusCode::OK
+    } else if throttled {
         StatusCode::TOO_MANY_REQUESTS
+    } else if input.problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
     } else if errors.is_empty() {
         StatusCode::CONFLICT
     } else {
@@ -472,93 +502,19 @@ pub async fn checkout(
     let mut r = page(
         ctx,
         &v,
-        views::checkout(ctx, &v, &priced, &form, &errors, Some(&problem)),
+        views::checkout(
+            ctx,
+            &v,
+            &priced,
+            &form,
+            &errors,
+            (!problem.is_empty()).then_some(problem.as_str()),
+            &book,
+            &input,
+        ),
     );
     *r.status_mut() = status;
     Ok(r)
-}
-
-pub async fn orders(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
-    let v = visitor(ctx, &req).await?;
-    let id = v.sid.id.clone();
-    let orders = ctx
-        .app
-        .store
-        .call(move |s| s.orders_of_session(&id))
-        .await?;
-    Ok(page(ctx, &v, views::orders(ctx, &v, &orders)))
-}
-
-/// Loads an order the visitor owns; anyone else's order is "not found".
-pub(super) async fn own_order(
-    ctx: &Ctx,
-    sid: &Sid,
-    no: &str,
-) -> Result<crate::order::Order, WebError> {
-    let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
-    let order = ctx.app.store.call(move |s| s.order(&no)).await?;
-    match order {
-        Some(o) if !sid.fresh && o.session == sid.id => Ok(o),
-        _ => Err(WebError::NotFound),
-    }
-}
-
-pub async fn order(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
-    let v = visitor(ctx, &req).await?;
-    let order = own_order(ctx, &v.sid, no).await?;
-    let q = query(&req);
-    let flag = |k: &str| q.get(k).map(String::as_str) == Some("1");
-    let state = views::OrderPageState {
-        cancelled: flag("cancelled"),
-        ask_receipt: flag("receive"),
-        notice: flag("received").then_some(ctx.app.config.shop.language.text().receipt_confirmed),
-    };
-    Ok(page(ctx, &v, views::order(ctx, &v, &order, state)))
-}
-
-/// `POST /orders/{no}/received`: the shopper confirms receipt; the order completes.
-pub async fn order_received(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
-    let (sid, _) = form(ctx, req).await?;
-    let order = own_order(ctx, &sid, no).await?;
-    match ctx.app.fulfilment.confirm_receipt(&order.no).await {
-        Ok(()) => Ok(redirect(&format!("/orders/{}?received=1", order.no))),
-        // Already completed (a double tap) or not shipped: show the order as it is.
-        Err(ShipError::NotShipped(_)) => Ok(redirect(&format!("/orders/{}", order.no))),
-        Err(ShipError::NotFound) => Err(WebError::NotFound),
-        Err(ShipError::Store(e)) => Err(e.into()),
-        Err(e @ (ShipError::NotPaid(_) | ShipError::Invalid)) => {
-            Err(WebError::Internal(e.to_string()))
-        }
-    }
-}
-
-/// `GET /orders/{no}/status` → `{"state": "...", "out_trade_no": "..."}`.
-pub async fn order_status(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
-    let sid = Sid::from_headers(req.headers());
-    let mut order = own_order(ctx, &sid, no).await?;
-    let confirm = query(&req).get("confirm").cloned();
-    if let Some(how @ ("1" | "failed")) = confirm.as_deref()
-        && order.state == crate::order::OrderState::PendingPayment
-    {
-        // The result page is waiting: ask WeChat when the notification is late; after the
-        // sheet said `fail`, ask at once.
-        let p = &ctx.app.payments;
-        let asked = if how == "failed" {
-            p.confirm_after_fail(&order.no).await
-        } else {
-            p.confirm(&order.no).await
-        };
-        match asked {
-            Ok(state) => order.state = state,
-            Err(e) => tracing::warn!(error = %e, order = %order.no, "confirm failed"),
-        }
-    }
-    Ok(json(&serde_json::json!({
-        "out_trade_no": order.no.as_str(),
-        "state": order.state.as_str(),
-        "total": order.total.minor(),
-        "currency": order.currency.code(),
-    })))
 }
 
 /// `GET /img/{sha256}`: content-addressed, so cached for a year.

@@ -10,6 +10,7 @@ mod config;
 mod disk;
 mod exposure;
 mod global;
+mod identity;
 mod limits;
 mod login;
 mod ops;

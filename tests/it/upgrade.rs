@@ -130,24 +130,43 @@ fn a_schema_1_file_opens_with_every_record_intact() {
             shipped.shipment.as_ref().unwrap().shipped_at
         )]
     );
+    // Upgraded to schema 3: orders are indexed by the openid that paid them, so the
+    // shopper finds them in any session; unpaid ones belong to no openid yet.
+    for o in &orders {
+        match o.state {
+            OrderState::Paid | OrderState::Shipped => {
+                let openid = &o.attempt.as_ref().expect("paid through an attempt").openid;
+                assert_eq!(o.owner_openid(), Some(openid.as_str()));
+                assert_eq!(store.orders_of_openid(openid).unwrap(), vec![o.no.clone()]);
+            }
+            _ => assert_eq!(o.owner_openid(), None, "{:?}", o.state),
+        }
+    }
     // A copy of the file as it was was taken first (a schema-1 file: opening it upgrades it).
     let copies: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("before-schema-2-from-1"))
+        .filter(|p| {
+            p.to_string_lossy().contains(&format!(
+                "before-schema-{}-from-1",
+                puzi::store::SCHEMA_VERSION
+            ))
+        })
         .collect();
     assert_eq!(copies.len(), 1, "{copies:?}");
     drop(store);
     let old = Store::open(&copies[0]).unwrap();
     assert_eq!(
         old.schema_version().unwrap(),
-        2,
+        puzi::store::SCHEMA_VERSION,
         "opening the copy upgrades it too"
     );
     drop(old);
     // Opening the upgraded file again changes nothing and takes no second copy.
     let again = Store::open(&dir.path().join("puzi.redb")).unwrap();
     assert_eq!(again.shipped_orders().unwrap().len(), 1);
+    let shipped_by = shipped.attempt.as_ref().unwrap().openid.clone();
+    assert_eq!(again.orders_of_openid(&shipped_by).unwrap().len(), 1);
     let n = std::fs::read_dir(dir.path()).unwrap().count();
     drop(again);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), n);

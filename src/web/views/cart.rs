@@ -1,6 +1,8 @@
 //! The cart and the checkout form.
 
 use super::*;
+use crate::order::AddressBook;
+use crate::web::address::AddressInput;
 
 pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced) -> Markup {
     let tx = t(ctx);
@@ -78,6 +80,83 @@ fn field_id(f: Field) -> &'static str {
     }
 }
 
+/// One region select: the choices under `parent` (the provinces for `None`), `selected`
+/// kept when it is among them.
+fn region_select(
+    id: &str,
+    label: &str,
+    choose: &str,
+    parent: Option<&str>,
+    selected: &str,
+) -> Markup {
+    let list = match parent {
+        None => crate::region::provinces(),
+        Some("") => &[],
+        Some(p) => crate::region::children(p),
+    };
+    html! {
+        select id=(id) name=(id) aria-label=(label) {
+            option value="" { (label) " · " (choose) }
+            @for d in list {
+                option value=(d.code) selected[d.code == selected] { (d.name) }
+            }
+        }
+    }
+}
+
+/// The address part: the saved addresses to choose from, then a new one (three dependent
+/// selects and the street line).
+fn address_fields(
+    tx: &Text,
+    errors: &[(Field, FieldProblem)],
+    book: &AddressBook,
+    input: &AddressInput,
+) -> Markup {
+    let st = tx.shopper();
+    let p = &input.parts;
+    let new_chosen = input.chosen.is_none();
+    html! {
+        @if !book.entries.is_empty() {
+            fieldset.field {
+                legend { (st.saved_addresses) }
+                ul.book {
+                    @for e in book.entries.iter().rev() {
+                        li { label {
+                            input type="radio" name="addr" value=(e.id) checked[input.chosen == Some(e.id)];
+                            span {
+                                (e.name) " " (e.mobile)
+                                @if book.default == Some(e.id) { span.tag { (st.default_tag) } }
+                                br; span.muted { (e.address) }
+                            }
+                        } }
+                    }
+                    li { label {
+                        input type="radio" name="addr" value="new" checked[new_chosen];
+                        span { (st.new_address) }
+                    } }
+                }
+            }
+        }
+        @if let Some(pr) = input.problem { p.ferr #err-region role="alert" { (pr) } }
+        div.field {
+            label for="province" { (tx.address) }
+            div.regions {
+                (region_select("province", st.province, st.choose_region, None, &p.province))
+                (region_select("city", st.city, st.choose_region, Some(&p.province), &p.city))
+                (region_select("district", st.district, st.choose_region, Some(&p.city), &p.district))
+            }
+            button.small #refresh-regions type="submit" name="refresh" value="1" formnovalidate { (st.refresh_regions) }
+        }
+        div.field.bad[errors.iter().any(|(f, _)| *f == Field::Address)] {
+            label for="street" { (st.street) }
+            input #street name="street" value=(p.street) placeholder=(st.street_placeholder) autocomplete="street-address" maxlength="120";
+            (field_error(tx, errors, Field::Address))
+        }
+        label.check { input type="checkbox" name="make_default" value="1"; " " (st.make_default) }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn checkout(
     ctx: &Ctx,
     v: &Visitor,
@@ -85,6 +164,8 @@ pub fn checkout(
     form: &CheckoutForm,
     errors: &[(Field, FieldProblem)],
     problem: Option<&str>,
+    book: &AddressBook,
+    input: &AddressInput,
 ) -> Markup {
     let tx = t(ctx);
     let has = |f: Field| errors.iter().any(|(ef, _)| *ef == f);
@@ -112,10 +193,14 @@ pub fn checkout(
                 input #mobile name="mobile" type="tel" value=(form.mobile) autocomplete="tel" inputmode="tel" maxlength="20" required;
                 (field_error(tx, errors, Field::Mobile))
             }
-            div.field.bad[has(Field::Address)] {
-                label for="address" { (tx.address) }
-                textarea #address name="address" rows="3" autocomplete="street-address" maxlength="200" required { (form.address) }
-                (field_error(tx, errors, Field::Address))
+            @if input.structured {
+                (address_fields(tx, errors, book, input))
+            } @else {
+                div.field.bad[has(Field::Address)] {
+                    label for="address" { (tx.address) }
+                    textarea #address name="address" rows="3" autocomplete="street-address" maxlength="200" required { (form.address) }
+                    (field_error(tx, errors, Field::Address))
+                }
             }
             div.field.bad[has(Field::Note)] {
                 label for="note" { (tx.note) }
@@ -125,5 +210,8 @@ pub fn checkout(
             button.primary.wide type="submit" { (tx.place_order) " · " (money(ctx, priced.total)) }
         }
     };
-    layout(ctx, v.cart_units(), tx.checkout, Tab::Cart, body)
+    let head = html! {
+        script src={ "/assets/order.js?v=" (ctx.assets.version("order.js")) } defer {}
+    };
+    layout_with(ctx, v.cart_units(), tx.checkout, Tab::Cart, head, body)
 }

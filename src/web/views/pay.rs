@@ -3,7 +3,15 @@
 use super::*;
 
 /// The cashier: the amount and the WeChat Pay button.
-pub fn pay_page(ctx: &Ctx, v: &Visitor, o: &Order, sandbox: bool, notice: Option<&str>) -> Markup {
+/// `auto`: straight from checkout, the payment sheet opens without a tap.
+pub fn pay_page(
+    ctx: &Ctx,
+    v: &Visitor,
+    o: &Order,
+    sandbox: bool,
+    notice: Option<&str>,
+    auto: bool,
+) -> Markup {
     let tx = t(ctx);
     let body = html! {
         h1 { (tx.pay_title) }
@@ -21,7 +29,7 @@ pub fn pay_page(ctx: &Ctx, v: &Visitor, o: &Order, sandbox: bool, notice: Option
                 }
             }
         }
-        button.primary.wide #pay-button type="button" data-no=(o.no) data-fail=(tx.pay_failed) data-retry=(tx.retry) data-unavailable=(tx.pay_unavailable) { (tx.pay_button) }
+        button.primary.wide #pay-button type="button" data-no=(o.no) data-fail=(tx.pay_failed) data-retry=(tx.retry) data-unavailable=(tx.pay_unavailable) data-auto=[auto.then_some("1")] { (tx.pay_button) }
         p #pay-msg .warn role="alert" {}
         noscript { p.notice { (tx.pay_unavailable) } }
         @if sandbox { p.muted.small { (tx.sandbox_notice) } }
@@ -52,13 +60,15 @@ pub fn open_in_wechat(ctx: &Ctx, v: &Visitor, url: &str, qr_svg: Option<&str>) -
 }
 
 /// After the sheet returned `ok`: "confirming" until the backend knows, then thanks.
-pub fn result_page(ctx: &Ctx, v: &Visitor, o: &Order) -> Markup {
+/// `link`: the signed link to the order, to copy and open on any phone.
+pub fn result_page(ctx: &Ctx, v: &Visitor, o: &Order, link: &str) -> Markup {
     let tx = t(ctx);
     let thanks = &ctx.app.config.shop.thanks;
     let pending = o.state == OrderState::PendingPayment;
     let head = html! {
         @if pending { noscript { meta http-equiv="refresh" content="3"; } }
         (scripts(ctx, false))
+        script src={ "/assets/order.js?v=" (ctx.assets.version("order.js")) } defer {}
     };
     let body = html! {
         @match o.state {
@@ -79,6 +89,11 @@ pub fn result_page(ctx: &Ctx, v: &Visitor, o: &Order) -> Markup {
                 @if let Some(img) = &thanks.image { img.thanks-img src=(img) alt=""; }
                 p { (thanks.text.as_deref().unwrap_or(tx.thanks_default)) }
                 a.button.primary href={ "/orders/" (o.no) } { (tx.view_order) }
+                div.order-link #order-link {
+                    p.muted.small { (tx.shopper().order_link) " · " (tx.shopper().link_valid_days(ctx.app.config.shop.order_link_days)) }
+                    p.mono.small.linktext { (link) }
+                    button.copy type="button" data-copy=(link) data-done=(tx.shopper().copied) { (tx.shopper().copy) }
+                }
                 @if let Some(link) = &thanks.link {
                     a.back href=(link) { (thanks.link_text.as_deref().unwrap_or(tx.continue_shopping)) }
                 }
