@@ -6,6 +6,10 @@
 //!   applied per second (each answered 204 after its own commit).
 //! - `redb DIR SECS`: redb's raw durable commit rate on the same disk (the reference).
 //! - `startup BIN`: milliseconds from spawn to the first answered request.
+//! - `abuse BASE DATA SECS`: a shopper's purchases quiet vs under abuse (see `abuse.rs`);
+//!   `abuse-counts DATA` then reads the sessions and orders in the stopped shop's file.
+
+mod abuse;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -194,6 +198,8 @@ async fn main() {
         Some("notify") => notify(a[2].clone(), a[3].clone(), a[4].parse().unwrap(), a[5].parse().unwrap()).await,
         Some("redb") => redb_reference(a[2].clone(), a[3].parse().unwrap()),
         Some("startup") => startup(a[2].clone()).await,
-        _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup …"),
+        Some("abuse-counts") => abuse::counts(&a[2]),
+        Some("abuse") => abuse::run(a[2].clone(), a[3].clone(), a[4].parse().unwrap()).await,
+        _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup|abuse …"),
     }
 }
