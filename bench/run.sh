@@ -10,14 +10,22 @@
 #   notify      notifications verified, decrypted and durably applied per second vs
 #               redb's raw durable commit rate on the same disk.
 #   footprint   binary size, resident memory idle and under load, start-up to first page.
+#   abuse       one shopper's purchase, step by step, quiet vs while 500 slow connections,
+#               an anonymous flood and 20 concurrent wrong logins hit the shop and WeChat's
+#               notifications arrive; nothing acknowledged lost; data file size.
 #
-# Needs: nginx, wrk, openssl, taskset (apt: nginx-light wrk openssl util-linux).
+#   bench/run.sh [all|storefront|checkout|footprint|abuse]    (default all)
+#
+# Needs: nginx, wrk, openssl, taskset (apt: nginx-light wrk openssl util-linux); abuse needs
+# only python3 and taskset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 W=$(mktemp -d /tmp/puzi-bench.XXXX)
 trap 'kill $(jobs -p) $(cat "$W/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$W"' EXIT
 DUR=${DUR:-10}
+MODE=${1:-all}
+want() { [[ $MODE == all || $MODE == "$1" ]]; }
 
 cargo build --release --locked -q
 (cd bench && cargo build --release -q)
@@ -27,8 +35,35 @@ DRV=$ROOT/bench/target/release/puzi-bench
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wrk_rps() { taskset -c 1 wrk -t1 -c64 -d"${DUR}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+# Starts puzi pinned to core 0 and returns once its first stdout line says it listens.
+start_puzi() { # name, args… → pid
+  local name=$1; shift
+  mkfifo "$W/fifo.$name"
+  taskset -c "${PIN:-0}" "$BIN" "$@" > "$W/fifo.$name" 2>/dev/null &
+  local pid=$!
+  echo $pid >> "$W/pids"
+  exec {fd}<"$W/fifo.$name"; read -r _ <&"$fd"
+  echo $pid
+}
+start_shop() { start_puzi "$2" serve --config "$1"; }
+# A demo data dir with stock for every order the drivers place: seed, then raise stock by CSV.
+stocked_shop() { # dir
+  local s; s=$(start_puzi "seed-$(basename "$1")" demo --data "$1" --listen 127.0.0.1:0); kill "$s"; tail --pid="$s" -f /dev/null
+  printf '[server]\nlisten = "127.0.0.1:0"\n[storage]\ndata_dir = "%s"\n' "$1" > "$1.toml"
+  "$BIN" catalog export --config "$1.toml" --out "$1.csv"
+  python3 - "$1.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+i = rows[0].index("stock")
+for r in rows[1:]:
+    r[i] = "1000000"
+csv.writer(open(sys.argv[1], "w", encoding="utf-8", newline="")).writerows(rows)
+PY
+  "$BIN" catalog import --config "$1.toml" "$1.csv" > /dev/null
+}
 
 # --- storefront --------------------------------------------------------------------
+if want storefront; then
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/ec.key" -out "$W/ec.crt" \
   -days 30 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 P_HTTP=$(free_port); P_TLS=$(free_port); N_HTTP=$(free_port); N_TLS=$(free_port)
@@ -57,17 +92,6 @@ interval_secs = 3600
 [backup]
 interval_hours = 0
 TOML
-# Starts puzi pinned to core 0 and returns once its first stdout line says it listens.
-start_puzi() { # name, args… → pid
-  local name=$1; shift
-  mkfifo "$W/fifo.$name"
-  taskset -c "${PIN:-0}" "$BIN" "$@" > "$W/fifo.$name" 2>/dev/null &
-  local pid=$!
-  echo $pid >> "$W/pids"
-  exec {fd}<"$W/fifo.$name"; read -r _ <&"$fd"
-  echo $pid
-}
-start_shop() { start_puzi "$2" serve --config "$1"; }
 # Seed a data dir with the demo catalog, then serve it from the config files.
 S=$(start_puzi seed demo --data "$W/shop" --listen 127.0.0.1:0); kill $S; tail --pid=$S -f /dev/null
 cp -r "$W/shop" "$W/shop-tls"
@@ -104,22 +128,12 @@ echo "|---|---|---|---|"
 for mode in http tls; do for page in / /p/stoneware-mug; do
   echo "| $mode $page | ${R["puzi $mode $page"]} | ${R["nginx $mode $page"]} | $(ratio ${R["puzi $mode $page"]} ${R["nginx $mode $page"]}) |"
 done; done
+fi
 
 # --- checkout and notifications ------------------------------------------------------
+if want checkout || want footprint; then
 P=$(free_port)
-# A shop with stock for every order the drivers place: seed, then raise stock by CSV.
-S=$(start_puzi seed2 demo --data "$W/load" --listen 127.0.0.1:0); kill $S; tail --pid=$S -f /dev/null
-printf '[server]\nlisten = "127.0.0.1:%s"\n[storage]\ndata_dir = "%s"\n' "$P" "$W/load" > "$W/load.toml"
-"$BIN" catalog export --config "$W/load.toml" --out "$W/catalog.csv"
-python3 - "$W/catalog.csv" <<'PY'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
-i = rows[0].index("stock")
-for r in rows[1:]:
-    r[i] = "1000000"
-csv.writer(open(sys.argv[1], "w", encoding="utf-8", newline="")).writerows(rows)
-PY
-"$BIN" catalog import --config "$W/load.toml" "$W/catalog.csv" > /dev/null
+stocked_shop "$W/load"
 # Both cores: checkout's limit is openssl on 2 cores.
 LOAD=$(PIN=0,1 start_puzi load demo --data "$W/load" --listen 127.0.0.1:$P)
 CHECKOUT=$("$DRV" checkout "http://127.0.0.1:$P" "$DUR" 16 | awk '{print $2}')
@@ -135,16 +149,35 @@ echo "| checkout and notifications | puzi | reference | ratio |"
 echo "|---|---|---|---|"
 echo "| orders placed and prepaid /s (16 shoppers) | $CHECKOUT | $LIMIT (openssl: $SIGN signs/s on 2 cores ÷ 3 per checkout) | $(ratio $CHECKOUT $LIMIT) |"
 echo "| notifications applied durably /s (16 at once) | $NOTIFY | $REDB (redb durable commits/s) | $(ratio $NOTIFY $REDB) |"
+fi
 
 # --- footprint -----------------------------------------------------------------------
+if want footprint; then
 STARTUP=$("$DRV" startup "$BIN")
 echo
 echo "| footprint | |"
 echo "|---|---|"
 echo "| binary size | $(python3 -c "print(f'{$(stat -c %s "$BIN")/1e6:.2f}')") MB |"
 echo "| $(echo "$STARTUP" | grep rss_idle | awk '{print "resident memory idle | " $2 " MB"}') |"
-echo "| resident memory, peak under wrk (storefront) | $RSS_LOAD MB |"
-echo "| resident memory, peak under checkout+notification load | $RSS_LOAD2 MB |"
+echo "| resident memory, peak under wrk (storefront) | ${RSS_LOAD:-not run} MB |"
+echo "| resident memory, peak under checkout+notification load | ${RSS_LOAD2:-not run} MB |"
 echo "| $(echo "$STARTUP" | grep startup | awk '{print "start-up to first page (median of 3) | " $2 " ms"}') |"
+fi
+
+# --- abuse ---------------------------------------------------------------------------
+# One puzi (sandbox mode, loopback, pinned to core 0); the driver on core 1 runs the shopper,
+# WeChat's notifications and the abusers. ABUSE_SECS: each purchasing phase (default 45, so
+# that the abuse, half as long again, outlasts the 60 s body deadline).
+if want abuse; then
+stocked_shop "$W/abuse"
+P=$(free_port)
+ulimit -n 65536 2>/dev/null || ulimit -n 4096 # 500 slow connections on both sides
+ABUSE=$(start_puzi abuse demo --data "$W/abuse" --listen 127.0.0.1:$P)
+echo
+taskset -c 1 "$DRV" abuse "http://127.0.0.1:$P" "$W/abuse" "${ABUSE_SECS:-45}"
+echo "| resident memory of puzi, peak during the abuse run | $(awk '/VmHWM/ {print $2/1024}' /proc/$ABUSE/status) MB |"
+kill $ABUSE; tail --pid=$ABUSE -f /dev/null
+"$DRV" abuse-counts "$W/abuse"
+fi
 echo
 echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs), $(free -g | awk '/Mem/ {print $2}') GiB"

@@ -6,6 +6,10 @@
 //!   applied per second (each answered 204 after its own commit).
 //! - `redb DIR SECS`: redb's raw durable commit rate on the same disk (the reference).
 //! - `startup BIN`: milliseconds from spawn to the first answered request.
+//! - `abuse BASE DATA SECS`: a shopper's purchases quiet vs under abuse (see `abuse.rs`);
+//!   `abuse-counts DATA` then reads the sessions and orders in the stopped shop's file.
+
+mod abuse;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,12 +23,11 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-const FORM: [(&str, &str); 4] = [("name", "压测"), ("mobile", "13800138000"), ("address", "上海市"), ("note", "")];
-
-/// Places one order; returns its out_trade_no.
-async fn place(c: &reqwest::Client, base: &str, sku: &str) -> Option<String> {
+/// Places one order as `mobile`; returns its out_trade_no.
+async fn place(c: &reqwest::Client, base: &str, sku: &str, mobile: &str) -> Option<String> {
     c.post(format!("{base}/cart/add")).form(&[("sku", sku), ("qty", "1")]).send().await.ok()?;
-    let r = c.post(format!("{base}/checkout")).form(&FORM).send().await.ok()?;
+    let form = [("name", "压测"), ("mobile", mobile), ("address", "上海市"), ("note", "")];
+    let r = c.post(format!("{base}/checkout")).form(&form).send().await.ok()?;
     if r.status() != 303 {
         return None;
     }
@@ -61,10 +64,11 @@ async fn checkout(base: String, secs: u64, conc: usize) {
         let (base, done) = (base.clone(), done.clone());
         tasks.push(tokio::spawn(async move {
             let c = client();
-            let first = place(&c, &base, "cotton-tee-m").await.expect("first order");
+            let mobile = format!("137{i:08}");
+            let first = place(&c, &base, "cotton-tee-m", &mobile).await.expect("first order");
             sign_in(&c, &base, &first, &format!("bench{i}")).await;
             while Instant::now() < deadline {
-                let Some(no) = place(&c, &base, "cotton-tee-m").await else { break };
+                let Some(no) = place(&c, &base, "cotton-tee-m", &mobile).await else { break };
                 let r = c.post(format!("{base}/pay/{no}/jsapi")).header("content-type", "application/json").body("{}").send().await.unwrap();
                 assert_eq!(r.status(), 200, "prepay");
                 let p: serde_json::Value = r.json().await.unwrap();
@@ -86,11 +90,12 @@ async fn notify(base: String, data: String, count: usize, conc: usize) {
     let platform = puzi::wechat::MerchantKey::from_pem(&std::fs::read(dir.join("platform_key.pem")).unwrap()).unwrap();
     let (apiv3, serial) = (manifest["apiv3_key"].as_str().unwrap().to_string(), manifest["public_key_id"].as_str().unwrap().to_string());
     let (appid, mchid) = (manifest["appid"].as_str().unwrap().to_string(), manifest["mchid"].as_str().unwrap().to_string());
-    // Orders to pay: placed over HTTP first.
-    let c = client();
+    // Orders to pay: placed over HTTP first, each by its own shopper and mobile number (a
+    // shopper holds at most `[shop] max_unpaid_orders` unpaid orders).
     let mut bodies = Vec::new();
     for i in 0..count {
-        let no = place(&c, &base, "wool-socks-sm").await.expect("order");
+        let c = client();
+        let no = place(&c, &base, "wool-socks-sm", &format!("139{i:08}")).await.expect("order");
         let total = 3900 + 800;
         let plain = serde_json::json!({
             "appid": appid, "mchid": mchid, "out_trade_no": no, "transaction_id": format!("4200{i:024}"),
@@ -194,6 +199,8 @@ async fn main() {
         Some("notify") => notify(a[2].clone(), a[3].clone(), a[4].parse().unwrap(), a[5].parse().unwrap()).await,
         Some("redb") => redb_reference(a[2].clone(), a[3].parse().unwrap()),
         Some("startup") => startup(a[2].clone()).await,
-        _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup …"),
+        Some("abuse-counts") => abuse::counts(&a[2]),
+        Some("abuse") => abuse::run(a[2].clone(), a[3].clone(), a[4].parse().unwrap()).await,
+        _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup|abuse …"),
     }
 }
