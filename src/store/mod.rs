@@ -74,6 +74,10 @@ pub(crate) const OPENID_ORDERS: MultimapTableDefinition<'static, &str, &str> =
 /// Address-book owner (`openid:…` or `session:…`) → the shopper's addresses. Since schema 3.
 pub(crate) const ADDRESSES: TableDefinition<'static, &str, &[u8]> =
     TableDefinition::new("addresses");
+/// openid → the cart of a WeChat shopper: once a session knows its openid, its cart lives
+/// here, so every phone and session of that shopper shares one cart.
+pub(crate) const OPENID_CARTS: TableDefinition<'static, &str, &[u8]> =
+    TableDefinition::new("openid_carts");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -356,6 +360,7 @@ impl Store {
             tx.open_table(OUTBOX)?;
             tx.open_multimap_table(OPENID_ORDERS)?;
             tx.open_table(ADDRESSES)?;
+            tx.open_table(OPENID_CARTS)?;
         }
         tx.commit()?;
         Ok(())
@@ -411,12 +416,24 @@ impl Store {
 
     // -- sessions --------------------------------------------------------------------
 
+    /// A session, with its openid's shared cart when it has one.
     pub fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(SESSIONS)?;
-        t.get(id)?
+        let Some(mut s) = t
+            .get(id)?
             .map(|v| dec::<Session>("sessions", v.value()))
-            .transpose()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        if let Some(openid) = &s.openid {
+            let carts = tx.open_table(OPENID_CARTS)?;
+            if let Some(v) = carts.get(openid.as_str())? {
+                s.cart = dec("openid_carts", v.value())?;
+            }
+        }
+        Ok(Some(s))
     }
 
     /// Reads, changes and writes a session in one transaction (creating it if absent).
@@ -512,10 +529,65 @@ pub(crate) fn session_in<R>(
             ..Session::default()
         },
     };
+    let had_openid = s.openid.is_some();
+    take_openid_cart(tx, &mut s)?;
     let r = f(&mut s);
     s.last_seen = now;
+    if s.openid.is_some() && !had_openid {
+        // The session just learned its shopper: what it put in its cart joins the cart
+        // the shopper keeps on their other phones and sessions.
+        let mine = std::mem::take(&mut s.cart);
+        take_openid_cart(tx, &mut s)?;
+        s.cart = merge_carts(std::mem::take(&mut s.cart), mine);
+    }
+    put_openid_cart(tx, &mut s)?;
     t.insert(id, enc(&s).as_slice())?;
     Ok(r)
+}
+
+/// Reads the shared cart of the session's openid into `s.cart` (when there is one).
+pub(crate) fn take_openid_cart(
+    tx: &redb::WriteTransaction,
+    s: &mut Session,
+) -> Result<(), StoreError> {
+    if let Some(openid) = &s.openid {
+        if let Some(v) = tx.open_table(OPENID_CARTS)?.get(openid.as_str())? {
+            s.cart = dec("openid_carts", v.value())?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores `s.cart` as its openid's shared cart and leaves the session's own cart empty
+/// (the session row then holds no copy that could go stale).
+pub(crate) fn put_openid_cart(
+    tx: &redb::WriteTransaction,
+    s: &mut Session,
+) -> Result<(), StoreError> {
+    if let Some(openid) = &s.openid {
+        let cart = std::mem::take(&mut s.cart);
+        let mut carts = tx.open_table(OPENID_CARTS)?;
+        if cart.is_empty() {
+            carts.remove(openid.as_str())?;
+        } else {
+            carts.insert(openid.as_str(), enc(&cart).as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+/// One cart from two: every line of both, the larger quantity where both hold a SKU (a
+/// shopper who added the same thing on two phones wants it once, not twice).
+fn merge_carts(mut kept: Cart, other: Cart) -> Cart {
+    for line in other.lines {
+        match kept.lines.iter_mut().find(|l| l.sku == line.sku) {
+            Some(l) => l.qty = l.qty.max(line.qty),
+            None => {
+                kept.add(&line.sku, line.qty);
+            }
+        }
+    }
+    kept
 }
 
 /// Upgrades a data file written with schema `from` (older than this build's), inside the

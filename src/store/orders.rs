@@ -129,6 +129,7 @@ pub(crate) fn place_order_in(
         Some(v) => dec("sessions", v.value())?,
         None => return Err(PlaceOrderError::EmptyCart),
     };
+    take_openid_cart(tx, &mut session)?;
     if session.cart.is_empty() {
         return Err(PlaceOrderError::EmptyCart);
     }
@@ -236,6 +237,7 @@ pub(crate) fn place_order_in(
     tx.open_table(OPEN_ORDERS)?.insert(no.as_str(), at as u64)?;
     session.cart = Cart::default();
     session.last_seen = at;
+    put_openid_cart(tx, &mut session)?;
     sessions.insert(new.session.as_str(), enc(&session).as_slice())?;
     Ok(order)
 }

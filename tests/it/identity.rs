@@ -503,3 +503,58 @@ async fn checkout_keeps_an_address_book_with_checked_region_codes() {
     assert_eq!(newest.recipient.name, "张三");
     assert_eq!(newest.recipient.address, "广东省 广州市 天河区 天河路 1 号");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cart_follows_the_shopper_across_phones() {
+    let t = TestApp::start().await;
+    let cart_of = |c: reqwest::Client| {
+        let url = t.url("/cart");
+        async move { get_text(&c, &url).await.1 }
+    };
+    // Phone A inside WeChat learns who this is, then fills the cart.
+    let a = wechat_client();
+    let r = a.get(t.url("/orders")).send().await.unwrap();
+    oauth_as(&t, &a, &location(&r), "阿珍").await;
+    assert_eq!(
+        add_to_cart(&a, &t, "stoneware-mug-white", 2).await.status(),
+        303
+    );
+    // Phone B puts something in its cart before it knows her; once OAuth says who she is,
+    // the two carts are one, on both phones.
+    let b = wechat_client();
+    add_to_cart(&b, &t, "longjing-50g", 1).await;
+    let r = b.get(t.url("/orders")).send().await.unwrap();
+    oauth_as(&t, &b, &location(&r), "阿珍").await;
+    for phone in [&a, &b] {
+        let page = cart_of(phone.clone()).await;
+        assert!(
+            page.contains("粗陶马克杯") && page.contains("明前龙井"),
+            "{page}"
+        );
+    }
+    // Someone else's cart is their own.
+    let c = wechat_client();
+    let r = c.get(t.url("/orders")).send().await.unwrap();
+    oauth_as(&t, &c, &location(&r), "小林").await;
+    let page = cart_of(c.clone()).await;
+    assert!(!page.contains("粗陶马克杯") && !page.contains("明前龙井"));
+    // A change on one phone is the cart on the other; checking out on B empties both.
+    c.post(t.url("/cart/remove"))
+        .form(&[("sku", "longjing-50g")])
+        .send()
+        .await
+        .unwrap();
+    a.post(t.url("/cart/remove"))
+        .form(&[("sku", "longjing-50g")])
+        .send()
+        .await
+        .unwrap();
+    let page = cart_of(b.clone()).await;
+    assert!(page.contains("粗陶马克杯") && !page.contains("明前龙井"));
+    let (status, _, body) = checkout(&b, &t, &GOOD_FORM).await;
+    assert_eq!(status, 303, "{body}");
+    for phone in [&a, &b] {
+        assert!(!cart_of(phone.clone()).await.contains("粗陶马克杯"));
+    }
+    t.stop().await;
+}
