@@ -4,6 +4,8 @@ use super::Lang;
 
 // The work pages' words (settings summary, timeline, refunds, shipping, products, first
 // steps) live in their own file.
+#[path = "admin_sentences.rs"]
+mod sentences;
 #[path = "admin_work.rs"]
 mod work;
 

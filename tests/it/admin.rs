@@ -566,9 +566,6 @@ async fn settings_show_console_strings_and_checks() {
     );
     let r = o.post(&t, "/admin/settings/check", &[]).await;
     let body = r.text().await.unwrap();
-    assert!(
-        body.contains("微信验证了我们的签名"),
-        "the live check ran"
-    );
+    assert!(body.contains("微信验证了我们的签名"), "the live check ran");
     t.stop().await;
 }

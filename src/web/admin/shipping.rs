@@ -93,8 +93,8 @@ pub struct BulkRow {
 
 /// Reads a bulk-shipping CSV: rows of order number, carrier (code or name), tracking
 /// number. A first row whose first cell is not an order number is a header. Returns the
-/// rows, or every problem as (row, words).
-pub fn parse_bulk(ctx: &Ctx, text: &str) -> Result<Vec<BulkRow>, Vec<(usize, String)>> {
+/// rows that read well and every problem as (row, words).
+pub fn parse_bulk(ctx: &Ctx, text: &str) -> (Vec<BulkRow>, Vec<(usize, String)>) {
     let w = ctx.app.config.shop.language.work();
     let text = text.trim_start_matches('\u{feff}');
     let mut rdr = csv::ReaderBuilder::new()
@@ -151,11 +151,7 @@ pub fn parse_bulk(ctx: &Ctx, text: &str) -> Result<Vec<BulkRow>, Vec<(usize, Str
     if errors.is_empty() && rows.is_empty() {
         errors.push((0, w.bulk_empty.to_string()));
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    (rows, errors)
 }
 
 pub async fn bulk_page(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
@@ -184,10 +180,7 @@ pub async fn bulk(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
         },
         None => f.get("csv").to_string(),
     };
-    let rows = match parse_bulk(ctx, &text) {
-        Ok(rows) => rows,
-        Err(errors) => return refused(ctx, admin, errors, text),
-    };
+    let (rows, mut errors) = parse_bulk(ctx, &text);
     // Each order must exist and wait to ship (checked again inside the transaction).
     let nos: Vec<OrderNo> = rows.iter().map(|r| r.no.clone()).collect();
     let found = ctx
@@ -200,7 +193,6 @@ pub async fn bulk(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
         )
         .await?;
     let t = ctx.app.config.shop.language.text();
-    let mut errors = Vec::new();
     let mut preview = Vec::new();
     for (r, o) in rows.iter().zip(found) {
         match o {
@@ -211,6 +203,7 @@ pub async fn bulk(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
             Some(o) => preview.push((r.clone(), o)),
         }
     }
+    errors.sort_by_key(|(row, _)| *row);
     if !errors.is_empty() {
         return refused(ctx, admin, errors, text);
     }

@@ -204,13 +204,21 @@ pub fn order_detail(
                 h2 { (l.timeline) }
                 table.grid-table.timeline {
                     @for ev in &o.history {
-                        @let facts = EventFacts::read(&ev.kind, &ev.detail, o.payment.as_ref().map(|p| p.amount.minor()));
+                        @let facts = carrier_named(EventFacts::read(&ev.kind, &ev.detail, o.payment.as_ref().map(|p| p.amount.minor())), lang);
                         tr { td.when { (cst_datetime(ev.at)) } td { (w.event(&ev.kind, &facts, &|m| money(ctx, Money(m)))) } }
                     }
                 }
             }
         },
     )
+}
+
+/// A timeline entry's carrier by its name in the shop's language, not its stored code.
+fn carrier_named(mut f: EventFacts, lang: crate::text::Lang) -> EventFacts {
+    if let Some(c) = &f.courier {
+        f.courier = Some(crate::carrier::display(c, "", lang).0);
+    }
+    f
 }
 
 /// The refund's confirmation step: what goes back, to whom, and why; confirm or go back.
