@@ -142,7 +142,7 @@ try {
   await office.waitForSelector(".kpis");
   await shot(office, "dashboard");
   await office.goto(`${base}/admin/orders/${orderNo}`);
-  await office.fill("input[name=courier]", "顺丰速运");
+  await office.selectOption("select[name=carrier]", "SF");
   await office.fill("input[name=tracking_no]", "SF1400123456789");
   await shot(office, "order-detail");
   await office.click("form[action$='/ship'] button[type=submit]");
@@ -153,6 +153,43 @@ try {
   await page.goto(`${base}/sandbox/phone?persona=${encodeURIComponent("小明")}`);
   await page.waitForSelector("text=SF1400123456789");
   await shot(page, "phone-delivery-message");
+
+  // 6. The back office's work pages at 375 px: first steps, the settings summary, a
+  //    confirmed partial refund with the reason's byte count, and a packing slip.
+  const owner375 = await office.context().browser().newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, locale: "zh-CN" });
+  await owner375.addCookies(await office.context().cookies());
+  const desk = await owner375.newPage();
+  watch(desk, "owner 375");
+  await desk.goto(`${base}/admin`);
+  await desk.waitForSelector("#first-steps .steps li.done");
+  await shot(desk, "admin-first-steps");
+  await desk.goto(`${base}/admin/settings`);
+  await desk.waitForSelector("#summary .summary-list");
+  await shot(desk, "admin-settings-summary");
+  await desk.goto(`${base}/admin/orders/${orderNo}`);
+  await desk.waitForSelector("#timeline td");
+  if ((await desk.inputValue("#amount")) !== "") fail("the refund amount must start empty");
+  await desk.fill("#amount", "10.00");
+  await desk.fill("#reason", "杯口有小瑕疵，部分退款");
+  const count = await desk.textContent("#reason-count");
+  if (!count.startsWith("33/80")) fail(`the reason's bytes are counted as typed: ${count}`);
+  await shot(desk, "admin-refund-form");
+  await desk.click("form.refund button[type=submit]");
+  await desk.waitForSelector("#refund-confirm");
+  await shot(desk, "admin-refund-confirmation");
+  await desk.click("#refund-confirm button[type=submit]");
+  await desk.waitForSelector(".tag.refund-processing, .tag.refund-success");
+  await shot(desk, "admin-refunded");
+  await desk.goto(`${base}/admin/orders/${orderNo}/slip?size=label`);
+  await desk.waitForSelector(".slip .qr-slip svg");
+  await shot(desk, "admin-packing-slip-label");
+  await desk.goto(`${base}/admin/orders/${orderNo}/slip?size=a4`);
+  await desk.waitForSelector(".slip .qr-slip svg");
+  await desk.emulateMedia({ media: "print" });
+  await shot(desk, "admin-packing-slip-a4-print");
+  await desk.emulateMedia({ media: "screen" });
+  await desk.goto(`${base}/admin/ship-bulk`);
+  await shot(desk, "admin-bulk-ship");
 
   if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
   console.log("browser suite: OK");

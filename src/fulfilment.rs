@@ -4,6 +4,7 @@
 //! or the order completes by itself `auto_complete_days` after shipping.
 
 use crate::alert::AlertKind;
+use crate::carrier::Carrier;
 use crate::clock::Clock;
 use crate::order::{CompletedBy, OrderNo, OrderState, Shipment};
 use crate::store::{OutboxEntry, OutboxKind, OutboxState, Store, StoreError};
@@ -13,6 +14,24 @@ use std::sync::Arc;
 
 pub use crate::order::DEFAULT_AUTO_COMPLETE_DAYS;
 
+/// One order of a bulk shipment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BulkShipment {
+    pub no: OrderNo,
+    pub carrier: Carrier,
+    /// The carrier's name when `carrier` is `Other`.
+    pub other_name: String,
+    pub tracking_no: String,
+}
+
+/// What a shipment stores for a carrier: its code, or the typed name for `Other`.
+fn stored_courier(carrier: Carrier, other_name: &str) -> String {
+    match carrier {
+        Carrier::Other => other_name.trim().to_string(),
+        c => c.code().to_string(),
+    }
+}
+
 /// Waits between attempts of an outbox message, in seconds; then it is marked failed.
 pub const OUTBOX_BACKOFF: [i64; 6] = [60, 300, 1800, 7200, 21600, 43200];
 
@@ -20,11 +39,11 @@ pub const OUTBOX_BACKOFF: [i64; 6] = [60, 300, 1800, 7200, 21600, 43200];
 pub enum ShipError {
     #[error("no such order")]
     NotFound,
-    #[error("only a paid order can ship (this one is {0:?})")]
+    #[error("only a paid order can ship (this one is {})", .0.as_str())]
     NotPaid(OrderState),
     #[error("courier and tracking number are required (at most 40 characters each)")]
     Invalid,
-    #[error("only a shipped order can be completed (this one is {0:?})")]
+    #[error("only a shipped order can be completed (this one is {})", .0.as_str())]
     NotShipped(OrderState),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -182,42 +201,43 @@ impl Fulfilment {
             })
             .await?
             .ok_or(ShipError::NotFound)??;
-        let Some((template_id, keys)) = &self.template else {
+        let Some(entry) = self.delivery_message(&order, now) else {
             return Ok(None);
         };
-        let Some(openid) = order.attempt.as_ref().map(|a| a.openid.clone()) else {
-            return Ok(None);
-        };
+        let id = self.store.call(move |s| s.enqueue(&entry)).await?;
+        // Try at once; the job retries on failure.
+        let _ = self.deliver_outbox().await;
+        Ok(Some(id))
+    }
+
+    /// The delivery message of a shipped order, when a template is configured and the
+    /// shopper's openid is known. The carrier goes by its Chinese name (WeChat's templates
+    /// are Chinese); a free-text courier as it was typed.
+    fn delivery_message(&self, order: &crate::order::Order, now: i64) -> Option<OutboxEntry> {
+        let (template_id, keys) = self.template.as_ref()?;
+        let openid = order.attempt.as_ref().map(|a| a.openid.clone())?;
+        let shipment = order.shipment.as_ref()?;
+        let (courier, _) = crate::carrier::display(
+            &shipment.courier,
+            &shipment.tracking_no,
+            crate::text::Lang::Zh,
+        );
         let goods = match order.lines.as_slice() {
             [one] => one.product_name.clone(),
             [first, ..] => format!("{}等{}件", first.product_name, order.units()),
             [] => String::new(),
         };
-        let mut data = std::collections::BTreeMap::new();
-        data.insert(
-            keys[0].clone(),
-            TemplateValue {
-                value: order.no.to_string(),
-            },
-        );
-        data.insert(
-            keys[1].clone(),
-            TemplateValue {
-                value: clip(&goods, 20),
-            },
-        );
-        data.insert(
-            keys[2].clone(),
-            TemplateValue {
-                value: clip(&courier, 20),
-            },
-        );
-        data.insert(
-            keys[3].clone(),
-            TemplateValue {
-                value: tracking_no.clone(),
-            },
-        );
+        let values = [
+            order.no.to_string(),
+            clip(&goods, 20),
+            clip(&courier, 20),
+            shipment.tracking_no.clone(),
+        ];
+        let data = keys
+            .iter()
+            .cloned()
+            .zip(values.map(|value| TemplateValue { value }))
+            .collect();
         let msg = TemplateMessage {
             touser: openid,
             template_id: template_id.clone(),
@@ -228,7 +248,7 @@ impl Fulfilment {
             client_msg_id: Some(format!("ship-{}", order.no)),
             data,
         };
-        let entry = OutboxEntry {
+        Some(OutboxEntry {
             id: 0,
             order: order.no.to_string(),
             kind: OutboxKind::Shipped,
@@ -239,11 +259,67 @@ impl Fulfilment {
             state: OutboxState::Pending,
             last_error: None,
             msgid: None,
-        };
-        let id = self.store.call(move |s| s.enqueue(&entry)).await?;
-        // Try at once; the job retries on failure.
-        let _ = self.deliver_outbox().await;
-        Ok(Some(id))
+        })
+    }
+
+    /// Ships a paid order with a carrier from the list (its code is stored), or with
+    /// `Carrier::Other` and the carrier's name as typed.
+    pub async fn ship_with(
+        &self,
+        no: &OrderNo,
+        carrier: Carrier,
+        other_name: &str,
+        tracking_no: &str,
+        by: &str,
+    ) -> Result<Option<u64>, ShipError> {
+        self.ship(no, &stored_courier(carrier, other_name), tracking_no, by)
+            .await
+    }
+
+    /// Ships several paid orders at once, all or none, in one store transaction with their
+    /// delivery messages. Fails without shipping any when one is missing or not paid.
+    pub async fn ship_many(&self, items: Vec<BulkShipment>, by: &str) -> Result<usize, ShipError> {
+        let now = self.clock.unix();
+        let mut plan = std::collections::HashMap::new();
+        let mut nos = Vec::new();
+        for it in items {
+            let courier = stored_courier(it.carrier, &it.other_name);
+            let tracking_no = it.tracking_no.trim().to_string();
+            if courier.is_empty()
+                || tracking_no.is_empty()
+                || courier.chars().count() > 40
+                || tracking_no.chars().count() > 40
+            {
+                return Err(ShipError::Invalid);
+            }
+            nos.push(it.no.clone());
+            plan.insert(it.no.to_string(), (courier, tracking_no));
+        }
+        let n = nos.len();
+        let by = by.to_string();
+        let this = self.clone();
+        let ids = self
+            .store
+            .call(move |s| {
+                s.update_orders_with_outbox(&nos, now, |o| -> Result<_, ShipError> {
+                    let (courier, tracking_no) =
+                        plan.get(o.no.as_str()).cloned().unwrap_or_default();
+                    let shipment = Shipment {
+                        courier,
+                        tracking_no,
+                        shipped_at: now,
+                    };
+                    o.ship(shipment, &by, now)
+                        .map_err(|e| ShipError::NotPaid(e.from))?;
+                    Ok(this.delivery_message(o, now))
+                })
+            })
+            .await?
+            .ok_or(ShipError::NotFound)?;
+        if !ids.is_empty() {
+            let _ = self.deliver_outbox().await;
+        }
+        Ok(n)
     }
 
     /// Sends every due outbox message; failures wait on the backoff, and after the last

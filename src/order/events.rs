@@ -133,6 +133,58 @@ impl TryFrom<String> for EventKind {
     }
 }
 
+/// What a timeline entry's stored detail says, read leniently for display: old entries
+/// may lack fields, and each kind keeps its amount under its own key (`total` when
+/// placed, `amount` for refunds, `refunded` for a full refund). The payment's amount is
+/// not in a `paid` entry; the caller passes it from the order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventFacts {
+    /// Minor units.
+    pub amount: Option<i64>,
+    pub transaction_id: Option<String>,
+    pub out_refund_no: Option<String>,
+    pub reason: Option<String>,
+    pub courier: Option<String>,
+    pub tracking_no: Option<String>,
+    pub by: Option<String>,
+    /// The payment became known by a query rather than a notification.
+    pub by_query: bool,
+    /// Completed by itself rather than by the shopper.
+    pub automatic: bool,
+}
+
+impl EventFacts {
+    /// Reads the facts out of an entry's detail; `paid_amount` fills in a payment's amount.
+    pub fn read(kind: &EventKind, detail: &serde_json::Value, paid_amount: Option<i64>) -> Self {
+        let s = |k: &str| detail.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let n = |k: &str| detail.get(k).and_then(serde_json::Value::as_i64);
+        let amount = match kind {
+            EventKind::Created => n("total"),
+            EventKind::State(OrderState::Refunded) => n("refunded"),
+            EventKind::State(OrderState::Paid) | EventKind::LatePayment => paid_amount,
+            _ => n("amount"),
+        };
+        EventFacts {
+            amount,
+            transaction_id: s("transaction_id"),
+            out_refund_no: s("out_refund_no"),
+            reason: s("reason"),
+            courier: s("courier"),
+            tracking_no: s("tracking_no"),
+            by: s("by"),
+            by_query: s("source").as_deref() == Some(PaymentSource::Query.as_str())
+                || matches!(
+                    kind,
+                    EventKind::NotPaid {
+                        source: PaymentSource::Query,
+                        ..
+                    }
+                ),
+            automatic: s("by").as_deref() == Some("automatic"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +217,22 @@ mod tests {
         }
         assert!(serde_json::from_str::<EventKind>("\"query_\"").is_err());
         assert!(serde_json::from_str::<EventKind>("\"teleported\"").is_err());
+    }
+
+    #[test]
+    fn facts_are_read_from_each_kind_of_detail() {
+        let refund =
+            serde_json::json!({ "out_refund_no": "1R1", "amount": 1000, "reason": "破损" });
+        let f = EventFacts::read(&EventKind::RefundRequested, &refund, None);
+        assert_eq!((f.amount, f.reason.as_deref()), (Some(1000), Some("破损")));
+        let paid = serde_json::json!({ "source": "query", "transaction_id": "42" });
+        let f = EventFacts::read(&EventKind::State(OrderState::Paid), &paid, Some(5700));
+        assert_eq!((f.amount, f.by_query), (Some(5700), true));
+        let done = serde_json::json!({ "by": "automatic" });
+        assert!(EventFacts::read(&EventKind::State(OrderState::Completed), &done, None).automatic);
+        assert_eq!(
+            EventFacts::read(&EventKind::Prepay, &serde_json::Value::Null, None),
+            EventFacts::default()
+        );
     }
 }

@@ -17,7 +17,7 @@ mod lifecycle;
 
 pub use address_book::{AddressBook, MAX_ADDRESSES, SavedAddress};
 pub use checkout::*;
-pub use events::{CloseReason, CompletedBy, EventKind, PaymentSource};
+pub use events::{CloseReason, CompletedBy, EventFacts, EventKind, PaymentSource};
 pub use lifecycle::{
     Applied, DEFAULT_AUTO_COMPLETE_DAYS, IncomingPayment, LATE_REFUND_REASON, PaymentEffects,
     REFUND_REASON_MAX_BYTES, RefundError, RefundOutcome, StockCheck,

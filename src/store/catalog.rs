@@ -295,3 +295,32 @@ pub(crate) fn stock_change_in(
     log.insert(id, enc(&c).as_slice())?;
     Ok(c)
 }
+
+// The back office's product form: a product and its variants' stock in one transaction.
+impl Store {
+    /// Inserts or replaces a product and sets each listed SKU's stock, logging each change
+    /// with `reason`, all in one transaction (a SKU not listed keeps its stock).
+    pub fn put_product_with_stock(
+        &self,
+        p: &Product,
+        stock: &[(String, u32)],
+        reason: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        put_product_in(&tx, p, &[])?;
+        for (sku, n) in stock {
+            let before = {
+                let t = tx.open_table(STOCK)?;
+                t.get(sku.as_str())?.map(|v| v.value() as u32).unwrap_or(0)
+            };
+            if before != *n {
+                stock_change_in(&tx, sku, *n, reason, by, now)?;
+            }
+        }
+        tx.commit()?;
+        self.catalog_changed();
+        Ok(())
+    }
+}

@@ -251,3 +251,43 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
     };
     Ok(Some(r))
 }
+
+// Bulk shipping: several orders change in one durable transaction, all or none.
+impl Store {
+    /// Changes every order in `nos` with `f` and queues the outbox message `f` returns for
+    /// it, all in one durable transaction: when any order is missing (`Ok(None)`) or `f`
+    /// fails for any of them, nothing is written. Returns the outbox ids queued.
+    pub fn update_orders_with_outbox<E: From<StoreError>>(
+        &self,
+        nos: &[OrderNo],
+        now: i64,
+        mut f: impl FnMut(&mut Order) -> Result<Option<OutboxEntry>, E>,
+    ) -> Result<Option<Vec<u64>>, E> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let mut messages = Vec::new();
+        for no in nos {
+            match update_order_in(&tx, no, now, |o, _| f(o))? {
+                Some(m) => messages.extend(m),
+                None => return Ok(None),
+            }
+        }
+        let mut ids = Vec::new();
+        {
+            let mut t = tx.open_table(OUTBOX).map_err(StoreError::from)?;
+            for e in messages {
+                let id = t
+                    .last()
+                    .map_err(StoreError::from)?
+                    .map(|(k, _)| k.value())
+                    .unwrap_or(0)
+                    + 1;
+                let e = OutboxEntry { id, ..e };
+                t.insert(id, enc(&e).as_slice()).map_err(StoreError::from)?;
+                ids.push(id);
+            }
+        }
+        tx.commit().map_err(StoreError::from)?;
+        self.catalog_changed();
+        Ok(Some(ids))
+    }
+}

@@ -2,6 +2,13 @@
 
 use super::Lang;
 
+// The work pages' words (settings summary, timeline, refunds, shipping, products, first
+// steps) live in their own file.
+#[path = "admin_sentences.rs"]
+mod sentences;
+#[path = "admin_work.rs"]
+mod work;
+
 /// The back office's words.
 pub struct AdminText {
     pub title: &'static str,
@@ -117,13 +124,13 @@ impl AdminText {
         let zh = std::ptr::eq(self, &ADMIN_ZH);
         match (zh, s) {
             (true, Requested) => "待提交微信",
-            (true, Processing) => "退款中",
+            (true, Processing) => "处理中",
             (true, Success) => "已退款",
             (true, Closed) => "退款关闭",
             (true, Abnormal) => "退款异常",
             (true, Failed) => "微信拒绝退款",
             (false, Requested) => "Waiting to reach WeChat",
-            (false, Processing) => "In progress",
+            (false, Processing) => "Processing",
             (false, Success) => "Refunded",
             (false, Closed) => "Closed",
             (false, Abnormal) => "Abnormal",

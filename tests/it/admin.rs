@@ -444,7 +444,11 @@ async fn orders_are_filtered_shipped_with_a_delivery_message_refunded_and_export
         .post(
             &t,
             &format!("/admin/orders/{no}/refund"),
-            &[("amount", "10.00"), ("reason", "破损补偿")],
+            &[
+                ("amount", "10.00"),
+                ("reason", "破损补偿"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -562,9 +566,6 @@ async fn settings_show_console_strings_and_checks() {
     );
     let r = o.post(&t, "/admin/settings/check", &[]).await;
     let body = r.text().await.unwrap();
-    assert!(
-        body.contains("WeChat verified our signature"),
-        "the live check ran"
-    );
+    assert!(body.contains("微信验证了我们的签名"), "the live check ran");
     t.stop().await;
 }

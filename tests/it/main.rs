@@ -4,6 +4,7 @@
 mod support;
 
 mod admin;
+mod backoffice;
 mod binary;
 mod cli_wechat;
 mod config;

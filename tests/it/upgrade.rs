@@ -212,7 +212,11 @@ async fn generate_schema_v1_fixture() {
         .post(
             &t,
             &format!("/admin/orders/{shipped}/refund"),
-            &[("amount", "10.00"), ("reason", "破损补偿")],
+            &[
+                ("amount", "10.00"),
+                ("reason", "破损补偿"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);

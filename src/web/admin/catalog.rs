@@ -1,9 +1,8 @@
 //! Back-office catalog: products (create, edit, publish, variants, images, stock with a
 //! log), categories, CSV import/export, and QR entry points.
 
-use super::{Admin, Form, IMAGE_MAX, lang, multipart, page, views};
-use crate::catalog::{Category, Product, Variant, is_slug};
-use crate::money::Money;
+use super::{Admin, Form, flash_redirect, lang, page, product_edit, views};
+use crate::catalog::{Category, Product, is_slug};
 use crate::store::StoreError;
 use crate::web::Ctx;
 use crate::web::http::{Resp, WebError, redirect};
@@ -31,7 +30,7 @@ pub async fn edit_page(
     ctx: &Ctx,
     admin: &Admin,
     id: Option<&str>,
-    saved: Option<()>,
+    saved: bool,
 ) -> Result<Resp, WebError> {
     let wanted = id.is_some();
     let id = id.map(str::to_string);
@@ -66,159 +65,8 @@ pub async fn edit_page(
         &cats,
         &log,
         &[],
-        saved.is_some(),
+        saved,
     )))
-}
-
-/// Reads the product form into a product, or lists what is wrong.
-fn product_from_form(
-    ctx: &Ctx,
-    f: &Form,
-    existing: Option<&Product>,
-) -> Result<Product, Vec<String>> {
-    let cur = ctx.app.config.shop.currency;
-    let mut errors = Vec::new();
-    let id = match existing {
-        Some(p) => p.id.clone(),
-        None => f.get("id").trim().to_string(),
-    };
-    if !is_slug(&id) {
-        errors.push(format!("id {id:?}: 1–64 of a-z, 0-9 and -"));
-    }
-    let name = f.get("name").trim().to_string();
-    if name.is_empty() || name.chars().count() > 60 {
-        errors.push("name: 1–60 characters".into());
-    }
-    let mut variants = Vec::new();
-    for i in 0..20 {
-        let sku = f.get(&format!("sku{i}")).trim().to_string();
-        let vname = f.get(&format!("vname{i}")).trim().to_string();
-        let price = f.get(&format!("price{i}")).trim().to_string();
-        if sku.is_empty() && vname.is_empty() && price.is_empty() {
-            continue;
-        }
-        if sku.is_empty() || sku.len() > 64 || sku.contains(char::is_whitespace) {
-            errors.push(format!(
-                "variant {}: SKU must be 1–64 characters without spaces",
-                i + 1
-            ));
-        }
-        let price = match Money::parse_decimal(&price, cur) {
-            Some(m) if m > Money::ZERO => m,
-            _ => {
-                errors.push(format!(
-                    "variant {}: price {price:?} is not an amount in {cur}",
-                    i + 1
-                ));
-                Money::ZERO
-            }
-        };
-        variants.push(Variant {
-            sku,
-            name: vname,
-            price,
-        });
-    }
-    if variants.is_empty() {
-        errors.push("at least one variant with a SKU and a price".into());
-    }
-    let mut skus: Vec<&str> = variants.iter().map(|v| v.sku.as_str()).collect();
-    skus.sort();
-    if skus.windows(2).any(|w| w[0] == w[1]) {
-        errors.push("every SKU must be different".into());
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(Product {
-        id,
-        category: f.get("category").to_string(),
-        name,
-        summary: f.get("summary").trim().chars().take(80).collect(),
-        description: f.get("description").trim().chars().take(2000).collect(),
-        images: existing.map(|p| p.images.clone()).unwrap_or_default(),
-        option_name: f.get("option_name").trim().chars().take(20).collect(),
-        variants,
-        featured: f.get("featured") == "1",
-        published: existing.map(|p| p.published).unwrap_or(false) || f.get("published") == "1",
-        sort: f.get("sort").trim().parse().unwrap_or(0),
-    })
-}
-
-pub async fn save(ctx: &Ctx, admin: &Admin, id: Option<&str>, f: Form) -> Result<Resp, WebError> {
-    let existing = match id {
-        Some(id) => {
-            let id = id.to_string();
-            Some(
-                ctx.app
-                    .store
-                    .call(move |s| s.product(&id))
-                    .await?
-                    .ok_or(WebError::NotFound)?,
-            )
-        }
-        None => None,
-    };
-    match product_from_form(ctx, &f, existing.as_ref()) {
-        Ok(p) => {
-            if existing.is_none() {
-                let pid = p.id.clone();
-                if ctx
-                    .app
-                    .store
-                    .call(move |s| s.product(&pid))
-                    .await?
-                    .is_some()
-                {
-                    return render_errors(
-                        ctx,
-                        admin,
-                        None,
-                        vec![format!("a product {} exists already", p.id)],
-                    )
-                    .await;
-                }
-            }
-            let pid = p.id.clone();
-            ctx.app.store.call(move |s| s.put_product(&p, &[])).await?;
-            Ok(redirect(&format!("/admin/products/{pid}?saved=1")))
-        }
-        Err(errors) => render_errors(ctx, admin, existing, errors).await,
-    }
-}
-
-async fn render_errors(
-    ctx: &Ctx,
-    admin: &Admin,
-    existing: Option<Product>,
-    errors: Vec<String>,
-) -> Result<Resp, WebError> {
-    let (cats, st) = ctx
-        .app
-        .store
-        .call({
-            let e = existing.clone();
-            move |s| -> Result<_, StoreError> {
-                let st = match &e {
-                    Some(p) => s.stock_of(p)?,
-                    None => vec![],
-                };
-                Ok((s.categories()?, st))
-            }
-        })
-        .await?;
-    let p = existing.map(|p| (p, st));
-    let mut r = page(views::product_form(
-        ctx,
-        admin,
-        p.as_ref(),
-        &cats,
-        &[],
-        &errors,
-        false,
-    ));
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
 }
 
 pub async fn publish(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
@@ -243,28 +91,18 @@ pub async fn publish(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
     if !found {
         return Err(WebError::NotFound);
     }
-    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+    Ok(flash_redirect(ctx, &format!("/admin/products/{id}")))
 }
 
 /// Several images at once; each is checked for type (PNG, JPEG, GIF, WebP) and size, and
 /// none is stored unless all pass.
 pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
     if f.files.is_empty() {
-        return Err(WebError::BadRequest("choose at least one image".into()));
+        return Err(WebError::BadRequest(
+            ctx.app.config.shop.language.work().err_images_none.into(),
+        ));
     }
-    let mut images = Vec::new();
-    for file in &f.files {
-        if file.data.len() > IMAGE_MAX {
-            return Err(WebError::TooLarge);
-        }
-        let Some(ct) = multipart::image_type(&file.data) else {
-            return Err(WebError::BadRequest(format!(
-                "{} is not a PNG, JPEG, GIF or WebP image",
-                file.filename.as_deref().unwrap_or("the file")
-            )));
-        };
-        images.push((ct, file.data.clone()));
-    }
+    let images = product_edit::images_of(ctx, &f)?;
     let id2 = id.to_string();
     let found = ctx
         .app
@@ -286,7 +124,7 @@ pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
     if !found {
         return Err(WebError::NotFound);
     }
-    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+    Ok(flash_redirect(ctx, &format!("/admin/products/{id}")))
 }
 
 pub async fn delete_image(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
@@ -306,16 +144,15 @@ pub async fn delete_image(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError
     if !found {
         return Err(WebError::NotFound);
     }
-    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+    Ok(flash_redirect(ctx, &format!("/admin/products/{id}")))
 }
 
 pub async fn adjust_stock(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
     let sku = f.get("sku").to_string();
-    let stock: u32 = f
-        .get("stock")
-        .trim()
-        .parse()
-        .map_err(|_| WebError::BadRequest("stock must be a whole number".into()))?;
+    let stock: u32 =
+        f.get("stock").trim().parse().map_err(|_| {
+            WebError::BadRequest(ctx.app.config.shop.language.work().err_stock.into())
+        })?;
     let reason = f.get("reason").trim().chars().take(80).collect::<String>();
     let reason = if reason.is_empty() {
         "manual".to_string()
@@ -343,7 +180,7 @@ pub async fn adjust_stock(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result
     if !ok {
         return Err(WebError::NotFound);
     }
-    Ok(redirect(&format!("/admin/products/{id}?saved=1")))
+    Ok(flash_redirect(ctx, &format!("/admin/products/{id}")))
 }
 
 pub async fn categories(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
@@ -356,7 +193,7 @@ pub async fn save_category(ctx: &Ctx, f: Form) -> Result<Resp, WebError> {
     let name = f.get("name").trim().to_string();
     if !is_slug(&id) || name.is_empty() || name.chars().count() > 20 {
         return Err(WebError::BadRequest(
-            "a category needs an id (a-z, 0-9, -) and a name of 1–20 characters".into(),
+            ctx.app.config.shop.language.work().err_category.into(),
         ));
     }
     if f.get("delete") == "1" {
@@ -396,8 +233,9 @@ pub async fn export_csv(ctx: &Ctx) -> Result<Resp, WebError> {
 
 pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
     let text = match f.files.first() {
-        Some(file) => String::from_utf8(file.data.clone())
-            .map_err(|_| WebError::BadRequest("the CSV must be UTF-8".into()))?,
+        Some(file) => String::from_utf8(file.data.clone()).map_err(|_| {
+            WebError::BadRequest(ctx.app.config.shop.language.work().bulk_not_utf8.into())
+        })?,
         None => f.get("csv").to_string(),
     };
     let cur = ctx.app.config.shop.currency;

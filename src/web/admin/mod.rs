@@ -6,6 +6,8 @@
 mod catalog;
 mod multipart;
 mod orders;
+mod product_edit;
+pub(crate) mod shipping;
 mod views;
 
 use super::Ctx;
@@ -18,6 +20,8 @@ use hyper::{Method, Request, StatusCode};
 use std::collections::HashMap;
 
 pub const COOKIE: &str = "puzi_admin";
+/// A notice shown once, on the page a change redirects to ("saved"), then gone.
+pub const FLASH: &str = "puzi_flash";
 /// Uploads (multipart: images, a catalog CSV) may be larger than other forms: several
 /// images of up to `IMAGE_MAX` each, or a big catalog; `read_body` enforces this limit.
 pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
@@ -44,6 +48,30 @@ impl Form {
 
 fn lang(ctx: &Ctx) -> &'static crate::text::AdminText {
     ctx.app.config.shop.language.admin()
+}
+
+/// Redirects after a change with the "saved" notice for the next page only.
+pub(crate) fn flash_redirect(ctx: &Ctx, to: &str) -> Resp {
+    let mut r = redirect(to);
+    let v = format!(
+        "{FLASH}=saved; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=60{}",
+        secure(ctx)
+    );
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Clears the flash once a page has shown it.
+fn clear_flash(ctx: &Ctx, r: &mut Resp) {
+    let v = format!(
+        "{FLASH}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        secure(ctx)
+    );
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 /// The owner signed in on this request, if any.
@@ -167,6 +195,7 @@ pub async fn route(
         };
     };
     let q = query(&req);
+    let flashed = cookie(req.headers(), FLASH) == Some("saved");
     match segs {
         [] | [""] if get => dashboard(ctx, &admin).await,
         ["logout"] if post => {
@@ -187,15 +216,22 @@ pub async fn route(
             Ok(redirect("/admin"))
         }
         ["products"] if get => catalog::list(ctx, &admin).await,
-        ["products", "new"] if get => catalog::edit_page(ctx, &admin, None, None).await,
+        ["products", "new"] if get => catalog::edit_page(ctx, &admin, None, false).await,
         ["products", "new"] if post => {
-            catalog::save(ctx, &admin, None, form(ctx, &admin, req).await?).await
+            product_edit::save(ctx, &admin, None, form(ctx, &admin, req).await?).await
         }
         ["products", id] if get => {
-            catalog::edit_page(ctx, &admin, Some(id), q.get("saved").map(|_| ())).await
+            let mut r = catalog::edit_page(ctx, &admin, Some(id), flashed).await?;
+            if flashed {
+                clear_flash(ctx, &mut r);
+            }
+            Ok(r)
         }
         ["products", id] if post => {
-            catalog::save(ctx, &admin, Some(id), form(ctx, &admin, req).await?).await
+            product_edit::save(ctx, &admin, Some(id), form(ctx, &admin, req).await?).await
+        }
+        ["products", id, "images", "move"] if post => {
+            product_edit::move_image(ctx, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "publish"] if post => {
             catalog::publish(ctx, id, form(ctx, &admin, req).await?).await
@@ -223,6 +259,24 @@ pub async fn route(
         ["orders", no, "ship"] if post => {
             orders::ship(ctx, &admin, no, form(ctx, &admin, req).await?).await
         }
+        ["orders", no, "slip"] if get => {
+            shipping::slips(
+                ctx,
+                Some(no),
+                shipping::SlipSize::parse(q.get("size").map(String::as_str)),
+            )
+            .await
+        }
+        ["slips"] if get => {
+            shipping::slips(
+                ctx,
+                None,
+                shipping::SlipSize::parse(q.get("size").map(String::as_str)),
+            )
+            .await
+        }
+        ["ship-bulk"] if get => shipping::bulk_page(ctx, &admin).await,
+        ["ship-bulk"] if post => shipping::bulk(ctx, &admin, form(ctx, &admin, req).await?).await,
         ["orders", no, "refund"] if post => {
             orders::refund(ctx, &admin, no, form(ctx, &admin, req).await?).await
         }
@@ -370,7 +424,7 @@ async fn setup(ctx: &Ctx, req: Request<Incoming>, token: &str) -> Result<Resp, W
 }
 
 async fn dashboard(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
-    let (orders, alerts, products) = ctx
+    let (orders, alerts, products, has_category, has_published) = ctx
         .app
         .store
         .call(|s| -> Result<_, crate::store::StoreError> {
@@ -383,12 +437,17 @@ async fn dashboard(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
                     }
                 }
             }
-            Ok((s.all_orders()?, s.alerts()?, low))
+            let published = products.iter().any(|p| p.published);
+            let cats = !s.categories()?.is_empty();
+            Ok((s.all_orders()?, s.alerts()?, low, cats, published))
         })
         .await?;
     let stats = views::Stats::compute(&orders, ctx.app.clock.now_cst());
     let open: Vec<_> = alerts.into_iter().filter(|a| !a.acknowledged).collect();
-    Ok(page(views::dashboard(ctx, admin, &stats, &open, &products)))
+    let steps = views::FirstSteps::of(&ctx.app, has_category, has_published);
+    Ok(page(views::dashboard(
+        ctx, admin, &stats, &open, &products, &steps,
+    )))
 }
 
 async fn settings(

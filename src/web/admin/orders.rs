@@ -1,7 +1,10 @@
 //! Back-office orders: the filtered list, the detail with its payment timeline, shipping,
 //! refunds, and the bookkeeping CSV.
 
-use super::{Admin, Form, lang, page, views};
+use super::{Admin, Form, page, views};
+use crate::carrier::Carrier;
+use crate::fulfilment::ShipError;
+use crate::order::REFUND_REASON_MAX_BYTES;
 use crate::order::{Order, OrderNo, OrderState};
 use crate::store::StoreError;
 use crate::web::Ctx;
@@ -86,12 +89,23 @@ pub async fn export_csv(ctx: &Ctx, q: &HashMap<String, String>) -> Result<Resp, 
     Ok(r)
 }
 
+/// What the refund form held when it comes back with a problem, so nothing typed is lost.
+#[derive(Default)]
+pub struct RefundDraft {
+    pub amount: String,
+    pub reason: String,
+}
+
 pub async fn detail(
     ctx: &Ctx,
     admin: &Admin,
     no: &str,
     problem: Option<String>,
 ) -> Result<Resp, WebError> {
+    detail_with(ctx, admin, no, problem, RefundDraft::default()).await
+}
+
+async fn load(ctx: &Ctx, no: &str) -> Result<(Order, Vec<crate::store::OutboxEntry>), WebError> {
     let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
     let n2 = no.clone();
     let (order, outbox) = ctx
@@ -107,13 +121,24 @@ pub async fn detail(
             Ok((o, out))
         })
         .await?;
-    let order = order.ok_or(WebError::NotFound)?;
+    Ok((order.ok_or(WebError::NotFound)?, outbox))
+}
+
+async fn detail_with(
+    ctx: &Ctx,
+    admin: &Admin,
+    no: &str,
+    problem: Option<String>,
+    draft: RefundDraft,
+) -> Result<Resp, WebError> {
+    let (order, outbox) = load(ctx, no).await?;
     let mut r = page(views::order_detail(
         ctx,
         admin,
         &order,
         &outbox,
         problem.as_deref(),
+        &draft,
     ));
     if problem.is_some() {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -121,41 +146,72 @@ pub async fn detail(
     Ok(r)
 }
 
+/// Ships with a carrier from the list (`carrier`, and `courier_other` for "other"); a form
+/// from before the list sends `courier` as free text, which still works.
 pub async fn ship(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp, WebError> {
     let n = OrderNo::parse(no).ok_or(WebError::NotFound)?;
+    let (carrier, other) = match Carrier::from_code(f.get("carrier")) {
+        Some(c) => (c, f.get("courier_other")),
+        None => match Carrier::recognise(f.get("courier")) {
+            Some(c) => (c, ""),
+            None => (Carrier::Other, f.get("courier")),
+        },
+    };
+    let by = admin.session.username.clone();
+    let w = ctx.app.config.shop.language.work();
     match ctx
         .app
         .fulfilment
-        .ship(
-            &n,
-            f.get("courier"),
-            f.get("tracking_no"),
-            &admin.session.username,
-        )
+        .ship_with(&n, carrier, other, f.get("tracking_no"), &by)
         .await
     {
         Ok(_) => Ok(redirect(&format!("/admin/orders/{no}"))),
-        Err(crate::fulfilment::ShipError::NotFound) => Err(WebError::NotFound),
-        Err(crate::fulfilment::ShipError::Store(e)) => Err(e.into()),
-        Err(e) => detail(ctx, admin, no, Some(e.to_string())).await,
+        Err(ShipError::NotFound) => Err(WebError::NotFound),
+        Err(ShipError::Store(e)) => Err(e.into()),
+        Err(ShipError::NotPaid(s) | ShipError::NotShipped(s)) => {
+            let state = ctx.app.config.shop.language.text().state(s);
+            detail(ctx, admin, no, Some(w.ship_not_paid(state))).await
+        }
+        Err(ShipError::Invalid) => detail(ctx, admin, no, Some(w.ship_invalid.to_string())).await,
     }
 }
 
+/// A refund in two steps: the form shows what will happen (amount, recipient, reason) and
+/// only the confirmed form (`confirm=1`) refunds. Amount and reason are checked on both.
 pub async fn refund(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp, WebError> {
     let n = OrderNo::parse(no).ok_or(WebError::NotFound)?;
     let cur = ctx.app.config.shop.currency;
-    let Some(amount) = crate::money::Money::parse_decimal(f.get("amount"), cur) else {
-        return detail(
+    let w = ctx.app.config.shop.language.work();
+    let draft = RefundDraft {
+        amount: f.get("amount").trim().to_string(),
+        reason: f.get("reason").trim().to_string(),
+    };
+    let back = |msg: &str, draft| detail_with(ctx, admin, no, Some(msg.to_string()), draft);
+    let Some(amount) = crate::money::Money::parse_decimal(&draft.amount, cur)
+        .filter(|m| *m > crate::money::Money::ZERO)
+    else {
+        return back(w.amount_invalid, draft).await;
+    };
+    if draft.reason.len() > REFUND_REASON_MAX_BYTES {
+        return back(w.reason_too_long, draft).await;
+    }
+    let (order, _) = load(ctx, no).await?;
+    if amount > order.refundable() {
+        return back(w.refund_too_large, draft).await;
+    }
+    if f.get("confirm") != "1" {
+        return Ok(page(views::refund_confirm(
             ctx,
             admin,
-            no,
-            Some(format!("{} {:?}", lang(ctx).refund_amount, f.get("amount"))),
-        )
-        .await;
-    };
-    match ctx.app.payments.refund(&n, amount, f.get("reason")).await {
+            &order,
+            amount,
+            &draft.reason,
+        )));
+    }
+    match ctx.app.payments.refund(&n, amount, &draft.reason).await {
         Ok(_) => Ok(redirect(&format!("/admin/orders/{no}"))),
         Err(crate::payment::PaymentError::NotFound) => Err(WebError::NotFound),
-        Err(e) => detail(ctx, admin, no, Some(e.to_string())).await,
+        Err(crate::payment::PaymentError::RefundTooLarge) => back(w.refund_too_large, draft).await,
+        Err(e) => back(&w.refund_not_taken(&e.to_string()), draft).await,
     }
 }

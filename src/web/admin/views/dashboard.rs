@@ -70,19 +70,82 @@ impl Stats {
     }
 }
 
+/// The first steps of a new shop, each done or not.
+pub struct FirstSteps {
+    pub category: bool,
+    pub product: bool,
+    pub shipping: bool,
+    pub wechat: bool,
+    pub live: bool,
+}
+
+impl FirstSteps {
+    /// Reads the steps from the catalog facts and the configuration: shipping counts as
+    /// set once a fee or a free-shipping threshold is configured; WeChat once live mode
+    /// has its ids and keys; going live once the shop is live on https with something on
+    /// sale.
+    pub fn of(app: &crate::app::App, has_category: bool, has_published: bool) -> FirstSteps {
+        let cfg = &app.config;
+        let wc = &cfg.wechat;
+        let live = wc.mode == crate::config::WechatMode::Live;
+        let wechat = live
+            && wc.appid.is_some()
+            && wc.mchid.is_some()
+            && wc.merchant_key_file.is_some()
+            && wc.apiv3_key.is_some();
+        let https = app.base_url.starts_with("https://");
+        FirstSteps {
+            category: has_category,
+            product: has_published,
+            shipping: cfg.shop.shipping.flat_fee > Money::ZERO
+                || cfg.shop.shipping.free_over.is_some(),
+            wechat,
+            live: wechat && https && has_published,
+        }
+    }
+
+    pub fn all_done(&self) -> bool {
+        self.category && self.product && self.shipping && self.wechat && self.live
+    }
+}
+
 pub fn dashboard(
     ctx: &Ctx,
     admin: &Admin,
     s: &Stats,
     alerts: &[Alert],
     low: &[(String, String, u32)],
+    steps: &FirstSteps,
 ) -> Markup {
     let l = a(ctx);
+    let w = ctx.app.config.shop.language.work();
+    let step_list = [
+        (w.step_category, "/admin/categories", steps.category),
+        (w.step_product, "/admin/products/new", steps.product),
+        (w.step_shipping, "/admin/settings#summary", steps.shipping),
+        (w.step_wechat, "/admin/settings#console", steps.wechat),
+        (w.step_live, "/admin/settings#checks", steps.live),
+    ];
     shell(
         ctx,
         Some(admin),
         l.dashboard,
         html! {
+            @if !steps.all_done() {
+                section.panel #first-steps {
+                    h2 { (w.first_steps) }
+                    p.muted.small { (w.first_steps_hint) }
+                    ol.steps {
+                        @for (label, href, done) in step_list {
+                            li class=[done.then_some("done")] {
+                                span.tick aria-hidden="true" { @if done { "✓" } }
+                                a href=(href) { (label) }
+                                span.visually-hidden.muted.small { " · " (if done { w.step_done } else { w.step_todo }) }
+                            }
+                        }
+                    }
+                }
+            }
             div.kpis {
                 div.kpi { span { (l.today) " · " (l.orders_count) } strong #today-orders { (s.today_orders) } }
                 div.kpi { span { (l.today) " · " (l.revenue) } strong #today-revenue { (money(ctx, s.today_revenue)) } }
@@ -96,8 +159,8 @@ pub fn dashboard(
                 ul.alerts {
                     @for al in alerts {
                         li class={ "alert " (al.kind) } {
-                            div { span.tag.low { (al.kind) } " " span.muted { (cst_datetime(al.at)) } }
-                            p { (al.message) }
+                            div { span.tag.low { (w.alert_kind(al.kind)) } " " span.muted { (cst_datetime(al.at)) } }
+                            @if ctx.app.config.shop.language == crate::text::Lang::En { p { (al.message) } }
                             @if let Some(o) = &al.order { a href={ "/admin/orders/" (o) } { (o) } }
                             form.inline method="post" action={ "/admin/alerts/" (al.id) "/ack" } {
                                 (csrf(admin))

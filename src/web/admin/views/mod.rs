@@ -8,11 +8,13 @@ mod dashboard;
 mod orders;
 mod products;
 mod settings;
+mod shipping;
 
-pub use dashboard::{Stats, dashboard};
-pub use orders::{order_detail, orders};
+pub use dashboard::{FirstSteps, Stats, dashboard};
+pub use orders::{order_detail, orders, refund_confirm};
 pub use products::{categories, product_form, products, products_with, qr_sheet};
 pub use settings::settings;
+pub use shipping::{BulkView, bulk_ship, packing_slips};
 
 use super::Admin;
 use crate::money::Money;
@@ -56,6 +58,8 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                 meta name="robots" content="noindex";
                 title { (title) " · " (l.title) }
                 link rel="stylesheet" href={ "/assets/style.css?v=" (ctx.assets.version("style.css")) };
+                link rel="stylesheet" href={ "/assets/admin.css?v=" (ctx.assets.version("admin.css")) };
+                script src={ "/assets/admin.js?v=" (ctx.assets.version("admin.js")) } defer {}
             }
             body.admin {
                 @if ctx.app.sandbox.is_some() {

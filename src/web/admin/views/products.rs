@@ -55,7 +55,7 @@ pub fn products_with(
             section.panel {
                 h2 { (l.qr_codes) }
                 form method="get" action="/admin/qr-sheet" {
-                    label { (l.channel) " " input name="ch" placeholder="article-0315" pattern="[A-Za-z0-9_-]{0,32}"; }
+                    label { (l.channel) " " input name="ch" placeholder="article-0315" pattern="[A-Za-z0-9_\\-]{0,32}"; }
                     button type="submit" { (l.print_sheet) }
                 }
             }
@@ -73,8 +73,10 @@ pub fn product_form(
     saved: bool,
 ) -> Markup {
     let l = a(ctx);
+    let w = ctx.app.config.shop.language.work();
     let cur = ctx.app.config.shop.currency;
     let prod = p.map(|(p, _)| p);
+    let stock: &[u32] = p.map(|(_, s)| s.as_slice()).unwrap_or(&[]);
     let action = match prod {
         Some(p) => format!("/admin/products/{}", p.id),
         None => "/admin/products/new".to_string(),
@@ -96,10 +98,13 @@ pub fn product_form(
             h1 { (title) }
             @if saved { p.notice.ok role="status" { (l.saved) } }
             @if !errors.is_empty() { ul.notice.err role="alert" { @for e in errors { li { (e) } } } }
-            form.checkout method="post" action=(action) {
+            form.checkout method="post" action=(action) enctype="multipart/form-data" {
                 (csrf(admin))
                 @if prod.is_none() {
-                    div.field { label for="id" { "ID (URL)" } input #id name="id" pattern="[a-z0-9-]{1,64}" required; }
+                    div.field {
+                        label for="id" { (w.product_id) }
+                        input #id name="id" pattern="[a-z0-9\\-]{0,64}" maxlength="64" placeholder=(w.generated_hint) autocapitalize="off";
+                    }
                 }
                 div.field { label for="name" { (l.name) } input #name name="name" value=[prod.map(|p| p.name.as_str())] maxlength="60" required; }
                 div.field {
@@ -113,18 +118,26 @@ pub fn product_form(
                 div.field { label for="option_name" { (l.option_name) } input #option_name name="option_name" value=[prod.map(|p| p.option_name.as_str())] maxlength="20"; }
                 fieldset.variants-edit {
                     legend { (l.variants) }
-                    div.vrow.head { span { (l.sku) } span { (l.variant) } span { (l.price) } }
+                    div.vrow.stocked.head { span { (l.variant) } span { (l.sku) } span { (l.price) } span { (l.stock) } }
                     @for i in 0..(variants.len() + 2) {
                         @let v = variants.get(i);
-                        div.vrow {
-                            input name={ "sku" (i) } value=[v.map(|v| v.0.as_str())] aria-label=(l.sku);
+                        @let n = stock.get(i).map(|n| n.to_string());
+                        div.vrow.stocked {
                             input name={ "vname" (i) } value=[v.map(|v| v.1.as_str())] aria-label=(l.variant);
+                            input name={ "sku" (i) } value=[v.map(|v| v.0.as_str())] aria-label=(l.sku) placeholder=(w.generated_hint);
                             input name={ "price" (i) } value=[v.map(|v| v.2.as_str())] inputmode="decimal" aria-label=(l.price);
+                            input name={ "stock" (i) } type="number" min="0" value=[n.as_deref()] aria-label=(l.stock);
+                            @if let Some(n) = &n { input type="hidden" name={ "stock_was" (i) } value=(n); }
                         }
                     }
                 }
                 div.field.check { label { input type="checkbox" name="featured" value="1" checked[prod.is_some_and(|p| p.featured)]; " " (l.featured) } }
                 @if prod.is_none() {
+                    div.field {
+                        label for="images" { (l.images) }
+                        input #images type="file" name="images" accept="image/png,image/jpeg,image/gif,image/webp" multiple;
+                        p.muted.small { (w.images_hint) }
+                    }
                     div.field.check { label { input type="checkbox" name="published" value="1"; " " (l.publish) } }
                 }
                 div.field { label for="sort" { (l.sort) } input #sort name="sort" type="number" value=(prod.map(|p| p.sort).unwrap_or(0)); }
@@ -146,10 +159,29 @@ pub fn product_form(
                 }
                 section.panel {
                     h2 { (l.images) }
-                    div.thumbs {
-                        @for h in &p.images {
+                    div.thumbs #images-order {
+                        @for (i, h) in p.images.iter().enumerate() {
                             div.thumb {
                                 img src={ "/img/" (h) } alt="" width="96" height="96";
+                                @if i == 0 { span.tag { (w.cover) } }
+                                div.imgorder {
+                                    @if i > 0 {
+                                        form method="post" action={ "/admin/products/" (p.id) "/images/move" } {
+                                            (csrf(admin))
+                                            input type="hidden" name="hash" value=(h);
+                                            input type="hidden" name="dir" value="up";
+                                            button type="submit" aria-label=(w.move_earlier) { "←" }
+                                        }
+                                    }
+                                    @if i + 1 < p.images.len() {
+                                        form method="post" action={ "/admin/products/" (p.id) "/images/move" } {
+                                            (csrf(admin))
+                                            input type="hidden" name="hash" value=(h);
+                                            input type="hidden" name="dir" value="down";
+                                            button type="submit" aria-label=(w.move_later) { "→" }
+                                        }
+                                    }
+                                }
                                 form method="post" action={ "/admin/products/" (p.id) "/images/delete" } {
                                     (csrf(admin))
                                     input type="hidden" name="hash" value=(h);
@@ -224,7 +256,7 @@ pub fn categories(ctx: &Ctx, admin: &Admin, cats: &[Category]) -> Markup {
             }
             form.inline.stockrow method="post" action="/admin/categories" {
                 (csrf(admin))
-                input name="id" placeholder="id" pattern="[a-z0-9-]{1,64}" required;
+                input name="id" placeholder="id" pattern="[a-z0-9\\-]{1,64}" required;
                 input name="name" placeholder=(l.name) maxlength="20" required;
                 input name="sort" type="number" value="0" aria-label=(l.sort);
                 button.primary type="submit" { (l.save) }
