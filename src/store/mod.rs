@@ -550,10 +550,11 @@ pub(crate) fn take_openid_cart(
     tx: &redb::WriteTransaction,
     s: &mut Session,
 ) -> Result<(), StoreError> {
-    if let Some(openid) = &s.openid {
-        if let Some(v) = tx.open_table(OPENID_CARTS)?.get(openid.as_str())? {
-            s.cart = dec("openid_carts", v.value())?;
-        }
+    let Some(openid) = &s.openid else {
+        return Ok(());
+    };
+    if let Some(v) = tx.open_table(OPENID_CARTS)?.get(openid.as_str())? {
+        s.cart = dec("openid_carts", v.value())?;
     }
     Ok(())
 }

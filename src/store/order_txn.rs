@@ -263,7 +263,7 @@ impl Store {
         now: i64,
         mut f: impl FnMut(&mut Order) -> Result<Option<OutboxEntry>, E>,
     ) -> Result<Option<Vec<u64>>, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let tx = self.db.begin_write()?;
         let mut messages = Vec::new();
         for no in nos {
             match update_order_in(&tx, no, now, |o, _| f(o))? {
@@ -286,7 +286,7 @@ impl Store {
                 ids.push(id);
             }
         }
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         self.catalog_changed();
         Ok(Some(ids))
     }

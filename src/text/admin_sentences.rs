@@ -288,6 +288,7 @@ impl WorkText {
             (true, WechatConfig) => "微信支付配置问题",
             (true, UnknownOrder) => "收到未知订单的通知",
             (true, MessageFailed) => "发货消息未送达",
+            (true, StorageFault) => "磁盘写入失败（已恢复）",
             (false, AmountMismatch) => "Payment does not match the order",
             (false, LatePayment) => "Paid after the order closed",
             (false, DoublePayment) => "Paid twice",
@@ -296,6 +297,7 @@ impl WorkText {
             (false, WechatConfig) => "WeChat Pay configuration",
             (false, UnknownOrder) => "Notification for an unknown order",
             (false, MessageFailed) => "Delivery message not sent",
+            (false, StorageFault) => "Disk writes failed (recovered)",
         }
     }
 

@@ -202,6 +202,8 @@ fn kill_9_loses_nothing_that_was_acknowledged() {
                     .build()
                     .unwrap();
                 let sku = ["wool-socks-sm", "canvas-tote-natural", "longjing-50g"][i % 3];
+                // Each task is its own WeChat user: one user's phones share one cart.
+                let persona = format!("load{i}");
                 for _ in 0..200 {
                     if c.post(format!("{base}/cart/add"))
                         .form(&[("sku", sku), ("qty", "1")])
@@ -252,7 +254,7 @@ fn kill_9_loses_nothing_that_was_acknowledged() {
                                 ("appid", q["appid"].as_str()),
                                 ("redirect_uri", q["redirect_uri"].as_str()),
                                 ("state", q["state"].as_str()),
-                                ("persona", "load"),
+                                ("persona", persona.as_str()),
                             ])
                             .send()
                             .await

@@ -351,11 +351,15 @@ async fn the_order_page_tells_the_story_with_tracking_and_a_partial_refund() {
     for (path, f) in [
         (
             "ship",
-            vec![("courier", "顺丰"), ("tracking_no", "SF1234567890")],
+            vec![("carrier", "SF"), ("tracking_no", "SF1234567890")],
         ),
         (
             "refund",
-            vec![("amount", "10.00"), ("reason", "杯口破损补偿")],
+            vec![
+                ("amount", "10.00"),
+                ("reason", "杯口破损补偿"),
+                ("confirm", "1"),
+            ],
         ),
     ] {
         let r = owner
@@ -376,6 +380,13 @@ async fn the_order_page_tells_the_story_with_tracking_and_a_partial_refund() {
     assert!(at("已付款") < at("已发货"));
     assert!(at("顺丰") < at("SF1234567890"));
     assert!(story.contains("data-copy=\"SF1234567890\""));
+    assert!(
+        story.contains(
+            "href=\"https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890\""
+        ),
+        "the carrier's tracking page"
+    );
+    assert!(story.contains("查看物流"));
     assert!(at("已发货") < at("退款 ¥10.00"));
     assert!(story.contains("杯口破损补偿"));
     assert!(story.contains("退款处理中"), "the refund's status in words");

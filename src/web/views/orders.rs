@@ -58,14 +58,19 @@ fn story(ctx: &Ctx, o: &Order) -> Vec<Step> {
         });
     }
     if let Some(s) = &o.shipment {
+        let (carrier, tracking) = crate::carrier::display(&s.courier, &s.tracking_no, st.lang);
         steps.push(Step {
             at: s.shipped_at,
             body: html! {
-                strong { (st.ev_shipped) } " · " (s.courier)
+                strong { (st.ev_shipped) } " · " (carrier)
                 br;
                 span.mono #tracking-no { (s.tracking_no) }
                 " "
                 button.copy type="button" data-copy=(s.tracking_no) data-done=(st.copied) { (st.copy) }
+                @if let Some(url) = tracking {
+                    " "
+                    a.track href=(url) rel="noopener noreferrer" { (st.track_parcel) }
+                }
             },
         });
     }
