@@ -385,3 +385,6 @@ pub static EN: Text = Text {
 
 mod admin;
 pub use admin::{ADMIN_EN, ADMIN_ZH, AdminText};
+
+mod booth;
+pub use booth::{BOOTH_EN, BOOTH_ZH, BoothText};

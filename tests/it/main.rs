@@ -5,6 +5,7 @@ mod support;
 
 mod admin;
 mod binary;
+mod booth;
 mod cli_wechat;
 mod config;
 mod exposure;
