@@ -398,3 +398,36 @@ fn demo_lan_prints_its_lan_addresses_and_a_qr_code_of_the_first() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_need_nothing_from_the_internet_and_cjk_has_an_embedded_font() {
+    let t = TestApp::start().await;
+    let c = client();
+    for path in ["/assets/style.css", "/sandbox/sheet.css"] {
+        let (s, css) = get_text(&c, &t.url(path)).await;
+        assert_eq!(s, 200);
+        assert!(
+            css.contains("url(\"/assets/fonts/noto-sans-sc-subset.woff2\")"),
+            "{path}"
+        );
+        assert!(!css.contains("http:") && !css.contains("https:"), "{path}");
+    }
+    let r = c
+        .get(t.url("/assets/fonts/noto-sans-sc-subset.woff2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "font/woff2");
+    let font = r.bytes().await.unwrap();
+    assert_eq!(&font[..4], b"wOF2");
+    assert!(font.len() < 1024 * 1024, "{} bytes", font.len());
+    assert_eq!(get_text(&c, &t.url("/assets/fonts/OFL.txt")).await.0, 200);
+    for path in ["/sandbox/booth", "/sandbox/phone", "/"] {
+        let (_, page) = get_text(&c, &t.url(path)).await;
+        for attr in ["src=\"http", "href=\"http"] {
+            assert!(!page.contains(attr), "{path} loads nothing from elsewhere");
+        }
+    }
+    t.stop().await;
+}
