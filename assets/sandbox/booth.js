@@ -29,8 +29,15 @@
     // Newest first: rebuild the order, reusing the items already on screen.
     var frag = document.createDocumentFragment();
     events.slice(0, MAX).forEach(function (e) {
-      var li = shown[e.id] || item(e);
-      if (shown[e.id]) li.classList.remove("booth-new");
+      var li = shown[e.id];
+      if (li) {
+        li.classList.remove("booth-new");
+        // A shopper's name arrives with the payment: an order placed before it is renamed.
+        var text = li.querySelector(".booth-text");
+        if (text && text.textContent !== e.text) text.textContent = e.text;
+      } else {
+        li = item(e);
+      }
       frag.appendChild(li);
     });
     list.textContent = "";

@@ -55,7 +55,7 @@ pub async fn index(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
             h1 { "微信沙箱 · WeChat sandbox" }
             p.sb-mute { "appid " (k.appid) " · mchid " (k.mchid) " · " (k.public_key_id) }
             p { a href="/sandbox/phone" { "📱 顾客的手机 (the shopper's phone)" } }
-            p { a #booth-link href="/sandbox/booth" { "📺 " (booth.booth_link) } }
+            p { a #booth-link href="/sandbox/booth" { (booth.booth_link) } }
             @if let Some(n) = refilled { p.sb-notice { (booth.refilled(n)) } }
             form #refill method="post" action="/sandbox/control/refill" {
                 button.sb-primary type="submit" { (booth.refill) }

@@ -49,11 +49,11 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "📱 " (p.label()) }
+                title { (p.label()) }
                 link rel="stylesheet" href="/sandbox/sheet.css";
             }
             body.sb-page { div.sb-card {
-                h1 #me data-persona=(p.name) { "📱 " (p.label()) }
+                h1 #me data-persona=(p.name) { (p.label()) }
                 form.sb-me method="post" action="/sandbox/phone/name" {
                     label for="name" { (t.your_name) }
                     input #name name="name" maxlength="20" required value=(p.label());
@@ -67,7 +67,7 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
                         li.sb-order data-order=(o.no) {
                             div.sb-row { strong { (o.total.display(o.currency)) } span.sb-state { (shop.state(o.state)) } }
                             div { (o.lines.iter().map(|l| format!("{} ×{}", l.product_name, l.qty)).collect::<Vec<_>>().join("、")) }
-                            div.sb-mute { (shop.order_no) " " (o.no) " · " (rfc3339_cst(o.created_at)) }
+                            div.sb-mute { (shop.order_no) " " (o.no) " · " (short_time(o.created_at)) }
                         }
                     }
                 }
@@ -77,7 +77,7 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
                     @for msg in &msgs {
                         @if msg.kind == "voucher" {
                             li.sb-voucher {
-                                div.sb-row { strong { (t.voucher) } span.sb-mute { (rfc3339_cst(msg.at)) } }
+                                div.sb-row { strong { (t.voucher) } span.sb-mute { (short_time(msg.at)) } }
                                 div { (msg.body["merchant"].as_str().unwrap_or("")) " · " (msg.body["description"].as_str().unwrap_or("")) }
                                 div.sb-row {
                                     strong { (crate::money::Money(msg.body["total"].as_i64().unwrap_or(0)).display(sb_currency(&msg.body))) }
@@ -86,7 +86,7 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
                             }
                         } @else {
                             li.sb-msgcard {
-                                div.sb-row { strong { (t.oa_message) } span.sb-mute { (rfc3339_cst(msg.at)) } }
+                                div.sb-row { strong { (t.oa_message) } span.sb-mute { (short_time(msg.at)) } }
                                 @if let Some(data) = msg.body["data"].as_object() {
                                     @for (_, v) in data {
                                         div { (v["value"].as_str().unwrap_or("")) }
@@ -99,6 +99,15 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
             } }
         }
     }))
+}
+
+/// `YYYY-MM-DD HH:MM`, China time.
+fn short_time(at: i64) -> String {
+    let s = rfc3339_cst(at);
+    match (s.get(..10), s.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time}"),
+        _ => s,
+    }
 }
 
 /// The currency a voucher names (CNY when it names none).
