@@ -431,3 +431,49 @@ async fn pages_need_nothing_from_the_internet_and_cjk_has_an_embedded_font() {
     }
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_reset_stock_refills_the_catalog_and_keeps_orders_and_the_owner() {
+    let t = TestApp::start().await;
+    setup_owner(&t).await;
+    let (_, no) = phone_with_order(&t, 1, "cotton-tee-m", 4).await;
+    assert_eq!(t.app.store.stock("cotton-tee-m").unwrap(), 16);
+    let dir = t.stop().await.unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_puzi"))
+        .args(["demo", "--reset-stock", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = out.next().unwrap().unwrap();
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    let next = out.next().unwrap().unwrap();
+    assert!(next.starts_with("demo stock refilled"), "{next}");
+    // Serving (and so listening for SIGTERM) before it is stopped.
+    let addr = first.trim_start_matches("listening on ");
+    let health = client()
+        .get(format!("{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    // SAFETY: kill(2) with a pid we spawned and a valid signal number.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+    assert!(child.wait().unwrap().success());
+
+    let store = puzi::store::Store::open(&dir.path().join("puzi.redb")).unwrap();
+    assert_eq!(store.stock("cotton-tee-m").unwrap(), 20);
+    assert_eq!(store.order_count().unwrap(), 1);
+    assert_eq!(
+        store.order(&no).unwrap().unwrap().state,
+        OrderState::PendingPayment
+    );
+    assert!(store.owner().unwrap().is_some());
+}
