@@ -93,12 +93,9 @@ try {
   const orderNo = page.url().split("/orders/")[1];
   await shot(page, "order-placed");
 
-  // 2. Pay: silent OAuth (the sandbox asks for a persona the first time), then the sheet.
+  // 2. Pay: silent OAuth (the sandbox makes this phone a shopper with a generated name), then
+  // the sheet.
   await page.click("#pay-now");
-  await page.waitForSelector("input#persona");
-  await shot(page, "wechat-authorize");
-  await page.fill("input#persona", "小明");
-  await page.click("form.sb-new button[type=submit]");
   await page.waitForSelector("#pay-button");
   await shot(page, "cashier");
   await page.click("#pay-button");
@@ -150,7 +147,7 @@ try {
   await shot(office, "shipped");
 
   // 5. The delivery message on the shopper's phone.
-  await page.goto(`${base}/sandbox/phone?persona=${encodeURIComponent("小明")}`);
+  await page.goto(`${base}/sandbox/phone`);
   await page.waitForSelector("text=SF1400123456789");
   await shot(page, "phone-delivery-message");
 
@@ -190,6 +187,41 @@ try {
   await desk.emulateMedia({ media: "screen" });
   await desk.goto(`${base}/admin/ship-bulk`);
   await shot(desk, "admin-bulk-ship");
+  // 6. The booth (issue 20): the booth screen on a projector-sized page updates by itself while
+  // another phone buys; that phone is its own shopper with a generated name.
+  const booth = await (await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: "zh-CN", reducedMotion: "reduce" })).newPage();
+  watch(booth, "booth");
+  await booth.goto(`${base}/sandbox/booth`);
+  await booth.waitForSelector(`#booth-feed li[data-id='paid-${orderNo}']`);
+  await shot(booth, "booth-screen");
+  const visitor = await phone();
+  await visitor.goto(`${base}/p/wool-socks`);
+  await visitor.click("label.variant:has-text('35–39')");
+  await visitor.click("form.buy button[type=submit]");
+  await visitor.goto(`${base}/checkout`);
+  await visitor.fill("#name", "韩梅梅");
+  await visitor.fill("#mobile", "13900139000");
+  await visitor.fill("#address", "北京市海淀区中关村大街 27 号");
+  await visitor.click("form.checkout button[type=submit]");
+  await visitor.waitForURL(/\/orders\/\d+/);
+  const visitorOrder = visitor.url().split("/orders/")[1];
+  await booth.waitForSelector(`#booth-feed li[data-id='order-${visitorOrder}']`);
+  await visitor.click("#pay-now");
+  await visitor.waitForSelector("#pay-button");
+  await visitor.click("#pay-button");
+  await visitor.waitForSelector(".sb-sheet");
+  for (const d of ["1", "2", "3", "4", "5", "6"]) await visitor.click(`.sb-key[data-key='${d}']`);
+  await visitor.waitForSelector("#thanks", { timeout: 20000 });
+  await shot(visitor, "booth-visitor-paid");
+  // The booth shows the payment without a reload.
+  await booth.waitForSelector(`#booth-feed li[data-id='paid-${visitorOrder}']`, { timeout: 10000 });
+  await shot(booth, "booth-screen-live");
+  await visitor.goto(`${base}/sandbox/phone`);
+  await visitor.waitForSelector(`li[data-order='${visitorOrder}']`);
+  if (await visitor.$(`li[data-order='${orderNo}']`)) fail("a visitor's phone shows another shopper's order");
+  await shot(visitor, "booth-visitor-phone");
+  await booth.setViewportSize({ width: 375, height: 812 });
+  await shot(booth, "booth-screen-375");
 
   if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
   console.log("browser suite: OK");

@@ -93,6 +93,9 @@ impl App {
                     merchant_name: config.shop.name.clone(),
                     loopback_tls_insecure: tls.is_some(),
                     exchange_rate: config.sandbox.exchange_rate,
+                    lang: config.shop.language,
+                    shop_url: base_url.clone(),
+                    refill: config.sandbox.refill,
                     ..crate::sandbox::Settings::default()
                 };
                 let sb = Sandbox::open(

@@ -1,6 +1,8 @@
 //! The demo catalog `puzi demo` starts with: three categories, nine products, variants with
 //! their own prices and stock, one product sold out and one nearly so. Images are compiled
 //! into the binary (`assets/demo/`) and copied into the store, where every image lives.
+//! A booth refills the demo stock to these seeded levels (`refill_demo_stock`) without
+//! touching anything else.
 
 use crate::catalog::{Category, Product, Variant};
 use crate::money::Money;
@@ -271,6 +273,47 @@ pub fn seed_demo(store: &Store, lang: Lang) -> Result<bool, StoreError> {
     }
     store.set_meta("demo_seeded", b"1")?;
     Ok(true)
+}
+
+/// Every demo SKU with the stock it was seeded with.
+pub fn seeded_stock() -> Vec<(String, u32)> {
+    PRODUCTS
+        .iter()
+        .flat_map(|p| {
+            p.variants
+                .iter()
+                .map(move |(sfx, _, _, _, n)| (format!("{}-{sfx}", p.id), *n))
+        })
+        .collect()
+}
+
+/// Which demo SKUs a refill sets back to their seeded stock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refill {
+    /// Every demo SKU still sold (`puzi demo --reset-stock`, the sandbox's button).
+    All,
+    /// Only those sold out that were seeded with stock (`[sandbox] refill`); the product
+    /// seeded sold out stays so.
+    SoldOut,
+}
+
+/// Sets the demo catalog's stock back to its seeded levels in one transaction, each change
+/// in the stock log; orders, the owner account and settings are not touched. SKUs the owner
+/// removed stay removed. Returns how many SKUs changed.
+pub fn refill_demo_stock(
+    store: &Store,
+    which: Refill,
+    lang: Lang,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let targets: Vec<(String, u32)> = seeded_stock()
+        .into_iter()
+        .filter(|(_, n)| which == Refill::All || *n > 0)
+        .collect();
+    let reason = lang.booth().refill_reason;
+    let changes =
+        store.refill_stock(&targets, which == Refill::SoldOut, (reason, "sandbox", now))?;
+    Ok(changes.len())
 }
 
 fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {

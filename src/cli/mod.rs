@@ -4,6 +4,7 @@
 //! 2 bad configuration or usage).
 
 mod error;
+pub mod lan;
 mod ops;
 mod wechat;
 
@@ -39,9 +40,14 @@ enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long)]
         listen: Option<SocketAddr>,
-        /// Listen on all interfaces so phones on the same network can open the shop.
+        /// Listen on all interfaces so phones on the same network can open the shop; prints
+        /// every LAN address and a QR code of the first.
         #[arg(long)]
         lan: bool,
+        /// Put the demo catalog's stock back to its seeded levels first (orders, the owner
+        /// account and settings stay).
+        #[arg(long)]
+        reset_stock: bool,
     },
     /// Run the shop from a config file.
     Serve {
@@ -181,7 +187,12 @@ pub fn main() -> ExitCode {
 fn dispatch(command: Command) -> Result<(), CliError> {
     match command {
         Command::Init { config } => init(&config),
-        Command::Demo { data, listen, lan } => {
+        Command::Demo {
+            data,
+            listen,
+            lan,
+            reset_stock,
+        } => {
             let listen = listen.unwrap_or_else(|| {
                 let ip = if lan { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
                 SocketAddr::from((ip, 8080))
@@ -189,7 +200,9 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             let mut cfg = Config::demo(data, listen);
             // A booth's phones reach the sandbox over the Wi-Fi.
             cfg.sandbox.public = !listen.ip().is_loopback();
-            serve_config(cfg, true)
+            // A booth sells all day: sold-out demo products refill themselves.
+            cfg.sandbox.refill = true;
+            serve_config(cfg, Some(Demo { lan, reset_stock }))
         }
         Command::Wechat { command } => {
             let path = match &command {
@@ -239,7 +252,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Restore { config, from } => ops::restore(&config, &from),
         Command::Doctor { config } => ops::doctor(&config),
         Command::Qr { url, out } => ops::qr(&url, &out),
-        Command::Serve { config } => serve_config(config::load(&config)?, false),
+        Command::Serve { config } => serve_config(config::load(&config)?, None),
     }
 }
 
@@ -298,8 +311,16 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-fn serve_config(cfg: Config, seed_demo: bool) -> Result<(), CliError> {
+/// What `puzi demo` asks of `serve_config` beyond seeding the demo catalog.
+#[derive(Clone, Copy)]
+struct Demo {
+    lan: bool,
+    reset_stock: bool,
+}
+
+fn serve_config(mut cfg: Config, demo: Option<Demo>) -> Result<(), CliError> {
     init_logging(cfg.log);
+    let seed_demo = demo.is_some();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(64)
@@ -314,9 +335,38 @@ fn serve_config(cfg: Config, seed_demo: bool) -> Result<(), CliError> {
                 source,
             })?;
         let addr = listener.local_addr().unwrap_or(listen);
+        let lan_urls = match demo {
+            Some(d) if d.lan => {
+                let scheme = if cfg.tls.is_on() { "https" } else { "http" };
+                lan::lan_urls(addr, scheme, &lan::system_interfaces())
+            }
+            _ => Vec::new(),
+        };
+        if cfg.shop.base_url.is_none()
+            && let Some(first) = lan_urls.first()
+        {
+            // Phones follow OAuth redirects and QR codes to the public URL: the LAN one.
+            cfg.shop.base_url = Some(first.url.clone());
+        }
         let app = tokio::task::spawn_blocking(move || App::open(cfg, seed_demo, addr))
             .await
             .map_err(|e| CliError::Failed(e.to_string()))??;
+        let refilled = if demo.is_some_and(|d| d.reset_stock) {
+            let (store, lang, now) = (
+                app.store.clone(),
+                app.config.shop.language,
+                app.clock.unix(),
+            );
+            let n = tokio::task::spawn_blocking(move || {
+                crate::seed::refill_demo_stock(&store, crate::seed::Refill::All, lang, now)
+            })
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?
+            .map_err(|e| CliError::Failed(format!("cannot refill the demo stock: {e}")))?;
+            Some(n)
+        } else {
+            None
+        };
         let link = {
             let (store, base, now) = (app.store.clone(), app.base_url.clone(), app.clock.unix());
             tokio::task::spawn_blocking(move || {
@@ -334,6 +384,15 @@ fn serve_config(cfg: Config, seed_demo: bool) -> Result<(), CliError> {
             if let Some(l) = &link {
                 let _ = writeln!(out, "create the owner account (one-time link): {l}");
             }
+            if let Some(n) = refilled {
+                let _ = writeln!(
+                    out,
+                    "demo stock refilled to its seeded levels ({n} variants changed)"
+                );
+            }
+            if demo.is_some_and(|d| d.lan) {
+                print_lan(&mut out, &lan_urls);
+            }
             let _ = out.flush();
         }
         if let Some(l) = &link {
@@ -344,6 +403,24 @@ fn serve_config(cfg: Config, seed_demo: bool) -> Result<(), CliError> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// The LAN addresses, one a line, and the QR code of the first (or why there is none).
+fn print_lan(out: &mut impl Write, urls: &[lan::LanUrl]) {
+    if urls.is_empty() {
+        let _ = writeln!(
+            out,
+            "no LAN address found: connect this machine to the network the phones use"
+        );
+        return;
+    }
+    for u in urls {
+        let _ = writeln!(out, "on the LAN ({}): {}", u.iface, u.url);
+    }
+    if let Some(qr) = lan::terminal_qr(&urls[0].url) {
+        let _ = writeln!(out, "scan to open {}:", urls[0].url);
+        let _ = writeln!(out, "{qr}\n");
+    }
 }
 
 /// Resolves on ctrl-c or SIGTERM.

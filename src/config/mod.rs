@@ -69,6 +69,9 @@ pub struct SandboxConfig {
     /// Whether `/sandbox/` answers visitors that are not on this machine. When it does,
     /// its control API needs an owner session.
     pub public: bool,
+    /// Refill a demo product's stock to its seeded level when it sells out (after the
+    /// sale's payment is applied). On in `puzi demo`.
+    pub refill: bool,
 }
 
 impl Default for SandboxConfig {
@@ -78,6 +81,7 @@ impl Default for SandboxConfig {
             refund_delay_secs: 10,
             exchange_rate: 0.92,
             public: false,
+            refill: false,
         }
     }
 }

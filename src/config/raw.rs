@@ -47,6 +47,7 @@ pub(super) struct RawSandbox {
     pub(super) refund_delay_secs: Option<i64>,
     pub(super) exchange_rate: Option<f64>,
     pub(super) public: Option<bool>,
+    pub(super) refill: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]

@@ -575,6 +575,7 @@ fn sandbox(s: RawSandbox) -> Result<SandboxConfig, Invalid> {
             (Bound::Excluded(0.0), Bound::Excluded(100_000.0)),
         )?,
         public: s.public.unwrap_or(d.public),
+        refill: s.refill.unwrap_or(d.refill),
     })
 }
 

@@ -7,12 +7,14 @@
 //!
 //! Records live in the store's sandbox table, so a restart loses no pending delivery.
 
+mod booth;
 pub mod keys;
 mod notify;
 mod oauth;
 mod official_account;
 mod pages;
 mod pay;
+mod phone;
 mod sheet;
 
 use crate::clock::Clock;
@@ -26,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use booth::{Event as BoothEvent, feed as booth_feed};
 pub use notify::{Delivery, DeliveryState, RETRY_SCHEDULE};
 pub use oauth::openid;
 
@@ -49,6 +52,12 @@ pub struct Settings {
     pub loopback_tls_insecure: bool,
     /// WeChat Pay Global: CNY a shopper pays per unit of the order currency.
     pub exchange_rate: f64,
+    /// The shop's language: the booth, the phone page and generated persona names.
+    pub lang: crate::text::Lang,
+    /// The URL phones open the shop at (the booth's QR code).
+    pub shop_url: String,
+    /// Refill a sold-out demo SKU to its seeded stock after a payment is applied.
+    pub refill: bool,
 }
 
 impl Default for Settings {
@@ -61,6 +70,9 @@ impl Default for Settings {
             merchant_name: "puzi".into(),
             loopback_tls_insecure: false,
             exchange_rate: 0.92,
+            lang: crate::text::Lang::Zh,
+            shop_url: String::new(),
+            refill: false,
         }
     }
 }
@@ -398,8 +410,13 @@ impl Sandbox {
                 Ok(json(StatusCode::OK, &serde_json::json!({"ok": true})))
             }
             ["control", "state"] if get => pages::control_state(self).await,
-            ["phone"] if get => pages::phone(self, &req).await,
-            [""] if get => pages::index(self).await,
+            ["control", "refill"] if post => booth::control_refill(self, &req).await,
+            ["phone"] if get => phone::page(self, &req).await,
+            ["phone", "name"] if post => phone::rename(self, &req).await,
+            ["booth"] if get => booth::page(self).await,
+            ["booth", "feed"] if get => booth::feed_json(self).await,
+            ["booth.js"] if get => Ok(booth::booth_js()),
+            [""] if get => pages::index(self, &req).await,
             _ => Ok(json(
                 StatusCode::NOT_FOUND,
                 &serde_json::json!({"code": "NOT_FOUND", "message": "no such sandbox endpoint"}),

@@ -2,7 +2,9 @@
 //! persona, approve, or WeChat's silent `snsapi_base` redirect for a browser that already
 //! picked one), five-minute single-use codes and their exchange for an openid, the
 //! personas themselves and their deterministic openids, and the app id/secret check and
-//! `errcode` answers the Official Account API shares.
+//! `errcode` answers the Official Account API shares. A browser that arrives with no
+//! persona gets a generated one (a friendly name, changeable on `/sandbox/phone`), so
+//! every phone at a booth is its own shopper; `forcePopup=true` shows the picker.
 
 use super::{Request, Resp, Sandbox, SandboxError, dec, enc, html, json, redirect};
 use crate::store::StoreError;
@@ -17,8 +19,19 @@ const PERSONA_COOKIE: &str = "sandbox_persona";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Persona {
+    /// The persona's key: its openid derives from it, so it never changes.
     pub name: String,
     pub created_at: i64,
+    /// The name the shopper chose on `/sandbox/phone`, shown instead of `name`.
+    #[serde(default)]
+    pub display: Option<String>,
+}
+
+impl Persona {
+    /// The name to show.
+    pub fn label(&self) -> &str {
+        self.display.as_deref().unwrap_or(&self.name)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,7 +61,8 @@ pub fn personas(sb: &Sandbox) -> Result<Vec<Persona>, StoreError> {
         .collect()
 }
 
-fn cookie_persona(req: &Request) -> Option<String> {
+/// The persona this browser picked (its cookie), if any.
+pub(super) fn cookie_persona(req: &Request) -> Option<String> {
     req.headers
         .get_all(hyper::header::COOKIE)
         .iter()
@@ -63,7 +77,7 @@ fn cookie_persona(req: &Request) -> Option<String> {
         })
 }
 
-fn valid_persona(name: &str) -> bool {
+pub(super) fn valid_persona(name: &str) -> bool {
     let n = name.chars().count();
     (1..=20).contains(&n) && !name.chars().any(|c| c.is_control() || c == '/')
 }
@@ -89,6 +103,7 @@ fn issue_code(sb: &Sandbox, appid: &str, persona: &str) -> Result<String, StoreE
     let p = Persona {
         name: persona.into(),
         created_at: now,
+        display: None,
     };
     sb.inner
         .store
@@ -124,6 +139,34 @@ pub async fn authorize_page(sb: &Sandbox, req: &Request) -> Result<Resp, Sandbox
     {
         let code = issue_code(sb, &appid, &p)?;
         return Ok(redirect(&with_code(&redirect_uri, &code, &state)));
+    }
+    if !force {
+        // A browser with no persona yet becomes a new shopper with a generated name.
+        let lang = sb.inner.settings.lang;
+        let now = sb.inner.clock.unix();
+        let name = sb
+            .inner
+            .store
+            .sandbox_write(|t| -> Result<String, StoreError> {
+                loop {
+                    let n = super::next_seq(t, "persona")?;
+                    let name = lang.booth().persona_name(n - 1);
+                    let key = format!("persona/{name}");
+                    if t.get(&key)?.is_none() {
+                        let p = Persona {
+                            name: name.clone(),
+                            created_at: now,
+                            display: None,
+                        };
+                        t.put(&key, &enc(&p))?;
+                        return Ok(name);
+                    }
+                }
+            })?;
+        let code = issue_code(sb, &appid, &name)?;
+        let mut r = redirect(&with_code(&redirect_uri, &code, &state));
+        set_persona_cookie(&mut r, &name);
+        return Ok(r);
     }
     let people = personas(sb)?;
     let form = |name: Option<&str>| {
@@ -196,6 +239,11 @@ pub async fn approve(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> 
     }
     let code = issue_code(sb, &appid, &persona)?;
     let mut r = redirect(&with_code(&redirect_uri, &code, &state));
+    set_persona_cookie(&mut r, &persona);
+    Ok(r)
+}
+
+fn set_persona_cookie(r: &mut Resp, persona: &str) {
     let cookie = format!(
         "{PERSONA_COOKIE}={}; Path=/sandbox; Max-Age=31536000; HttpOnly; SameSite=Lax",
         form_urlencoded::byte_serialize(persona.as_bytes()).collect::<String>()
@@ -203,7 +251,32 @@ pub async fn approve(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> 
     if let Ok(v) = hyper::header::HeaderValue::from_str(&cookie) {
         r.headers_mut().append(hyper::header::SET_COOKIE, v);
     }
-    Ok(r)
+}
+
+/// A persona by its key.
+pub fn persona(sb: &Sandbox, name: &str) -> Result<Option<Persona>, StoreError> {
+    sb.inner
+        .store
+        .sandbox_get(&format!("persona/{name}"))?
+        .map(|b| dec(&b))
+        .transpose()
+}
+
+/// Sets the name a persona is shown by (its key and openid stay).
+pub fn rename(sb: &Sandbox, name: &str, display: &str) -> Result<bool, StoreError> {
+    let key = format!("persona/{name}");
+    let display = display.to_string();
+    sb.inner
+        .store
+        .sandbox_write(|t| -> Result<bool, StoreError> {
+            let Some(b) = t.get(&key)? else {
+                return Ok(false);
+            };
+            let mut p: Persona = dec(&b)?;
+            p.display = Some(display);
+            t.put(&key, &enc(&p))?;
+            Ok(true)
+        })
 }
 
 pub(super) fn errcode(code: i64, msg: &str) -> Resp {

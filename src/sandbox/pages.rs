@@ -32,8 +32,13 @@ fn yuan(fen: i64) -> String {
 }
 
 /// `GET /sandbox/`: keys, faults and recent deliveries.
-pub async fn index(sb: &Sandbox) -> Result<Resp, SandboxError> {
+pub async fn index(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let k = &sb.inner.keys.manifest;
+    let booth = sb.inner.settings.lang.booth();
+    let refilled = req
+        .query_map()
+        .get("refilled")
+        .and_then(|n| n.parse::<usize>().ok());
     let faults = sb.faults();
     let deliveries = super::notify::all(sb)?;
     let fault_button = |kind: &str, label: &str| {
@@ -50,6 +55,11 @@ pub async fn index(sb: &Sandbox) -> Result<Resp, SandboxError> {
             h1 { "微信沙箱 · WeChat sandbox" }
             p.sb-mute { "appid " (k.appid) " · mchid " (k.mchid) " · " (k.public_key_id) }
             p { a href="/sandbox/phone" { "📱 顾客的手机 (the shopper's phone)" } }
+            p { a #booth-link href="/sandbox/booth" { (booth.booth_link) } }
+            @if let Some(n) = refilled { p.sb-notice { (booth.refilled(n)) } }
+            form #refill method="post" action="/sandbox/control/refill" {
+                button.sb-primary type="submit" { (booth.refill) }
+            }
             h2 { "下一条通知 · next notification" }
             p.sb-mute { "pending: " (format!("{:?}", faults.next_notification)) " · next API call: " (format!("{:?}", faults.next_api_call)) }
             div.sb-faults {
@@ -135,12 +145,16 @@ pub async fn phone(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
 }
 
 /// `POST /sandbox/control/fault`: JSON `{"kind": …, "seconds": N}` or the same as a form.
-pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
-    let is_form = req
-        .headers
+/// Whether the request body is an HTML form (else JSON).
+pub(super) fn is_form(req: &Request) -> bool {
+    req.headers
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+pub async fn control_fault(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    let is_form = is_form(req);
     let (kind, seconds, name) = if is_form {
         let f = req.form();
         (

@@ -243,6 +243,35 @@ impl Store {
         Ok(change)
     }
 
+    /// Sets several SKUs' stock in one transaction, each change logged; SKUs no longer sold
+    /// are skipped, and with `only_if_empty` so is every SKU that still has stock.
+    pub fn refill_stock(
+        &self,
+        targets: &[(String, u32)],
+        only_if_empty: bool,
+        (reason, by, now): (&str, &str, i64),
+    ) -> Result<Vec<StockChange>, StoreError> {
+        let tx = self.db.begin_write()?;
+        let mut changes = Vec::new();
+        {
+            let (skus, stock) = (tx.open_table(SKUS)?, tx.open_table(STOCK)?);
+            for (sku, level) in targets {
+                let have = stock.get(sku.as_str())?.map(|v| v.value());
+                let wanted = !only_if_empty || have.unwrap_or(0) == 0;
+                if skus.get(sku.as_str())?.is_some() && wanted && have != Some(u64::from(*level)) {
+                    changes.push((sku.clone(), *level));
+                }
+            }
+        }
+        let changes = changes
+            .iter()
+            .map(|(sku, n)| stock_change_in(&tx, sku, *n, reason, by, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        self.catalog_changed();
+        Ok(changes)
+    }
+
     /// The stock log, newest first (optionally of one SKU).
     pub fn stock_log(&self, sku: Option<&str>) -> Result<Vec<StockChange>, StoreError> {
         let tx = self.db.begin_read()?;

@@ -569,3 +569,6 @@ static SHOPPER_EN: ShopperText = ShopperText {
     unknown_region: "That region does not exist; choose again",
     unknown_address: "That address is not in your address book; choose again",
 };
+
+mod booth;
+pub use booth::{BOOTH_EN, BOOTH_ZH, BoothText};

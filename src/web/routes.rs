@@ -82,13 +82,16 @@ pub async fn route(
             Some(sb) => {
                 let public = ctx.app.config.sandbox.public;
                 let trusted = &ctx.app.config.server.trusted_proxies;
-                if !public && !super::http::client_ip(&req, peer, trusted).is_loopback() {
+                let local = super::http::client_ip(&req, peer, trusted).is_loopback();
+                if !public && !local {
                     // A private sandbox answers this machine only.
                     return Err(WebError::NotFound);
                 }
                 // The control API can mark any order paid and the index shows the keys:
-                // on a public sandbox, owners only.
-                let owners_only = matches!(rest, [] | [""] | ["control", ..]);
+                // on a public sandbox, owners only. The booth shows every visitor's
+                // activity: its own screen (this machine) or the owner.
+                let owners_only = matches!(rest, [] | [""] | ["control", ..])
+                    || (matches!(rest, ["booth", ..]) && !local);
                 if public && owners_only && super::admin::admin_of(ctx, &req).await?.is_none() {
                     return Err(WebError::NotFound);
                 }

@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod backoffice;
 mod binary;
+mod booth;
 mod cli_wechat;
 mod config;
 mod disk;

@@ -394,7 +394,9 @@ async fn oauth_codes_are_single_use_and_expire() {
     let oauth = &t.app.wechat.oauth;
     let url = oauth.authorize_url("http://127.0.0.1/back?x=1", "abc123");
     assert!(url.contains("scope=snsapi_base") && url.ends_with("#wechat_redirect"));
-    let url = url.replace("#wechat_redirect", "");
+    // The picker shows when asked for (a browser without a persona is given one).
+    let plain = url.replace("#wechat_redirect", "");
+    let url = format!("{plain}&forcePopup=true");
     let c = client();
     let (s, page) = get_text(&c, &url).await;
     assert_eq!(s, 200);
@@ -437,7 +439,7 @@ async fn oauth_codes_are_single_use_and_expire() {
     );
 
     // The same browser is now let through silently, like snsapi_base.
-    let r = c.get(&url).send().await.unwrap();
+    let r = c.get(&plain).send().await.unwrap();
     assert_eq!(r.status(), 302);
     let code2 = r.headers()["location"]
         .to_str()

@@ -132,6 +132,11 @@ pub async fn deliver_due(sb: &Sandbox) -> Result<usize, SandboxError> {
             sent += group.len();
         }
     }
+    if sent > 0 && sb.inner.settings.refill {
+        // A sale is committed once its notification was answered: refill what sold out,
+        // in a transaction of its own.
+        crate::sandbox::booth::refill_sold_out(sb).await?;
+    }
     Ok(sent)
 }
 
