@@ -71,6 +71,17 @@ async function phone() {
   return page;
 }
 
+// The checkout's address: three dependent region selects (filled by script from /regions/)
+// and the street line.
+async function fillAddress(page, [province, city, district], street) {
+  await page.selectOption("#province", province);
+  await page.waitForSelector(`#city option[value='${city}']`, { state: "attached" });
+  await page.selectOption("#city", city);
+  await page.waitForSelector(`#district option[value='${district}']`, { state: "attached" });
+  await page.selectOption("#district", district);
+  await page.fill("#street", street);
+}
+
 try {
   // 1. A shopper scans a product QR code tagged for the booth.
   const page = await phone();
@@ -86,9 +97,9 @@ try {
   await page.click("a[href='/checkout']");
   await page.fill("#name", "李雷");
   await page.fill("#mobile", "13800138000");
-  await page.fill("#address", "上海市徐汇区漕溪北路 1 号");
+  await fillAddress(page, ["31", "3101", "310104"], "漕溪北路 1 号");
   await shot(page, "checkout");
-  await page.click("form.checkout button[type=submit]");
+  await page.click("form.checkout button.primary[type=submit]");
   await page.waitForURL(/\/orders\/\d+/);
   const orderNo = page.url().split("/orders/")[1];
   await shot(page, "order-placed");
@@ -113,8 +124,8 @@ try {
   await page.goto(`${base}/checkout`);
   await page.fill("#name", "李雷");
   await page.fill("#mobile", "13800138000");
-  await page.fill("#address", "上海市徐汇区漕溪北路 1 号");
-  await page.click("form.checkout button[type=submit]");
+  await fillAddress(page, ["31", "3101", "310104"], "漕溪北路 1 号");
+  await page.click("form.checkout button.primary[type=submit]");
   await page.waitForURL(/\/orders\/\d+/);
   await page.click("#pay-now");
   await page.waitForSelector("#pay-button");
@@ -201,8 +212,8 @@ try {
   await visitor.goto(`${base}/checkout`);
   await visitor.fill("#name", "韩梅梅");
   await visitor.fill("#mobile", "13900139000");
-  await visitor.fill("#address", "北京市海淀区中关村大街 27 号");
-  await visitor.click("form.checkout button[type=submit]");
+  await fillAddress(visitor, ["11", "1101", "110108"], "中关村大街 27 号");
+  await visitor.click("form.checkout button.primary[type=submit]");
   await visitor.waitForURL(/\/orders\/\d+/);
   const visitorOrder = visitor.url().split("/orders/")[1];
   await booth.waitForSelector(`#booth-feed li[data-id='order-${visitorOrder}']`);

@@ -60,7 +60,9 @@
   var district = document.getElementById("district");
   if (province && city && district) {
     var refresh = document.getElementById("refresh-regions");
-    if (refresh) refresh.hidden = true;
+    // With script the choices follow at once: the no-script button goes (removed, not
+    // hidden, so pressing Enter in a field places the order rather than refreshing).
+    if (refresh) refresh.remove();
     province.addEventListener("change", function () {
       fill(city, province.value);
       fill(district, "");

@@ -139,7 +139,7 @@ fn address_fields(
         }
         @if let Some(pr) = input.problem { p.ferr #err-region role="alert" { (pr) } }
         div.field {
-            label for="province" { (tx.address) }
+            label for="province" { (st.region) }
             div.regions {
                 (region_select("province", st.province, st.choose_region, None, &p.province))
                 (region_select("city", st.city, st.choose_region, Some(&p.province), &p.city))
