@@ -185,7 +185,7 @@ impl Fulfilment {
         let Some((template_id, keys)) = &self.template else {
             return Ok(None);
         };
-        let Some(openid) = order.attempt.as_ref().map(|a| a.openid.clone()) else {
+        let Some(openid) = order.jsapi_attempt().map(|a| a.openid.clone()) else {
             return Ok(None);
         };
         let goods = match order.lines.as_slice() {

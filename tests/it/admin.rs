@@ -487,7 +487,7 @@ async fn the_outbox_retries_until_wechat_accepts() {
     t.app
         .store
         .update_order(&no, 0, |ord, _| -> Result<(), puzi::store::StoreError> {
-            ord.attempt.as_mut().unwrap().openid = "oNotAFollowerYet".into();
+            ord.attempts[0].openid = "oNotAFollowerYet".into();
             Ok(())
         })
         .unwrap();
