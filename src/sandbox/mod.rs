@@ -13,6 +13,7 @@ mod oauth;
 mod official_account;
 mod pages;
 mod pay;
+mod scan;
 mod sheet;
 
 use crate::clock::Clock;
@@ -399,6 +400,8 @@ impl Sandbox {
             }
             ["control", "state"] if get => pages::control_state(self).await,
             ["phone"] if get => pages::phone(self, &req).await,
+            ["phone", "scan"] if get => scan::scan_page(self, &req).await,
+            ["phone", "scan"] if post => scan::scan_pay(self, &req).await,
             [""] if get => pages::index(self).await,
             _ => Ok(json(
                 StatusCode::NOT_FOUND,

@@ -13,6 +13,7 @@ mod global;
 mod identity;
 mod limits;
 mod login;
+mod native;
 mod ops;
 mod orders;
 mod payment;
