@@ -7,8 +7,13 @@
 //! Orders stored before attempts were a list carry one JSAPI attempt under the key
 //! `attempt` (or `null`); [`one_or_many`] reads both shapes.
 
-use super::{Order, OrderNo};
+use super::{
+    Applied, DOUBLE_REFUND_REASON, EventKind, Order, OrderNo, Payment, PaymentEffects, Refund,
+    RefundStatus,
+};
+use crate::alert::AlertKind;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 /// Appended to the order number for the Native attempt. Generated order numbers are all
 /// digits, so a number ending in it is never an order number of its own.
@@ -187,9 +192,68 @@ impl Order {
             };
             self.history.push(super::OrderEvent {
                 at: now,
-                kind: super::EventKind::Prepay,
+                kind: EventKind::Prepay,
                 detail,
             });
+        }
+    }
+}
+
+impl Order {
+    /// A second payment of an order that is paid already: recorded as a refund of that
+    /// transaction (its whole amount, against its own out_trade_no), indexed so WeChat's
+    /// repeats of it change nothing, and alerted.
+    pub(super) fn refund_second_payment(
+        &mut self,
+        payment: Payment,
+        out_trade_no: &str,
+        detail: Value,
+        now: i64,
+    ) -> PaymentEffects {
+        let txid = payment.transaction_id.clone();
+        let out_refund_no = format!("{}D{}", self.no, self.refunds.len() + 1);
+        self.refunds.push(Refund {
+            out_refund_no: out_refund_no.clone(),
+            amount: payment.amount,
+            reason: DOUBLE_REFUND_REASON.into(),
+            status: RefundStatus::Requested,
+            created_at: now,
+            settled_at: None,
+            refund_id: None,
+            automatic: true,
+            last_error: None,
+            attempts: 0,
+            next_at: now,
+            transaction_id: Some(txid.clone()),
+            out_trade_no: (out_trade_no != self.no.as_str()).then(|| out_trade_no.to_string()),
+        });
+        let mut detail = detail;
+        detail["double_payment"] = true.into();
+        detail["out_refund_no"] = out_refund_no.as_str().into();
+        detail["amount"] = payment.amount.minor().into();
+        detail["reason"] = DOUBLE_REFUND_REASON.into();
+        self.history.push(super::OrderEvent {
+            at: now,
+            kind: EventKind::RefundRequested,
+            detail,
+        });
+        let kept = self
+            .payment
+            .as_ref()
+            .map(|p| p.transaction_id.clone())
+            .unwrap_or_default();
+        PaymentEffects {
+            applied: Applied::DoubleRefunding(out_refund_no.clone()),
+            record_payment: Some(txid.clone()),
+            reserve_stock: false,
+            index_refund: Some(out_refund_no),
+            alert: Some((
+                AlertKind::DoublePayment,
+                format!(
+                    "order {} was paid twice ({kept} kept; {txid} through {out_trade_no}); the second payment is refunded automatically",
+                    self.no
+                ),
+            )),
         }
     }
 }
@@ -239,7 +303,7 @@ mod tests {
         assert_eq!(back.attempts.len(), 1);
         assert_eq!(back.jsapi_attempt().unwrap().openid, "oA");
         assert_eq!(back.out_trade_nos(), vec![o.no.to_string()]);
-        v["attempt"] = serde_json::Value::Null;
+        v["attempt"] = Value::Null;
         let back: Order = serde_json::from_value(v).unwrap();
         assert!(back.attempts.is_empty());
     }

@@ -334,59 +334,6 @@ impl Order {
         fx
     }
 
-    /// A second payment of an order that is paid already: recorded as a refund of that
-    /// transaction (its whole amount, against its own out_trade_no), indexed so WeChat's
-    /// repeats of it change nothing, and alerted.
-    fn refund_second_payment(
-        &mut self,
-        payment: Payment,
-        out_trade_no: &str,
-        detail: Value,
-        now: i64,
-    ) -> PaymentEffects {
-        let txid = payment.transaction_id.clone();
-        let out_refund_no = format!("{}D{}", self.no, self.refunds.len() + 1);
-        self.refunds.push(Refund {
-            out_refund_no: out_refund_no.clone(),
-            amount: payment.amount,
-            reason: DOUBLE_REFUND_REASON.into(),
-            status: RefundStatus::Requested,
-            created_at: now,
-            settled_at: None,
-            refund_id: None,
-            automatic: true,
-            last_error: None,
-            attempts: 0,
-            next_at: now,
-            transaction_id: Some(txid.clone()),
-            out_trade_no: (out_trade_no != self.no.as_str()).then(|| out_trade_no.to_string()),
-        });
-        let mut detail = detail;
-        detail["double_payment"] = true.into();
-        detail["out_refund_no"] = out_refund_no.as_str().into();
-        detail["amount"] = payment.amount.minor().into();
-        detail["reason"] = DOUBLE_REFUND_REASON.into();
-        self.push(now, EventKind::RefundRequested, detail);
-        let kept = self
-            .payment
-            .as_ref()
-            .map(|p| p.transaction_id.clone())
-            .unwrap_or_default();
-        PaymentEffects {
-            applied: Applied::DoubleRefunding(out_refund_no.clone()),
-            record_payment: Some(txid.clone()),
-            reserve_stock: false,
-            index_refund: Some(out_refund_no),
-            alert: Some((
-                AlertKind::DoublePayment,
-                format!(
-                    "order {} was paid twice ({kept} kept; {txid} through {out_trade_no}); the second payment is refunded automatically",
-                    self.no
-                ),
-            )),
-        }
-    }
-
     /// A payment for a closed order whose stock is gone: kept, and refunded in full.
     fn refund_late_payment(&mut self, payment: Payment, detail: Value, now: i64) -> PaymentEffects {
         let txid = payment.transaction_id.clone();
