@@ -215,7 +215,7 @@ impl Fulfilment {
     /// are Chinese); a free-text courier as it was typed.
     fn delivery_message(&self, order: &crate::order::Order, now: i64) -> Option<OutboxEntry> {
         let (template_id, keys) = self.template.as_ref()?;
-        let openid = order.attempt.as_ref().map(|a| a.openid.clone())?;
+        let openid = order.owner_openid()?.to_string();
         let shipment = order.shipment.as_ref()?;
         let (courier, _) = crate::carrier::display(
             &shipment.courier,

@@ -67,6 +67,45 @@
     if (btn.getAttribute("data-auto") === "1") btn.click();
   }
 
+  // Outside WeChat: the Native QR code, then wait for the backend to confirm the payment.
+  var native = document.getElementById("native");
+  if (native) {
+    var nno = native.getAttribute("data-no");
+    var nmsg = document.getElementById("native-msg");
+    var nstatus = document.getElementById("native-status");
+    var box = document.getElementById("native-qr");
+    var watches = 0;
+    var watch = function () {
+      watches += 1;
+      // Mostly the notification settles it; every fifth look asks the server to query.
+      var q = watches % 5 === 0 ? "?confirm=1" : "";
+      fetch("/orders/" + nno + "/status" + q, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (s.state && s.state !== "pending_payment") {
+            window.location.href = "/pay/" + nno + "/result";
+            return;
+          }
+          setTimeout(watch, watches < 150 ? 2000 : 10000);
+        }, function () { setTimeout(watch, 5000); });
+    };
+    postJson("/pay/" + nno + "/native").then(function (r) {
+      if (!r.ok || !r.body.qr) {
+        box.textContent = "";
+        nmsg.textContent = (r.body && r.body.error) || "";
+        return;
+      }
+      // The shop's own SVG, drawn on the server from the code URL.
+      box.innerHTML = r.body.qr;
+      box.setAttribute("data-code", r.body.code_url);
+      nstatus.textContent = nstatus.getAttribute("data-waiting");
+      setTimeout(watch, 2000);
+    }, function () {
+      box.textContent = "";
+      nmsg.textContent = native.getAttribute("data-unavailable");
+    });
+  }
+
   var result = document.getElementById("result");
   if (result) {
     var order = result.getAttribute("data-no");

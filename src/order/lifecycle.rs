@@ -9,7 +9,7 @@
 
 use super::{
     CloseReason, CompletedBy, EventKind, IllegalTransition, Order, OrderState, Payment,
-    PaymentAttempt, PaymentSource, Refund, RefundStatus, Shipment,
+    PaymentSource, Refund, RefundStatus, Shipment,
 };
 use crate::alert::AlertKind;
 use crate::money::Money;
@@ -36,6 +36,8 @@ pub struct IncomingPayment {
     pub exchange_rate: Option<Value>,
     /// The notification id that carried it, if any.
     pub notification: Option<String>,
+    /// `payer.openid`: who paid (for a Native payment, whoever scanned the code).
+    pub payer_openid: Option<String>,
 }
 
 /// Whether the stock table could reserve the order's lines again (asked only when a
@@ -54,6 +56,9 @@ pub enum Applied {
     LatePaid,
     /// Paid after the order was closed without stock; an automatic refund was queued.
     LateRefunding(String),
+    /// A second payment (another attempt) of an order already paid: kept out of the
+    /// order and refunded automatically with this refund number.
+    DoubleRefunding(String),
     Duplicate,
     Mismatch(String),
     NotPaid(String),
@@ -151,6 +156,9 @@ pub const DEFAULT_AUTO_COMPLETE_DAYS: u32 = 10;
 /// Automatic refunds of late payments carry this reason (shown to the shopper by WeChat).
 pub const LATE_REFUND_REASON: &str = "订单已关闭且库存不足，自动退款";
 
+/// Automatic refunds of a second payment of one order carry this reason.
+pub const DOUBLE_REFUND_REASON: &str = "订单已支付，重复支付自动退款";
+
 impl OrderState {
     /// The moves DESIGN §4 allows.
     pub fn can_become(self, to: OrderState) -> bool {
@@ -192,25 +200,6 @@ impl Order {
         self.history.push(super::OrderEvent { at, kind, detail });
     }
 
-    /// Records the WeChat order made for this order (a new prepay_id is noted once).
-    pub fn record_prepay(&mut self, prepay_id: &str, openid: &str, now: i64, first_query_at: i64) {
-        let fresh = self
-            .attempt
-            .as_ref()
-            .is_none_or(|a| a.prepay_id != prepay_id);
-        let queries = self.attempt.as_ref().map(|a| a.queries).unwrap_or(0);
-        self.attempt = Some(PaymentAttempt {
-            prepay_id: prepay_id.to_string(),
-            prepay_at: now,
-            openid: openid.to_string(),
-            next_query_at: first_query_at,
-            queries,
-        });
-        if fresh {
-            self.push(now, EventKind::Prepay, json!({ "prepay_id": prepay_id }));
-        }
-    }
-
     /// Applies a payment WeChat vouched for. Pure: `stock` says whether the lines could be
     /// reserved again (only consulted for a closed order); the returned effects say what
     /// the store must change with it. `already_applied` is whether WeChat's transaction id
@@ -246,7 +235,7 @@ impl Order {
             return PaymentEffects::only(Applied::Duplicate);
         }
         let mut problems = p.identity_problems.clone();
-        if p.out_trade_no != self.no.as_str() {
+        if !self.knows_out_trade_no(&p.out_trade_no) {
             problems.push(format!("out_trade_no {}", p.out_trade_no));
         }
         if p.total != Some(self.total.minor()) {
@@ -263,6 +252,7 @@ impl Order {
             problems.push(format!("currency {currency} ≠ {}", self.currency.code()));
         }
         let txid = p.transaction_id.clone();
+        let payer_openid = p.payer_openid.clone().filter(|o| !o.is_empty());
         if !problems.is_empty() {
             let msg = format!(
                 "payment {txid} for order {} does not match: {}",
@@ -303,17 +293,13 @@ impl Order {
             payer_total: p.payer_total,
             payer_currency: p.payer_currency,
             exchange_rate: p.exchange_rate,
+            out_trade_no: (p.out_trade_no != self.no.as_str()).then(|| p.out_trade_no.clone()),
         };
         let late = match (self.state, stock) {
-            // A second transaction for an order that already holds a payment.
+            // A second transaction for an order that already holds a payment (another
+            // attempt paid too): at most one payment is kept, this one goes back.
             _ if self.payment.is_some() => {
-                return PaymentEffects {
-                    alert: Some((
-                        AlertKind::DoublePayment,
-                        format!("a second payment {txid} arrived for order {}", self.no),
-                    )),
-                    ..PaymentEffects::only(Applied::Mismatch("order already paid".into()))
-                };
+                return self.refund_second_payment(payment, &p.out_trade_no, detail, now);
             }
             (OrderState::PendingPayment, _) => false,
             (OrderState::Closed, StockCheck::Available) => true,
@@ -333,6 +319,10 @@ impl Order {
             return PaymentEffects::only(Applied::Mismatch(e.to_string()));
         }
         self.payment = Some(payment);
+        // An order placed outside WeChat (or before OAuth) joins the shopper who paid it.
+        if self.openid.is_none() {
+            self.openid = payer_openid;
+        }
         let mut fx = PaymentEffects {
             record_payment: Some(txid),
             ..PaymentEffects::only(Applied::Paid)
@@ -354,6 +344,7 @@ impl Order {
     /// A payment for a closed order whose stock is gone: kept, and refunded in full.
     fn refund_late_payment(&mut self, payment: Payment, detail: Value, now: i64) -> PaymentEffects {
         let txid = payment.transaction_id.clone();
+        let paid_no = payment.out_trade_no.clone();
         self.payment = Some(payment);
         let out_refund_no = format!("{}L", self.no);
         self.refunds.push(Refund {
@@ -368,6 +359,8 @@ impl Order {
             last_error: None,
             attempts: 0,
             next_at: now,
+            transaction_id: Some(txid.clone()),
+            out_trade_no: paid_no,
         });
         self.push(now, EventKind::LatePayment, detail);
         PaymentEffects {
@@ -444,6 +437,8 @@ impl Order {
             last_error: None,
             attempts: 0,
             next_at: now,
+            transaction_id: self.payment.as_ref().map(|p| p.transaction_id.clone()),
+            out_trade_no: self.payment.as_ref().and_then(|p| p.out_trade_no.clone()),
         });
         self.push(
             now,
@@ -541,10 +536,12 @@ impl Order {
             .as_ref()
             .map(|p| p.amount)
             .unwrap_or(Money::ZERO);
+        // Only refunds of the kept payment count: a second payment given back leaves the
+        // order as it was.
         let settled: i64 = self
             .refunds
             .iter()
-            .filter(|r| r.status == RefundStatus::Success)
+            .filter(|r| r.status == RefundStatus::Success && self.refunds_kept_payment(r))
             .map(|r| r.amount.minor())
             .sum();
         if paid > Money::ZERO && settled >= paid.minor() && self.state != OrderState::Refunded {

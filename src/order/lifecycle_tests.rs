@@ -22,6 +22,7 @@ fn paid(txid: &str, total: i64) -> IncomingPayment {
         payer_currency: None,
         exchange_rate: None,
         notification: None,
+        payer_openid: None,
     }
 }
 
@@ -338,6 +339,154 @@ fn any_sequence_of_events_leaves_a_legal_order() {
         for step in 0..40 {
             random_event(&mut o, &mut rng, step);
             check_invariants(&o, seed);
+        }
+    }
+}
+
+// -- several payment attempts (JSAPI and Native) on one order -----------------------------
+
+const TWO_NO: &str = "202611250809100000000123";
+
+/// A pending order with a JSAPI and a Native attempt.
+fn two_attempts(total: i64) -> Order {
+    let mut o = Order::for_test(TWO_NO, total);
+    o.record_attempt(crate::order::AttemptKind::Jsapi, TWO_NO, "wx1", "oA", 0, 60);
+    let native =
+        o.no.out_trade_no(crate::order::AttemptKind::Native)
+            .unwrap();
+    o.record_attempt(
+        crate::order::AttemptKind::Native,
+        &native,
+        "weixin://x",
+        "",
+        0,
+        60,
+    );
+    o
+}
+
+fn paid_on(out_trade_no: &str, txid: &str, total: i64) -> IncomingPayment {
+    IncomingPayment {
+        out_trade_no: out_trade_no.into(),
+        ..paid(txid, total)
+    }
+}
+
+#[test]
+fn a_second_payment_on_another_attempt_is_refunded_whole_and_alerted() {
+    let mut o = two_attempts(800);
+    let native = o.out_trade_nos()[1].clone();
+    let fx = o.apply_payment(paid_on(TWO_NO, "T1", 800), false, StockCheck::Available, 1);
+    assert_eq!(fx.applied, Applied::Paid);
+    let fx = o.apply_payment(paid_on(&native, "T2", 800), false, StockCheck::Available, 2);
+    let Applied::DoubleRefunding(rno) = fx.applied.clone() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        fx.record_payment.as_deref(),
+        Some("T2"),
+        "indexed: repeats are duplicates"
+    );
+    assert_eq!(fx.index_refund.as_deref(), Some(rno.as_str()));
+    assert_eq!(fx.alert.unwrap().0, AlertKind::DoublePayment);
+    let r = o.refunds.iter().find(|r| r.out_refund_no == rno).unwrap();
+    assert_eq!(r.amount, Money(800));
+    assert_eq!(r.transaction_id.as_deref(), Some("T2"));
+    assert_eq!(r.out_trade_no.as_deref(), Some(native.as_str()));
+    assert!(r.automatic);
+    // The kept payment is untouched: all of it can still be refunded, and the second
+    // refund settling leaves the order paid.
+    assert_eq!(o.payment.as_ref().unwrap().transaction_id, "T1");
+    assert_eq!(o.refundable(), Money(800));
+    o.settle_refund(&rno, RefundOutcome::status("SUCCESS", None), 3)
+        .unwrap();
+    assert_eq!(o.state, OrderState::Paid);
+    assert_eq!(o.refundable(), Money(800));
+    // A number of another order is not this order's.
+    let fx = o.apply_payment(
+        paid_on("202611250809100000000999N", "T3", 800),
+        false,
+        StockCheck::Available,
+        4,
+    );
+    assert!(matches!(fx.applied, Applied::Mismatch(_)), "{fx:?}");
+}
+
+#[test]
+fn refunds_never_exceed_what_was_paid_across_attempts() {
+    for seed in 1..=2_000u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+        let mut o = two_attempts(1 + rng.below(10_000) as i64);
+        let numbers = o.out_trade_nos();
+        // What the payments index holds: transaction ids applied (kept or refunded).
+        let mut applied: std::collections::BTreeMap<String, i64> = Default::default();
+        for step in 0..40 {
+            if rng.below(3) == 0 {
+                let total = o.total.minor();
+                let amount = if rng.below(5) == 0 { total - 1 } else { total };
+                let txid = format!("T{}", rng.below(4));
+                let no = &numbers[rng.below(2) as usize];
+                let stock = if rng.below(2) == 0 {
+                    StockCheck::Available
+                } else {
+                    StockCheck::Short
+                };
+                let already = applied.contains_key(&txid);
+                let fx = o.apply_payment(paid_on(no, &txid, amount), already, stock, step);
+                if let Some(t) = fx.record_payment {
+                    applied.insert(t, amount);
+                }
+            } else {
+                random_event(&mut o, &mut rng, step);
+                if let Some(p) = &o.payment {
+                    applied
+                        .entry(p.transaction_id.clone())
+                        .or_insert(p.amount.minor());
+                }
+            }
+            check_invariants(&o, seed);
+            // Across attempts: each transaction gets back at most what it paid, and all
+            // refunds together at most what was paid in all.
+            let paid_in_all: i64 = applied.values().sum();
+            let mut back_in_all = 0;
+            for (txid, amount) in &applied {
+                let back: i64 = o
+                    .refunds
+                    .iter()
+                    .filter(|r| r.status.counts())
+                    .filter(|r| match &r.transaction_id {
+                        Some(t) => t == txid,
+                        None => o.payment.as_ref().map(|p| &p.transaction_id) == Some(txid),
+                    })
+                    .map(|r| r.amount.minor())
+                    .sum();
+                assert!(
+                    back <= *amount,
+                    "seed {seed}: {txid} paid {amount}, back {back}"
+                );
+                back_in_all += back;
+            }
+            assert!(
+                back_in_all <= paid_in_all,
+                "seed {seed}: refunds {back_in_all} exceed payments {paid_in_all}"
+            );
+            // At most one payment is kept; every other one applied is refunded whole.
+            for (txid, amount) in &applied {
+                if o.payment.as_ref().map(|p| &p.transaction_id) == Some(txid) {
+                    continue;
+                }
+                let r: Vec<_> = o
+                    .refunds
+                    .iter()
+                    .filter(|r| r.transaction_id.as_deref() == Some(txid.as_str()))
+                    .collect();
+                assert_eq!(
+                    r.len(),
+                    1,
+                    "seed {seed}: second payment {txid} refunded once"
+                );
+                assert_eq!(r[0].amount.minor(), *amount, "seed {seed}");
+            }
         }
     }
 }

@@ -11,16 +11,18 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod address_book;
+mod attempts;
 mod checkout;
 mod events;
 mod lifecycle;
 
 pub use address_book::{AddressBook, MAX_ADDRESSES, SavedAddress};
+pub use attempts::{AttemptKind, NATIVE_SUFFIX, PaymentAttempt};
 pub use checkout::*;
 pub use events::{CloseReason, CompletedBy, EventFacts, EventKind, PaymentSource};
 pub use lifecycle::{
-    Applied, DEFAULT_AUTO_COMPLETE_DAYS, IncomingPayment, LATE_REFUND_REASON, PaymentEffects,
-    REFUND_REASON_MAX_BYTES, RefundError, RefundOutcome, StockCheck,
+    Applied, DEFAULT_AUTO_COMPLETE_DAYS, DOUBLE_REFUND_REASON, IncomingPayment, LATE_REFUND_REASON,
+    PaymentEffects, REFUND_REASON_MAX_BYTES, RefundError, RefundOutcome, StockCheck,
 };
 
 /// WeChat Pay's out_trade_no: 6–32 characters of `[0-9A-Za-z_-|*]`.
@@ -185,9 +187,10 @@ pub struct Order {
     /// Unix seconds.
     pub created_at: i64,
     pub history: Vec<OrderEvent>,
-    /// The WeChat order made for this order, reused while its prepay_id lives.
-    #[serde(default)]
-    pub attempt: Option<PaymentAttempt>,
+    /// The WeChat orders made for this order (JSAPI inside WeChat, Native outside), each
+    /// its own out_trade_no; stored orders with one `attempt` read back as a list of one.
+    #[serde(default, alias = "attempt", deserialize_with = "attempts::one_or_many")]
+    pub attempts: Vec<PaymentAttempt>,
     /// The payment WeChat confirmed (by verified notification or query).
     #[serde(default)]
     pub payment: Option<Payment>,
@@ -216,19 +219,6 @@ pub struct Dispute {
     pub currency: Option<String>,
 }
 
-/// The WeChat (JSAPI) order behind an order: one per order, so a reload or a double tap
-/// never creates a second.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentAttempt {
-    pub prepay_id: String,
-    /// Unix seconds; prepay ids live two hours.
-    pub prepay_at: i64,
-    pub openid: String,
-    /// When the reconciler next asks WeChat about it.
-    pub next_query_at: i64,
-    pub queries: u32,
-}
-
 /// A payment WeChat confirmed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
@@ -243,6 +233,10 @@ pub struct Payment {
     pub payer_currency: Option<String>,
     #[serde(default)]
     pub exchange_rate: Option<serde_json::Value>,
+    // -- payment attempts (issue 13) --
+    /// The attempt's out_trade_no it paid, when not the order number (Native).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -327,6 +321,14 @@ pub struct Refund {
     /// Unix seconds of the next send or query; 0 means at once.
     #[serde(default)]
     pub next_at: i64,
+    // -- payment attempts (issue 13) --
+    /// The WeChat transaction it refunds (absent on refunds stored before an order could be
+    /// paid twice: then the kept payment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    /// The out_trade_no of the attempt it refunds, when not the order number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,7 +344,7 @@ impl Order {
     pub fn owner_openid(&self) -> Option<&str> {
         self.openid
             .as_deref()
-            .or(self.attempt.as_ref().map(|a| a.openid.as_str()))
+            .or(self.jsapi_attempt().map(|a| a.openid.as_str()))
             .filter(|o| !o.is_empty())
     }
 
@@ -373,7 +375,7 @@ impl Order {
             channel: None,
             created_at: 0,
             history: vec![],
-            attempt: None,
+            attempts: vec![],
             payment: None,
             refunds: vec![],
             shipment: None,
@@ -381,12 +383,21 @@ impl Order {
         }
     }
 
-    /// Money refunded or on its way back.
+    /// Whether a refund gives back the kept payment (not a second payment of the order).
+    pub fn refunds_kept_payment(&self, r: &Refund) -> bool {
+        match (&r.transaction_id, &self.payment) {
+            (None, _) => true,
+            (Some(t), Some(p)) => *t == p.transaction_id,
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Money of the kept payment refunded or on its way back.
     pub fn refunded(&self) -> Money {
         Money(
             self.refunds
                 .iter()
-                .filter(|r| r.status.counts())
+                .filter(|r| r.status.counts() && self.refunds_kept_payment(r))
                 .map(|r| r.amount.minor())
                 .sum(),
         )

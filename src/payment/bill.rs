@@ -49,7 +49,15 @@ pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency)
         date: date.to_string(),
         ..BillReport::default()
     };
-    let by_no: HashMap<&str, &Order> = orders.iter().map(|o| (o.no.as_str(), o)).collect();
+    // Every attempt's out_trade_no names its order (JSAPI the order number, Native its own).
+    let mut by_no: HashMap<String, &Order> = HashMap::new();
+    for o in orders {
+        by_no.insert(o.no.to_string(), o);
+        for n in o.out_trade_nos() {
+            by_no.insert(n, o);
+        }
+    }
+    // WeChat transaction ids seen paid in the bill.
     let mut seen_paid = std::collections::HashSet::new();
     let mut lines = csv.trim_start_matches('\u{feff}').lines();
     let header: Vec<&str> = lines
@@ -83,7 +91,7 @@ pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency)
         let (no, txid, state) = (get(c_no), get(c_tx), get(c_state));
         match state.as_str() {
             "SUCCESS" => {
-                seen_paid.insert(no.clone());
+                seen_paid.insert(txid.clone());
                 let Some(o) = by_no.get(no.as_str()) else {
                     report.differences.push(format!(
                         "WeChat has payment {txid} for order {no}, which the shop does not know"
@@ -91,6 +99,24 @@ pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency)
                     continue;
                 };
                 let total = parse_yuan(&get(c_total), currency);
+                // A second payment of the order, refunded automatically: the shop knows it
+                // through its refund.
+                let second = o
+                    .refunds
+                    .iter()
+                    .find(|r| r.transaction_id.as_deref() == Some(txid.as_str()));
+                if let Some(r) = second.filter(|_| {
+                    o.payment.as_ref().map(|p| p.transaction_id.as_str()) != Some(txid.as_str())
+                }) {
+                    if Some(r.amount) != total {
+                        report.differences.push(format!(
+                            "order {no}: second payment {txid} is {} at WeChat, {} in the shop",
+                            get(c_total),
+                            r.amount.decimal(currency)
+                        ));
+                    }
+                    continue;
+                }
                 match &o.payment {
                     None => report.differences.push(format!(
                         "order {no} was paid at WeChat ({txid}) but the shop shows it {}",
@@ -132,7 +158,7 @@ pub fn compare_bill(date: &str, csv: &str, orders: &[Order], currency: Currency)
     for o in orders {
         if let Some(p) = &o.payment
             && rfc3339_cst(p.paid_at).get(..10) == Some(date)
-            && !seen_paid.contains(o.no.as_str())
+            && !seen_paid.contains(p.transaction_id.as_str())
         {
             report.differences.push(format!(
                 "order {} is paid in the shop ({}) but missing from WeChat's bill",
@@ -160,6 +186,7 @@ mod tests {
                 payer_total: None,
                 payer_currency: None,
                 exchange_rate: None,
+                out_trade_no: None,
             }),
             ..Order::for_test(no, total)
         }

@@ -1,4 +1,5 @@
-//! The payment flow of DESIGN §1 and §4: the JSAPI order behind each order (one, reused),
+//! The payment flow of DESIGN §1 and §4: the WeChat orders behind each order (one JSAPI and
+//! one Native attempt at most, each reused while it lives; `native`),
 //! verified notifications applied exactly once, active queries, closing unpaid orders,
 //! late payments, refunds, and reconciliation against WeChat's trade bill.
 //!
@@ -8,9 +9,10 @@
 
 use crate::clock::Clock;
 use crate::money::Currency;
-use crate::order::{CloseReason, IllegalTransition, Order, OrderNo, OrderState};
+use crate::order::{AttemptKind, CloseReason, IllegalTransition, Order, OrderNo, OrderState};
 
 mod bill;
+mod native;
 mod notify;
 mod refund;
 
@@ -199,7 +201,7 @@ impl Payments {
         order.created_at + self.inner.order_timeout.as_secs() as i64
     }
 
-    /// The `getBrandWCPayRequest` parameters for an order: its one WeChat order, created
+    /// The `getBrandWCPayRequest` parameters for an order: its one JSAPI WeChat order, created
     /// on first use and reused while the prepay_id lives.
     pub async fn jsapi(&self, no: &OrderNo, openid: &str) -> Result<JsapiParams, PaymentError> {
         let order = self.load(no).await?;
@@ -211,7 +213,7 @@ impl Payments {
             return Err(PaymentError::Expired);
         }
         let w = &self.inner.wechat;
-        if let Some(a) = &order.attempt
+        if let Some(a) = order.jsapi_attempt()
             && a.openid == openid
             && now - a.prepay_at < PREPAY_REUSE_SECS
         {
@@ -234,7 +236,15 @@ impl Payments {
         self.inner
             .store
             .update_order_grouped(no2, now, move |o, _| -> Result<(), StoreError> {
-                o.record_prepay(&pid, &openid, now, now + FIRST_QUERY_AFTER_SECS);
+                let out_trade_no = o.no.to_string();
+                o.record_attempt(
+                    AttemptKind::Jsapi,
+                    &out_trade_no,
+                    &pid,
+                    &openid,
+                    now,
+                    now + FIRST_QUERY_AFTER_SECS,
+                );
                 Ok(())
             })
             .await?;
@@ -255,7 +265,7 @@ impl Payments {
 
     async fn confirm_with(&self, no: &OrderNo, at_once: bool) -> Result<OrderState, PaymentError> {
         let order = self.load(no).await?;
-        if order.state != OrderState::PendingPayment || order.attempt.is_none() {
+        if order.state != OrderState::PendingPayment || order.attempts.is_empty() {
             return Ok(order.state);
         }
         let now = self.now();
@@ -292,19 +302,25 @@ impl Payments {
             {
                 continue;
             }
-            if order.attempt.is_some() {
-                match self.inner.wechat.pay.close(no.as_str()).await {
+            // Every attempt is closed at WeChat first; one that was paid is applied instead.
+            let mut all_closed = true;
+            for out_trade_no in order.out_trade_nos() {
+                match self.inner.wechat.pay.close(&out_trade_no).await {
                     Ok(()) => {}
                     Err(e) if e.code() == Some("ORDER_NOT_EXIST") => {}
                     Err(e) if e.code() == Some("ORDERPAID") => {
                         self.query_and_apply(&no).await?;
-                        continue;
+                        all_closed = false;
+                        break;
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, order = %no, "closing at WeChat failed; will retry");
-                        continue;
+                        tracing::warn!(error = %e, order = %no, out_trade_no, "closing at WeChat failed; will retry");
+                        all_closed = false;
                     }
                 }
+            }
+            if !all_closed {
+                continue;
             }
             let no2 = no.clone();
             let done = self
@@ -329,38 +345,48 @@ impl Payments {
         Ok(closed)
     }
 
-    /// Queries orders still unpaid a minute after their prepay, then on a backoff.
+    /// Queries the attempts of orders still unpaid a minute after their prepay, then on a
+    /// backoff, each attempt on its own.
     pub async fn reconcile_pending(&self) -> Result<usize, PaymentError> {
         let now = self.now();
         let open = self.inner.store.call(|s| s.open_orders()).await?;
         let mut asked = 0;
         for no in open {
             let order = self.load(&no).await?;
-            let Some(a) = &order.attempt else { continue };
-            if order.state != OrderState::PendingPayment
-                || now < a.next_query_at
-                || order.dispute.is_some()
-            {
+            if order.state != OrderState::PendingPayment || order.dispute.is_some() {
                 continue;
             }
-            asked += 1;
-            if let Err(e) = self.query_and_apply(&no).await {
-                tracing::warn!(error = %e, order = %no, "reconciling query failed");
-            }
-            let no2 = no.clone();
-            self.inner
-                .store
-                .call(move |s| {
-                    s.update_order(&no2, now, |o, _| -> Result<(), StoreError> {
-                        if let Some(a) = o.attempt.as_mut() {
-                            a.queries += 1;
-                            let backoff = (FIRST_QUERY_AFTER_SECS << a.queries.min(4)).min(600);
-                            a.next_query_at = now + backoff;
-                        }
-                        Ok(())
+            let due: Vec<String> = order
+                .attempts
+                .iter()
+                .filter(|a| now >= a.next_query_at)
+                .map(|a| a.out_trade_no(&order.no).to_string())
+                .collect();
+            for out_trade_no in due {
+                asked += 1;
+                if let Err(e) = self.query_attempt_and_apply(&no, &out_trade_no).await {
+                    tracing::warn!(error = %e, order = %no, out_trade_no, "reconciling query failed");
+                }
+                let no2 = no.clone();
+                self.inner
+                    .store
+                    .call(move |s| {
+                        s.update_order(&no2, now, |o, _| -> Result<(), StoreError> {
+                            let order_no = o.no.clone();
+                            if let Some(a) = o
+                                .attempts
+                                .iter_mut()
+                                .find(|a| a.out_trade_no(&order_no) == out_trade_no)
+                            {
+                                a.queries += 1;
+                                let backoff = (FIRST_QUERY_AFTER_SECS << a.queries.min(4)).min(600);
+                                a.next_query_at = now + backoff;
+                            }
+                            Ok(())
+                        })
                     })
-                })
-                .await?;
+                    .await?;
+            }
         }
         Ok(asked)
     }

@@ -38,6 +38,7 @@ impl Payments {
             payer_currency: amount.payer_currency.clone(),
             exchange_rate: amount.exchange_rate.clone(),
             notification: record.as_ref().map(|(id, _)| id.clone()),
+            payer_openid: tx.payer.as_ref().and_then(|p| p.openid.clone()),
         };
         // Group commit: notifications arriving together share one durable write.
         let r = self
@@ -80,7 +81,10 @@ impl Payments {
                 },
             )
             .await?;
-        if let Some(Applied::LateRefunding(out_refund_no)) = &r {
+        if let Some(
+            Applied::LateRefunding(out_refund_no) | Applied::DoubleRefunding(out_refund_no),
+        ) = &r
+        {
             // After the answer, not before it: WeChat waits at most 5 s for the answer,
             // and the refund is durable already (the job re-sends it if this fails).
             let (me, no, rno) = (self.clone(), no.clone(), out_refund_no.clone());
@@ -127,7 +131,8 @@ impl Payments {
             "raw": String::from_utf8_lossy(body),
             "decoded": serde_json::from_str::<Value>(&n.plaintext).unwrap_or(Value::Null),
         });
-        let Some(no) = OrderNo::parse(&tx.out_trade_no) else {
+        // JSAPI pays under the order number, Native under its own (a parse, not a scan).
+        let Some(no) = OrderNo::of_out_trade_no(&tx.out_trade_no) else {
             return self.stray(&n.id, &record, &tx.out_trade_no).await;
         };
         match self
@@ -166,13 +171,53 @@ impl Payments {
         }
     }
 
-    /// Asks WeChat about an order and applies what it says.
+    /// Asks WeChat about every attempt of an order and applies what it says (each
+    /// attempt, even after one was paid: a second payment must be found and refunded).
+    /// Returns what the first attempt that changed anything did, else the last answer.
     pub async fn query_and_apply(&self, no: &OrderNo) -> Result<Option<Applied>, PaymentError> {
+        let order = self.load(no).await?;
+        let mut numbers = order.out_trade_nos();
+        if numbers.is_empty() {
+            numbers.push(no.to_string());
+        }
+        let mut out: Option<Applied> = None;
+        let mut first_err = None;
+        for n in numbers {
+            match self.query_attempt_and_apply(no, &n).await {
+                Ok(r) => {
+                    let changed = matches!(
+                        out,
+                        Some(
+                            Applied::Paid
+                                | Applied::LatePaid
+                                | Applied::LateRefunding(_)
+                                | Applied::DoubleRefunding(_)
+                        )
+                    );
+                    if !changed && r.is_some() {
+                        out = r;
+                    }
+                }
+                Err(e) => first_err = first_err.or(Some(e)),
+            }
+        }
+        match (out, first_err) {
+            (None, Some(e)) => Err(e),
+            (out, _) => Ok(out),
+        }
+    }
+
+    /// Asks WeChat about one attempt (`out_trade_no`) of an order and applies the answer.
+    pub async fn query_attempt_and_apply(
+        &self,
+        no: &OrderNo,
+        out_trade_no: &str,
+    ) -> Result<Option<Applied>, PaymentError> {
         let tx = match self
             .inner
             .wechat
             .pay
-            .query_by_out_trade_no(no.as_str())
+            .query_by_out_trade_no(out_trade_no)
             .await
         {
             Ok(tx) => tx,

@@ -57,11 +57,6 @@ fn refund_notice_problems(o: &Order, n: &RefundNotice, mchid: &str) -> Vec<Strin
     {
         v.push(format!("mchid {m}"));
     }
-    if let Some(no) = &n.out_trade_no
-        && no != o.no.as_str()
-    {
-        v.push(format!("out_trade_no {no}"));
-    }
     match o
         .refunds
         .iter()
@@ -69,6 +64,14 @@ fn refund_notice_problems(o: &Order, n: &RefundNotice, mchid: &str) -> Vec<Strin
     {
         None => v.push(format!("no refund {}", n.out_refund_no)),
         Some(r) => {
+            // The attempt it refunds: its own out_trade_no (a second payment), else the
+            // order's.
+            let expected = r.out_trade_no.as_deref().unwrap_or(o.no.as_str());
+            if let Some(no) = &n.out_trade_no
+                && no != expected
+            {
+                v.push(format!("out_trade_no {no}"));
+            }
             if let Some(amount) = n.amount.as_ref().and_then(|a| a.refund)
                 && amount != r.amount.minor()
             {
@@ -132,17 +135,27 @@ impl Payments {
         else {
             return Ok(());
         };
+        // Against the transaction it names: the kept payment, or a second payment (refunded
+        // whole, so its amount is the transaction's total).
+        let total = if order.refunds_kept_payment(r) {
+            order
+                .payment
+                .as_ref()
+                .map(|p| p.amount.minor())
+                .unwrap_or(order.total.minor())
+        } else {
+            r.amount.minor()
+        };
         let req = RefundRequest {
-            out_trade_no: order.no.to_string(),
+            out_trade_no: r
+                .out_trade_no
+                .clone()
+                .unwrap_or_else(|| order.no.to_string()),
             out_refund_no: out_refund_no.to_string(),
             reason: (!r.reason.is_empty()).then(|| r.reason.clone()),
             notify_url: Some(self.inner.wechat.refund_notify_url.clone()),
             refund: r.amount.minor(),
-            total: order
-                .payment
-                .as_ref()
-                .map(|p| p.amount.minor())
-                .unwrap_or(order.total.minor()),
+            total,
             currency: order.currency.code().to_string(),
         };
         let result = self.inner.wechat.pay.refund(&req).await;

@@ -63,8 +63,8 @@ pub fn feed(sb: &Sandbox) -> Result<Vec<Event>, crate::store::StoreError> {
     let store = &sb.inner.store;
     let mut events = Vec::new();
     for o in store.all_orders()?.iter().take(FEED_LEN) {
-        let openid = match &o.attempt {
-            Some(a) => Some(a.openid.clone()),
+        let openid = match o.owner_openid() {
+            Some(a) => Some(a.to_string()),
             None => store.session(&o.session)?.and_then(|s| s.openid),
         };
         let name = who(openid.as_deref());

@@ -15,6 +15,7 @@ mod official_account;
 mod pages;
 mod pay;
 mod phone;
+mod scan;
 mod sheet;
 
 use crate::clock::Clock;
@@ -416,6 +417,8 @@ impl Sandbox {
             ["booth"] if get => booth::page(self).await,
             ["booth", "feed"] if get => booth::feed_json(self).await,
             ["booth.js"] if get => Ok(booth::booth_js()),
+            ["phone", "scan"] if get => scan::scan_page(self, &req).await,
+            ["phone", "scan"] if post => scan::scan_pay(self, &req).await,
             [""] if get => pages::index(self, &req).await,
             _ => Ok(json(
                 StatusCode::NOT_FOUND,

@@ -30,12 +30,14 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
     let openid = oauth::openid(&sb.inner.keys.manifest.appid, &p.name);
     let store = sb.inner.store.clone();
     let id = openid.clone();
+    // Through the openid index, not a scan of every order.
     let orders: Vec<Order> = blocking(move || {
-        Ok(store
-            .all_orders()?
-            .into_iter()
-            .filter(|o| o.attempt.as_ref().is_some_and(|a| a.openid == id))
-            .collect())
+        let mut orders = Vec::new();
+        for no in store.orders_of_openid(&id)? {
+            orders.extend(store.order(&no)?);
+        }
+        orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
+        Ok(orders)
     })
     .await?;
     let msgs: Vec<official_account::Message> = official_account::messages(sb)?

@@ -215,7 +215,7 @@ pub(crate) fn place_order_in(
             kind: crate::order::EventKind::Created,
             detail: serde_json::json!({ "total": priced.total.minor() }),
         }],
-        attempt: None,
+        attempts: vec![],
         payment: None,
         refunds: vec![],
         shipment: None,

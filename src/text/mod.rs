@@ -576,3 +576,49 @@ static SHOPPER_EN: ShopperText = ShopperText {
 
 mod booth;
 pub use booth::{BOOTH_EN, BOOTH_ZH, BoothText};
+
+// -- paying from outside WeChat: Native payment (issue 13) --------------------------------
+
+/// Strings of the Native payment on the cashier (a QR code to scan with WeChat).
+pub struct NativeText {
+    pub scan_title: &'static str,
+    pub scan_body: &'static str,
+    pub making_code: &'static str,
+    pub waiting: &'static str,
+    pub already_paid: &'static str,
+    pub closed: &'static str,
+    pub or_open_in_wechat: &'static str,
+    pub code_alt: &'static str,
+}
+
+impl Text {
+    /// The strings of the Native payment.
+    pub fn native(&self) -> &'static NativeText {
+        match self.lang {
+            Lang::Zh => &NATIVE_ZH,
+            Lang::En => &NATIVE_EN,
+        }
+    }
+}
+
+static NATIVE_ZH: NativeText = NativeText {
+    scan_title: "微信扫码支付",
+    scan_body: "请用微信「扫一扫」扫描二维码付款。付款确认后，本页会自动更新。",
+    making_code: "正在生成付款二维码…",
+    waiting: "等待付款确认…",
+    already_paid: "这个订单已经付款，无需再付。",
+    closed: "这个订单已关闭，不能再付款。",
+    or_open_in_wechat: "也可以在微信中打开此订单付款",
+    code_alt: "微信支付二维码",
+};
+
+static NATIVE_EN: NativeText = NativeText {
+    scan_title: "Scan to pay with WeChat",
+    scan_body: "Scan this code with WeChat's Scan to pay. This page updates by itself once the payment is confirmed.",
+    making_code: "Making the payment code…",
+    waiting: "Waiting for the payment to be confirmed…",
+    already_paid: "This order is paid already; there is nothing more to pay.",
+    closed: "This order is closed and can no longer be paid.",
+    or_open_in_wechat: "Or open this order in WeChat to pay there",
+    code_alt: "WeChat Pay code",
+};

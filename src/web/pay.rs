@@ -1,6 +1,6 @@
 //! The payment pages and WeChat's callbacks: the cashier under `/pay/` (the payment
-//! directory), the JSAPI parameters, the result page, the OAuth return, and the two
-//! notification endpoints.
+//! directory), the JSAPI parameters, the Native code for visitors outside WeChat, the
+//! result page, the OAuth return, and the two notification endpoints.
 
 use super::http::{Resp, WebError, check_origin, query, read_body, redirect};
 use super::session::Sid;
@@ -82,17 +82,24 @@ pub async fn pay_page(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Res
         let svg = svg
             .as_deref()
             .map(|s| s.find("<svg").map(|i| &s[i..]).unwrap_or(s));
-        return Ok(page(ctx, &v, views::open_in_wechat(ctx, &v, &url, svg)));
+        // Outside WeChat: pay by scanning the Native code, or open the order in WeChat.
+        return Ok(page(
+            ctx,
+            &v,
+            views::native_page(ctx, &v, &order, &url, svg),
+        ));
     }
     let t = ctx.app.config.shop.language.text();
     let q = query(&req);
     let notice = (q.get("cancelled").map(String::as_str) == Some("1")).then_some(t.pay_cancelled);
     // Straight from checkout: the sheet opens at once.
     let auto = notice.is_none() && q.get("go").map(String::as_str) == Some("1");
+    // A visitor outside WeChat may also scan the Native code with their phone.
+    let native = !in_wechat(&req);
     Ok(page(
         ctx,
         &v,
-        views::pay_page(ctx, &v, &order, sandbox, notice, auto),
+        views::pay_page(ctx, &v, &order, sandbox, notice, auto, native),
     ))
 }
 
@@ -123,6 +130,44 @@ pub async fn jsapi(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, 
         )),
         Err(e) => {
             tracing::error!(error = %e, order = %order.no, "prepay failed");
+            Ok(json_status(
+                StatusCode::BAD_GATEWAY,
+                &serde_json::json!({ "error": t.pay_unavailable }),
+            ))
+        }
+    }
+}
+
+/// `POST /pay/{no}/native` → `{"code_url": …, "qr": "<svg…>"}`: the order's Native code
+/// (made once, reused while it lives) and the QR code the shop draws of it, bound to the
+/// visitor's session, openid or opened link exactly as the cashier is.
+pub async fn native(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
+    check_origin(&req)?;
+    let t = ctx.app.config.shop.language.text();
+    let v = visitor(ctx, &req).await?;
+    let order = own_order(ctx, &v, no).await?;
+    let _ = read_body(req, 1024).await?;
+    let refuse = |msg: &str, state: OrderState| {
+        json_status(
+            StatusCode::CONFLICT,
+            &serde_json::json!({ "error": msg, "state": state.as_str() }),
+        )
+    };
+    match ctx.app.payments.native(&order.no).await {
+        Ok(code_url) => {
+            let qr = crate::qr::svg(&code_url, 220)
+                .map(|s| s.find("<svg").map(|i| s[i..].to_string()).unwrap_or(s));
+            Ok(super::http::json(
+                &serde_json::json!({ "code_url": code_url, "qr": qr }),
+            ))
+        }
+        Err(PaymentError::NotPayable(s)) if s == OrderState::Closed => {
+            Ok(refuse(t.native().closed, s))
+        }
+        Err(PaymentError::NotPayable(s)) => Ok(refuse(t.native().already_paid, s)),
+        Err(PaymentError::Expired) => Ok(refuse(t.native().closed, OrderState::Closed)),
+        Err(e) => {
+            tracing::error!(error = %e, order = %order.no, "Native order failed");
             Ok(json_status(
                 StatusCode::BAD_GATEWAY,
                 &serde_json::json!({ "error": t.pay_unavailable }),

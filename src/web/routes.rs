@@ -63,6 +63,7 @@ pub async fn route(
         ["regions", code] if get => address::children(code).await,
         ["pay", no] if get && pay::valid_no(no) => pay::pay_page(ctx, req, no).await,
         ["pay", no, "jsapi"] if post && pay::valid_no(no) => pay::jsapi(ctx, req, no).await,
+        ["pay", no, "native"] if post && pay::valid_no(no) => pay::native(ctx, req, no).await,
         ["pay", no, "result"] if get && pay::valid_no(no) => pay::result(ctx, req, no).await,
         ["wechat", "oauth"] if get => pay::oauth_return(ctx, req).await,
         ["wechat", "notify", "pay"] if post => pay::notify_pay(ctx, req).await,

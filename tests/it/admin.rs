@@ -491,7 +491,9 @@ async fn the_outbox_retries_until_wechat_accepts() {
     t.app
         .store
         .update_order(&no, 0, |ord, _| -> Result<(), puzi::store::StoreError> {
-            ord.attempt.as_mut().unwrap().openid = "oNotAFollowerYet".into();
+            // The order belongs to the openid that paid it (issue 13): both say so.
+            ord.attempts[0].openid = "oNotAFollowerYet".into();
+            ord.openid = Some("oNotAFollowerYet".into());
             Ok(())
         })
         .unwrap();

@@ -75,7 +75,7 @@ async fn the_same_openid_sees_the_same_orders_in_every_session() {
     // and the order joins it.
     pay_in_sandbox(&t, &a, &no, "阿珍", None).await;
     let o = t.app.store.order(&no).unwrap().unwrap();
-    let azhen = o.attempt.as_ref().unwrap().openid.clone();
+    let azhen = o.jsapi_attempt().unwrap().openid.clone();
     assert_eq!(o.state, OrderState::Paid);
     assert_eq!(o.openid.as_deref(), Some(azhen.as_str()));
     assert_eq!(

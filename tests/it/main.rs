@@ -15,6 +15,7 @@ mod global;
 mod identity;
 mod limits;
 mod login;
+mod native;
 mod ops;
 mod orders;
 mod payment;

@@ -135,7 +135,7 @@ fn a_schema_1_file_opens_with_every_record_intact() {
     for o in &orders {
         match o.state {
             OrderState::Paid | OrderState::Shipped => {
-                let openid = &o.attempt.as_ref().expect("paid through an attempt").openid;
+                let openid = &o.jsapi_attempt().expect("paid through an attempt").openid;
                 assert_eq!(o.owner_openid(), Some(openid.as_str()));
                 assert_eq!(store.orders_of_openid(openid).unwrap(), vec![o.no.clone()]);
             }
@@ -165,7 +165,7 @@ fn a_schema_1_file_opens_with_every_record_intact() {
     // Opening the upgraded file again changes nothing and takes no second copy.
     let again = Store::open(&dir.path().join("puzi.redb")).unwrap();
     assert_eq!(again.shipped_orders().unwrap().len(), 1);
-    let shipped_by = shipped.attempt.as_ref().unwrap().openid.clone();
+    let shipped_by = shipped.jsapi_attempt().unwrap().openid.clone();
     assert_eq!(again.orders_of_openid(&shipped_by).unwrap().len(), 1);
     let n = std::fs::read_dir(dir.path()).unwrap().count();
     drop(again);

@@ -277,6 +277,7 @@ pub(super) async fn order(
                     global,
                     sub_mchid: institution.then(|| b.sub_mchid.clone().unwrap_or_default()),
                     rate_e8: (rate * 1e8).round() as i64,
+                    trade_type: None,
                 };
                 t.put(&prepay_key(&tx.prepay_id), out_trade_no.as_bytes())?;
                 t.put(&tx_key(&out_trade_no), &enc(&tx))?;

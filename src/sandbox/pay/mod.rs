@@ -8,6 +8,7 @@
 
 mod bill;
 mod jsapi;
+pub(crate) mod native;
 mod records;
 mod refund;
 
@@ -292,6 +293,7 @@ async fn dispatch(
     let segs = mapped.as_slice();
     match segs {
         ["pay", "transactions", "jsapi"] if post => jsapi::order(sb, req, serial, global).await,
+        ["pay", "transactions", "native"] if post => native::order(sb, req, serial, global).await,
         ["pay", "transactions", "out-trade-no", no] if get => {
             jsapi::query_by_out_trade_no(sb, req, serial, &percent_decode(no)).await
         }

@@ -99,6 +99,9 @@ pub struct Tx {
     /// Global: CNY per unit of the order currency, × 10^8.
     #[serde(default)]
     pub rate_e8: i64,
+    /// `NATIVE` for a Native order (absent: JSAPI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_type: Option<String>,
 }
 
 impl Tx {
@@ -138,7 +141,7 @@ impl Tx {
         if let (Some(id), Some(at)) = (&self.transaction_id, self.success_at) {
             // WeChat Pay Global names the order number `id`.
             v[if self.global { "id" } else { "transaction_id" }] = Value::from(id.as_str());
-            v["trade_type"] = Value::from("JSAPI");
+            v["trade_type"] = Value::from(self.trade_type.as_deref().unwrap_or("JSAPI"));
             v["bank_type"] = Value::from("OTHERS");
             v["success_time"] = Value::from(rfc3339_cst(at));
             v["payer"] = if self.sub_mchid.is_some() {

@@ -1,9 +1,11 @@
-//! The cashier, "open in WeChat", and the result page that waits for the payment.
+//! The cashier (JSAPI inside WeChat, a Native QR code outside it), "open in WeChat", and
+//! the result page that waits for the payment.
 
 use super::*;
 
 /// The cashier: the amount and the WeChat Pay button.
 /// `auto`: straight from checkout, the payment sheet opens without a tap.
+/// `native`: outside WeChat, the Native QR code is offered too.
 pub fn pay_page(
     ctx: &Ctx,
     v: &Visitor,
@@ -11,6 +13,7 @@ pub fn pay_page(
     sandbox: bool,
     notice: Option<&str>,
     auto: bool,
+    native: bool,
 ) -> Markup {
     let tx = t(ctx);
     let body = html! {
@@ -32,6 +35,7 @@ pub fn pay_page(
         button.primary.wide #pay-button type="button" data-no=(o.no) data-fail=(tx.pay_failed) data-retry=(tx.retry) data-unavailable=(tx.pay_unavailable) data-auto=[auto.then_some("1")] { (tx.pay_button) }
         p #pay-msg .warn role="alert" {}
         noscript { p.notice { (tx.pay_unavailable) } }
+        @if native { (native_box(ctx, o)) }
         @if sandbox { p.muted.small { (tx.sandbox_notice) } }
         a.back href={ "/orders/" (o.no) } { (tx.view_order) }
     };
@@ -45,18 +49,50 @@ pub fn pay_page(
     )
 }
 
-/// Outside WeChat in live mode: how to get into WeChat.
-pub fn open_in_wechat(ctx: &Ctx, v: &Visitor, url: &str, qr_svg: Option<&str>) -> Markup {
+/// The Native QR code: `pay.js` asks `POST /pay/{no}/native` for it, shows it, and
+/// watches the order until the backend confirms the payment.
+fn native_box(ctx: &Ctx, o: &Order) -> Markup {
+    let nt = t(ctx).native();
+    html! {
+        section.native #native data-no=(o.no) data-unavailable=(t(ctx).pay_unavailable) {
+            h2 { (nt.scan_title) }
+            p.muted { (nt.scan_body) }
+            div.qr #native-qr role="img" aria-label=(nt.code_alt) { p.muted #native-wait { (nt.making_code) } }
+            p.muted.small #native-status data-waiting=(nt.waiting) {}
+            p #native-msg .warn role="alert" {}
+        }
+    }
+}
+
+/// Outside WeChat without an openid: pay by scanning the Native code, or open the order
+/// in WeChat (the signed link's QR code).
+pub fn native_page(ctx: &Ctx, v: &Visitor, o: &Order, url: &str, qr_svg: Option<&str>) -> Markup {
     let tx = t(ctx);
     let body = html! {
+        h1 { (tx.pay_title) }
+        div.paybox {
+            p.muted { (tx.pay_amount) }
+            p.bigprice { (money(ctx, o.total)) }
+            p.muted.mono { (tx.order_no) " " (o.no) }
+        }
+        (native_box(ctx, o))
+        noscript { p.notice { (tx.pay_unavailable) } }
         div.empty {
-            h1 { (tx.open_in_wechat) }
+            h2 { (tx.native().or_open_in_wechat) }
             p { (tx.open_in_wechat_body) }
             @if let Some(svg) = qr_svg { div.qr { (maud::PreEscaped(svg)) } }
             p.mono { (tx.copy_link) ": " (url) }
         }
+        a.back href={ "/orders/" (o.no) } { (tx.view_order) }
     };
-    layout(ctx, v.cart_units(), tx.open_in_wechat, Tab::None, body)
+    layout_with(
+        ctx,
+        v.cart_units(),
+        tx.pay_title,
+        Tab::None,
+        scripts(ctx, false),
+        body,
+    )
 }
 
 /// After the sheet returned `ok`: "confirming" until the backend knows, then thanks.

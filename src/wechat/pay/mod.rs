@@ -5,12 +5,15 @@
 //! - `wire`: the request and response bodies (serde types) and WeChat's field rules;
 //! - `transport`: the client, request signing, response verification, retries, errors and
 //!   the platform-certificate download that keeps the keyring fresh;
-//! - `ops`: one method per WeChat Pay operation, domestic and Global.
+//! - `ops`: one method per WeChat Pay operation, domestic and Global;
+//! - `native`: the Native order (a QR code's `code_url`) for payers outside WeChat.
 
+mod native;
 mod ops;
 mod transport;
 mod wire;
 
+pub use native::NativeOrder;
 pub use transport::{PayClient, PayError, Response};
 pub use wire::{
     EncryptedResource, JsapiOrder, JsapiParams, Payer, Refund, RefundAmount, RefundRequest,
