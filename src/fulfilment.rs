@@ -24,6 +24,9 @@ pub enum ShipError {
     NotPaid(OrderState),
     #[error("courier and tracking number are required (at most 40 characters each)")]
     Invalid,
+    /// A refund request waits for the owner's decision: shipping is held until then.
+    #[error("shipping is held: a refund request on this order waits for a decision")]
+    Held,
     #[error("only a shipped order can be completed (this one is {0:?})")]
     NotShipped(OrderState),
     #[error(transparent)]
@@ -130,7 +133,7 @@ impl Fulfilment {
                 // The shopper confirmed in between, or a refund settled it: nothing to do.
                 Err(ShipError::NotShipped(_) | ShipError::NotFound) => {}
                 Err(ShipError::Store(e)) => return Err(e),
-                Err(ShipError::NotPaid(_) | ShipError::Invalid) => {}
+                Err(ShipError::NotPaid(_) | ShipError::Invalid | ShipError::Held) => {}
             }
         }
         Ok(n)
@@ -172,6 +175,9 @@ impl Fulfilment {
                             tracking_no: t2,
                             shipped_at: now,
                         };
+                        if o.aftersales_open() {
+                            return Ok(Err(ShipError::Held));
+                        }
                         if let Err(e) = o.ship(shipment, &by, now) {
                             // Nothing was changed; the store writes nothing for an error.
                             return Ok(Err(ShipError::NotPaid(e.from)));

@@ -16,6 +16,8 @@ use std::collections::HashMap;
 
 /// Photos one request may carry.
 pub const MAX_PHOTOS: usize = 3;
+/// Bytes one photo may have: the shop's image limit (as for product images).
+pub const PHOTO_MAX_BYTES: usize = 2 * 1024 * 1024;
 /// Characters of free text the shopper (or the owner declining) may write.
 pub const NOTE_MAX_CHARS: usize = 200;
 

@@ -19,7 +19,7 @@ mod lifecycle;
 pub use address_book::{AddressBook, MAX_ADDRESSES, SavedAddress};
 pub use aftersales::{
     AftersalesProblem, AftersalesReason, AftersalesRequest, AftersalesStatus, AskedLine, Draft,
-    MAX_PHOTOS, NOTE_MAX_CHARS, parse_request,
+    MAX_PHOTOS, NOTE_MAX_CHARS, PHOTO_MAX_BYTES, parse_request,
 };
 pub use checkout::*;
 pub use events::{CloseReason, CompletedBy, EventKind, PaymentSource};

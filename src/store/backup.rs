@@ -98,6 +98,7 @@ impl Store {
                 OUTBOX,
                 SANDBOX,
                 ADDRESSES,
+                AFTERSALES_PHOTOS,
             );
             for table in [SESSION_ORDERS, OPENID_ORDERS] {
                 // An older file lacks the newer index: nothing to copy.

@@ -165,7 +165,7 @@ pub async fn order_received(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Resu
         Err(ShipError::NotShipped(_)) => Ok(redirect(&format!("/orders/{}", order.no))),
         Err(ShipError::NotFound) => Err(WebError::NotFound),
         Err(ShipError::Store(e)) => Err(e.into()),
-        Err(e @ (ShipError::NotPaid(_) | ShipError::Invalid)) => {
+        Err(e @ (ShipError::NotPaid(_) | ShipError::Invalid | ShipError::Held)) => {
             Err(WebError::Internal(e.to_string()))
         }
     }

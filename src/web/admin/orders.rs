@@ -137,6 +137,10 @@ pub async fn ship(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp, W
         Ok(_) => Ok(redirect(&format!("/admin/orders/{no}"))),
         Err(crate::fulfilment::ShipError::NotFound) => Err(WebError::NotFound),
         Err(crate::fulfilment::ShipError::Store(e)) => Err(e.into()),
+        Err(crate::fulfilment::ShipError::Held) => {
+            let held = lang(ctx).aftersales().ship_held.to_string();
+            detail(ctx, admin, no, Some(held)).await
+        }
         Err(e) => detail(ctx, admin, no, Some(e.to_string())).await,
     }
 }
