@@ -72,7 +72,8 @@ impl Store {
         f: impl FnOnce(
             &mut Order,
             &mut OrderTxn<'_>,
-        ) -> Result<Result<(R, Option<OutboxEntry>), AftersalesProblem>, StoreError>,
+        )
+            -> Result<Result<(R, Option<OutboxEntry>), AftersalesProblem>, StoreError>,
     ) -> Result<Option<Result<R, AftersalesProblem>>, StoreError> {
         let tx = self.db.begin_write()?;
         let r = update_order_in(&tx, no, now, f)?;

@@ -217,9 +217,13 @@ impl AdminAftersalesText {
     /// The confirmation question before an approval refunds money.
     pub fn confirm_refund(&self, amount: &str, no: &str) -> String {
         if self.lang == Lang::Zh {
-            format!("确认同意订单 {no} 的售后申请，并通过微信支付向顾客退款 {amount}？退款发出后无法撤回。")
+            format!(
+                "确认同意订单 {no} 的售后申请，并通过微信支付向顾客退款 {amount}？退款发出后无法撤回。"
+            )
         } else {
-            format!("Approve the request on order {no} and refund {amount} to the shopper through WeChat Pay? A refund cannot be taken back once sent.")
+            format!(
+                "Approve the request on order {no} and refund {amount} to the shopper through WeChat Pay? A refund cannot be taken back once sent."
+            )
         }
     }
 }

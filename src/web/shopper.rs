@@ -147,7 +147,9 @@ pub async fn order(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, 
     let state = views::OrderPageState {
         cancelled: flag("cancelled"),
         ask_receipt: flag("receive"),
-        notice: flag("received").then_some(ctx.app.config.shop.language.text().receipt_confirmed),
+        notice: flag("received")
+            .then_some(ctx.app.config.shop.language.text().receipt_confirmed)
+            .or(flag("requested").then_some(ctx.app.config.shop.language.text().aftersales().sent)),
         closes_at: order.created_at + ctx.app.config.shop.order_timeout.as_secs() as i64,
         now: ctx.app.clock.unix(),
     };

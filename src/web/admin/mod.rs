@@ -4,7 +4,7 @@
 //! every form carries the session's CSRF token.
 
 mod catalog;
-mod multipart;
+pub(super) mod multipart;
 mod orders;
 mod views;
 
