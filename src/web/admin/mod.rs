@@ -3,6 +3,7 @@
 //! WeChat setup checklist. Every route but login and setup refuses without a session;
 //! every form carries the session's CSRF token.
 
+mod aftersales;
 mod catalog;
 pub(super) mod multipart;
 mod orders;
@@ -226,6 +227,7 @@ pub async fn route(
         ["orders", no, "refund"] if post => {
             orders::refund(ctx, &admin, no, form(ctx, &admin, req).await?).await
         }
+        ["aftersales", rest @ ..] => aftersales::route(ctx, &admin, req, rest).await,
         ["settings"] if get => settings(ctx, &admin, None).await,
         ["settings", "check"] if post => {
             let _ = form(ctx, &admin, req).await?;

@@ -49,6 +49,7 @@ pub fn orders(
                         td {
                             span class={ "state " (o.state.as_str()) } { (t.state(o.state)) }
                             @if o.dispute.is_some() { " " span.tag.err { (l.disputed) } }
+                            @if o.aftersales_open() { " " span.tag.low.held { (l.aftersales().held) } }
                         }
                     }
                 }
@@ -73,6 +74,7 @@ pub fn order_detail(
         html! {
             div.ohead { h1.mono { (o.no) } span class={ "state " (o.state.as_str()) } { (t.state(o.state)) } }
             @if let Some(p) = problem { p.notice.err role="alert" { (p) } }
+            (super::aftersales::order_panel(ctx, admin, o))
             @if let Some(d) = &o.dispute {
                 section.panel.disputed #dispute {
                     h2 { span.tag.err { (l.disputed) } }
