@@ -4,6 +4,7 @@
 mod support;
 
 mod admin;
+mod aftersales;
 mod binary;
 mod cli_wechat;
 mod config;
