@@ -333,6 +333,9 @@ async fn a_declined_request_shows_the_reason_and_shipping_waits_for_the_decision
     t.stop().await;
 }
 
+/// Form fields, photos, and what the page must say.
+type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a [u8]>, &'static str);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_are_refused_with_a_message_and_change_nothing() {
     let t = TestApp::start().await;
@@ -342,7 +345,7 @@ async fn bad_requests_are_refused_with_a_message_and_change_nothing() {
     let mut big = png(2);
     big.resize(2 * 1024 * 1024 + 1, 0);
     let gif = b"GIF89a\x01\x00\x01\x00".to_vec();
-    let cases: Vec<(Vec<(&str, &str)>, Vec<&[u8]>, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             vec![
                 ("scope", "lines"),
