@@ -43,6 +43,9 @@ pub enum ShipError {
     NotPaid(OrderState),
     #[error("courier and tracking number are required (at most 40 characters each)")]
     Invalid,
+    /// A refund request waits for the owner's decision: shipping is held until then.
+    #[error("shipping is held: a refund request on this order waits for a decision")]
+    Held,
     #[error("only a shipped order can be completed (this one is {})", .0.as_str())]
     NotShipped(OrderState),
     #[error(transparent)]
@@ -149,7 +152,7 @@ impl Fulfilment {
                 // The shopper confirmed in between, or a refund settled it: nothing to do.
                 Err(ShipError::NotShipped(_) | ShipError::NotFound) => {}
                 Err(ShipError::Store(e)) => return Err(e),
-                Err(ShipError::NotPaid(_) | ShipError::Invalid) => {}
+                Err(ShipError::NotPaid(_) | ShipError::Invalid | ShipError::Held) => {}
             }
         }
         Ok(n)
@@ -191,6 +194,9 @@ impl Fulfilment {
                             tracking_no: t2,
                             shipped_at: now,
                         };
+                        if o.aftersales_open() {
+                            return Ok(Err(ShipError::Held));
+                        }
                         if let Err(e) = o.ship(shipment, &by, now) {
                             // Nothing was changed; the store writes nothing for an error.
                             return Ok(Err(ShipError::NotPaid(e.from)));
@@ -304,6 +310,10 @@ impl Fulfilment {
                 s.update_orders_with_outbox(&nos, now, |o| -> Result<_, ShipError> {
                     let (courier, tracking_no) =
                         plan.get(o.no.as_str()).cloned().unwrap_or_default();
+                    // A refund request waiting for the owner holds shipping (all or none).
+                    if o.aftersales_open() {
+                        return Err(ShipError::Held);
+                    }
                     let shipment = Shipment {
                         courier,
                         tracking_no,

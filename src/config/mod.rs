@@ -235,6 +235,10 @@ pub struct WechatConfig {
     pub shipped_template_id: Option<String>,
     /// The template's keys for order number, goods, courier and tracking number.
     pub shipped_template_keys: [String; 4],
+    /// The Official Account template for "your refund request was decided"; none = no
+    /// message. Keys: `character_string1` order number, `phrase2` outcome, `amount3` refund,
+    /// `thing4` the owner's reason.
+    pub aftersales_template_id: Option<String>,
     /// Custom menu buttons `puzi wechat menu` installs: (name, URL or path).
     pub menu: Vec<(String, String)>,
 }

@@ -136,6 +136,7 @@ pub(super) struct RawWechat {
     pub(super) sns_base: Option<String>,
     pub(super) shipped_template_id: Option<String>,
     pub(super) shipped_template_keys: Option<Vec<String>>,
+    pub(super) aftersales_template_id: Option<String>,
     #[serde(default)]
     pub(super) menu: Vec<RawMenuButton>,
 }

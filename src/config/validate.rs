@@ -446,6 +446,7 @@ fn wechat(
                 ));
             }
         },
+        aftersales_template_id: w.aftersales_template_id.filter(|t| !t.trim().is_empty()),
         menu: {
             if w.menu.len() > 3 {
                 return Err(invalid("wechat.menu", "a menu has at most 3 buttons"));

@@ -2,7 +2,7 @@
 //! Stored as the same snake_case strings as before they were typed (`"paid"`,
 //! `"refund_success"`, `"query_notpay"`…), so old data files read back unchanged.
 
-use super::{OrderState, RefundStatus};
+use super::{AftersalesStatus, OrderState, RefundStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -63,6 +63,8 @@ pub enum EventKind {
         source: PaymentSource,
         trade_state: String,
     },
+    /// An after-sales request moved (requested, approved, declined, closed).
+    Aftersales(AftersalesStatus),
 }
 
 impl EventKind {
@@ -85,6 +87,7 @@ impl fmt::Display for EventKind {
                 source,
                 trade_state,
             } => write!(f, "{}_{trade_state}", source.as_str()),
+            EventKind::Aftersales(s) => write!(f, "aftersales_{}", s.as_str()),
         }
     }
 }
@@ -116,6 +119,13 @@ impl TryFrom<String> for EventKind {
             && let Some(st) = RefundStatus::ALL.into_iter().find(|st| st.as_str() == rest)
         {
             return Ok(EventKind::Refund(st));
+        }
+        if let Some(rest) = s.strip_prefix("aftersales_")
+            && let Some(st) = AftersalesStatus::ALL
+                .into_iter()
+                .find(|st| st.as_str() == rest)
+        {
+            return Ok(EventKind::Aftersales(st));
         }
         for source in [PaymentSource::Notification, PaymentSource::Query] {
             if let Some(rest) = s
@@ -210,6 +220,10 @@ mod tests {
             "notification_notpay",
             "query_closed",
             "query_userpaying",
+            "aftersales_requested",
+            "aftersales_approved",
+            "aftersales_declined",
+            "aftersales_closed",
         ] {
             let json = format!("\"{s}\"");
             let k: EventKind = serde_json::from_str(&json).unwrap();

@@ -501,6 +501,10 @@ impl Order {
             }
         }
         let (after, amount) = (r.status, r.amount);
+        if after.settled() {
+            // An approved after-sales request closes with its refund.
+            self.close_aftersales_for(out_refund_no, now);
+        }
         let mut alert = None;
         if before != after {
             self.push(

@@ -11,12 +11,17 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod address_book;
+mod aftersales;
 mod attempts;
 mod checkout;
 mod events;
 mod lifecycle;
 
 pub use address_book::{AddressBook, MAX_ADDRESSES, SavedAddress};
+pub use aftersales::{
+    AftersalesProblem, AftersalesReason, AftersalesRequest, AftersalesStatus, AskedLine, Draft,
+    MAX_PHOTOS, NOTE_MAX_CHARS, PHOTO_MAX_BYTES, parse_request,
+};
 pub use attempts::{AttemptKind, NATIVE_SUFFIX, PaymentAttempt};
 pub use checkout::*;
 pub use events::{CloseReason, CompletedBy, EventFacts, EventKind, PaymentSource};
@@ -202,6 +207,9 @@ pub struct Order {
     /// to the owner, and the order is no longer queried or closed automatically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispute: Option<Dispute>,
+    /// The shopper's refund requests, oldest first (at most one waiting for the owner).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aftersales: Vec<AftersalesRequest>,
 }
 
 /// A verified payment that does not match its order (amount, currency or ids).
@@ -380,6 +388,7 @@ impl Order {
             refunds: vec![],
             shipment: None,
             dispute: None,
+            aftersales: vec![],
         }
     }
 

@@ -122,7 +122,7 @@ impl Payments {
     }
 
     /// Sends (or re-sends, with the same out_refund_no) a requested refund to WeChat.
-    pub(super) async fn submit_refund(
+    pub async fn submit_refund(
         &self,
         no: &OrderNo,
         out_refund_no: &str,

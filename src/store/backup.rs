@@ -99,6 +99,7 @@ impl Store {
                 SANDBOX,
                 ADDRESSES,
                 OPENID_CARTS,
+                AFTERSALES_PHOTOS,
             );
             for table in [SESSION_ORDERS, OPENID_ORDERS] {
                 // An older file lacks the newer index: nothing to copy.

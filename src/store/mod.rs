@@ -79,6 +79,11 @@ pub(crate) const ADDRESSES: TableDefinition<'static, &str, &[u8]> =
 pub(crate) const OPENID_CARTS: TableDefinition<'static, &str, &[u8]> =
     TableDefinition::new("openid_carts");
 
+/// `{out_trade_no}/{sha256}` → an after-sales photo (content type length, content type,
+/// bytes): private to the shopper and the owner, unlike product images.
+pub(crate) const AFTERSALES_PHOTOS: TableDefinition<'static, &str, &[u8]> =
+    TableDefinition::new("aftersales_photos");
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("storage error: {0}")]
@@ -361,6 +366,7 @@ impl Store {
             tx.open_multimap_table(OPENID_ORDERS)?;
             tx.open_table(ADDRESSES)?;
             tx.open_table(OPENID_CARTS)?;
+            tx.open_table(AFTERSALES_PHOTOS)?;
         }
         tx.commit()?;
         Ok(())
@@ -623,6 +629,7 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
 }
 
 mod addresses;
+mod aftersales;
 mod backup;
 mod catalog;
 use catalog::{lookup_sku, put_product_in, stock_change_in};
@@ -638,6 +645,7 @@ mod owner;
 mod sandbox;
 
 pub use addresses::AddressBookOwner;
+pub use aftersales::NewPhoto;
 pub use alerts::{Alert, AlertKind};
 pub use backup::{private_dir, private_file};
 pub use catalog::StockChange;

@@ -220,6 +220,7 @@ pub(crate) fn place_order_in(
         refunds: vec![],
         shipment: None,
         dispute: None,
+        aftersales: vec![],
     };
     if orders.get(no.as_str())?.is_some() {
         // Same second and same ten random digits: refuse rather than overwrite.

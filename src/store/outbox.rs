@@ -9,6 +9,8 @@ use super::*;
 pub enum OutboxKind {
     /// The delivery message (Official Account template message) of a shipped order.
     Shipped,
+    /// The Official Account message telling the shopper how a refund request was decided.
+    Aftersales,
 }
 
 /// Where an outbox message stands.

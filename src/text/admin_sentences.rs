@@ -385,6 +385,38 @@ impl WorkText {
             EventKind::LatePayment => format!(
                 "paid after the order closed (transaction {tx}) with the stock gone; refunded in full automatically"
             ),
+            EventKind::Aftersales(s) => {
+                use crate::order::AftersalesStatus as A;
+                // A request's reason is stored as its code: shown by its name.
+                let coded: Option<crate::order::AftersalesReason> = w
+                    .reason
+                    .as_deref()
+                    .and_then(|r| serde_json::from_value(serde_json::Value::from(r)).ok());
+                let named;
+                let reason = match coded {
+                    Some(r) => {
+                        named = self.lang.text().aftersales().reason_name(r);
+                        named
+                    }
+                    None => w
+                        .reason
+                        .as_deref()
+                        .filter(|r| !r.is_empty())
+                        .unwrap_or(dash),
+                };
+                match (zh, s) {
+                    (true, A::Requested) => format!("顾客申请售后退款，原因：{reason}"),
+                    (false, A::Requested) => format!("the shopper asked for a refund: {reason}"),
+                    (true, A::Approved) => format!("同意售后申请，退款 {amount}"),
+                    (false, A::Approved) => format!("refund request approved, {amount}"),
+                    (true, A::Declined) => format!("拒绝售后申请，原因：{reason}"),
+                    (false, A::Declined) => format!("refund request declined: {reason}"),
+                    (true, A::Closed) => "售后退款已到账，申请结束".to_string(),
+                    (false, A::Closed) => {
+                        "the requested refund settled; request closed".to_string()
+                    }
+                }
+            }
             EventKind::RefundRequested => {
                 let reason = w.reason.as_deref().filter(|r| !r.is_empty());
                 match (zh, reason) {

@@ -398,6 +398,10 @@ pub static EN: Text = Text {
 mod admin;
 pub use admin::{ADMIN_EN, ADMIN_ZH, AdminText};
 
+// -- after-sales (the shopper's request, the owner's decision) --------------------------
+mod aftersales;
+pub use aftersales::{AdminAftersalesText, AftersalesText};
+
 // -- the shopper's identity, signed links, the order story and the address book ----------
 
 /// Strings of the shopper's own pages: signed order links, the order page's story, the

@@ -13,6 +13,7 @@
 
 mod address;
 pub(crate) mod admin;
+mod aftersales;
 mod assets;
 mod http;
 mod page_cache;

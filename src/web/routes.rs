@@ -1,7 +1,7 @@
 //! The route table: every URL the shop answers, in one `match`.
 
 use super::http::{Resp, WebError, read_body, text};
-use super::{Ctx, address, pay, shop, shopper};
+use super::{Ctx, address, aftersales, pay, shop, shopper};
 use crate::metrics::{GAUGE_TTL_SECS, Gauges};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -20,6 +20,7 @@ pub fn label(path: &str) -> &'static str {
         ["orders"] => "/orders",
         ["orders", _] => "/orders/{no}",
         ["orders", _, _] => "/orders/{no}/{action}",
+        ["orders", _, "aftersales", _] => "/orders/{no}/aftersales/{photo}",
         ["img", _] => "/img/{hash}",
         ["regions", _] => "/regions/{code}",
         ["pay", _] => "/pay/{no}",
@@ -59,6 +60,11 @@ pub async fn route(
         ["orders", no] if get => shopper::order(ctx, req, no).await,
         ["orders", no, "status"] if get => shopper::order_status(ctx, req, no).await,
         ["orders", no, "received"] if post => shopper::order_received(ctx, req, no).await,
+        ["orders", no, "aftersales"] if get => aftersales::request_page(ctx, req, no).await,
+        ["orders", no, "aftersales"] if post => aftersales::submit(ctx, req, no).await,
+        ["orders", no, "aftersales", h] if get && aftersales::valid_hash(h) => {
+            aftersales::photo(ctx, req, no, h).await
+        }
         ["img", hash] if get => shop::image(ctx, req, hash).await,
         ["regions", code] if get => address::children(code).await,
         ["pay", no] if get && pay::valid_no(no) => pay::pay_page(ctx, req, no).await,

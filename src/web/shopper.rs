@@ -147,7 +147,9 @@ pub async fn order(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, 
     let state = views::OrderPageState {
         cancelled: flag("cancelled"),
         ask_receipt: flag("receive"),
-        notice: flag("received").then_some(ctx.app.config.shop.language.text().receipt_confirmed),
+        notice: flag("received")
+            .then_some(ctx.app.config.shop.language.text().receipt_confirmed)
+            .or(flag("requested").then_some(ctx.app.config.shop.language.text().aftersales().sent)),
         closes_at: order.created_at + ctx.app.config.shop.order_timeout.as_secs() as i64,
         now: ctx.app.clock.unix(),
     };
@@ -165,7 +167,7 @@ pub async fn order_received(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Resu
         Err(ShipError::NotShipped(_)) => Ok(redirect(&format!("/orders/{}", order.no))),
         Err(ShipError::NotFound) => Err(WebError::NotFound),
         Err(ShipError::Store(e)) => Err(e.into()),
-        Err(e @ (ShipError::NotPaid(_) | ShipError::Invalid)) => {
+        Err(e @ (ShipError::NotPaid(_) | ShipError::Invalid | ShipError::Held)) => {
             Err(WebError::Internal(e.to_string()))
         }
     }

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin;
+mod aftersales;
 mod backoffice;
 mod binary;
 mod booth;

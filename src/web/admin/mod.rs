@@ -3,8 +3,9 @@
 //! WeChat setup checklist. Every route but login and setup refuses without a session;
 //! every form carries the session's CSRF token.
 
+mod aftersales;
 mod catalog;
-mod multipart;
+pub(super) mod multipart;
 mod orders;
 mod product_edit;
 pub(crate) mod shipping;
@@ -280,6 +281,7 @@ pub async fn route(
         ["orders", no, "refund"] if post => {
             orders::refund(ctx, &admin, no, form(ctx, &admin, req).await?).await
         }
+        ["aftersales", rest @ ..] => aftersales::route(ctx, &admin, req, rest).await,
         ["settings"] if get => settings(ctx, &admin, None).await,
         ["settings", "check"] if post => {
             let _ = form(ctx, &admin, req).await?;

@@ -173,6 +173,10 @@ pub async fn ship(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp, W
             detail(ctx, admin, no, Some(w.ship_not_paid(state))).await
         }
         Err(ShipError::Invalid) => detail(ctx, admin, no, Some(w.ship_invalid.to_string())).await,
+        Err(ShipError::Held) => {
+            let held = super::lang(ctx).aftersales().ship_held.to_string();
+            detail(ctx, admin, no, Some(held)).await
+        }
     }
 }
 

@@ -183,11 +183,13 @@ fn scripts(ctx: &Ctx, sandbox: bool) -> Markup {
     }
 }
 
+mod aftersales;
 mod cart;
 mod catalog;
 mod orders;
 mod pay;
 
+pub use aftersales::*;
 pub use cart::*;
 pub use catalog::*;
 pub use orders::*;

@@ -145,6 +145,7 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Mar
                 p.muted.small { (tx.auto_complete_hint) }
             }
         }
+        (aftersales_section(ctx, o))
         ul.summary {
             @for l in &o.lines {
                 li {

@@ -4,6 +4,7 @@
 //! `crate::text::AdminText` (and the shop's `Text` for order states); no inline script or
 //! style.
 
+pub mod aftersales;
 mod dashboard;
 mod orders;
 mod products;
@@ -78,6 +79,7 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                     nav.cats.adminnav {
                         a href="/admin" { (l.dashboard) }
                         a href="/admin/orders" { (l.orders) }
+                        a href="/admin/aftersales" { (l.aftersales().nav) }
                         a href="/admin/products" { (l.products) }
                         a href="/admin/categories" { (l.categories) }
                         a href="/admin/settings" { (l.settings) }

@@ -57,6 +57,7 @@ pub fn orders(
                         td {
                             span class={ "state " (o.state.as_str()) } { (t.state(o.state)) }
                             @if o.dispute.is_some() { " " span.tag.err { (l.disputed) } }
+                            @if o.aftersales_open() { " " span.tag.low.held { (l.aftersales().held) } }
                         }
                     }
                 }
@@ -90,6 +91,7 @@ pub fn order_detail(
                 }
             }
             @if let Some(p) = problem { p.notice.err role="alert" { (p) } }
+            (super::aftersales::order_panel(ctx, admin, o))
             @if let Some(d) = &o.dispute {
                 section.panel.disputed #dispute {
                     h2 { span.tag.err { (l.disputed) } }
