@@ -100,17 +100,12 @@ try {
   await fillAddress(page, ["31", "3101", "310104"], "漕溪北路 1 号");
   await shot(page, "checkout");
   await page.click("form.checkout button.primary[type=submit]");
-  await page.waitForURL(/\/orders\/\d+/);
-  const orderNo = page.url().split("/orders/")[1];
-  await shot(page, "order-placed");
 
-  // 2. Pay: silent OAuth (the sandbox makes this phone a shopper with a generated name), then
-  // the sheet.
-  await page.click("#pay-now");
-  await page.waitForSelector("#pay-button");
-  await shot(page, "cashier");
-  await page.click("#pay-button");
+  // 2. Pay: placing the order goes straight to the cashier — silent OAuth (the sandbox makes
+  // this phone a shopper with a generated name) — which opens the sheet at once.
+  await page.waitForURL(/\/pay\/\d+/);
   await page.waitForSelector(".sb-sheet");
+  const orderNo = page.url().match(/\/pay\/(\d+)/)[1];
   await shot(page, "payment-sheet");
   for (const d of ["1", "2", "3", "4", "5", "6"]) await page.click(`.sb-key[data-key='${d}']`);
   await page.waitForURL(/\/pay\/\d+\/result/);
@@ -126,10 +121,6 @@ try {
   await page.fill("#mobile", "13800138000");
   await fillAddress(page, ["31", "3101", "310104"], "漕溪北路 1 号");
   await page.click("form.checkout button.primary[type=submit]");
-  await page.waitForURL(/\/orders\/\d+/);
-  await page.click("#pay-now");
-  await page.waitForSelector("#pay-button");
-  await page.click("#pay-button");
   await page.waitForSelector(".sb-sheet");
   await page.click("#sb-cancel");
   await page.waitForURL(/cancelled=1/);
@@ -214,12 +205,9 @@ try {
   await visitor.fill("#mobile", "13900139000");
   await fillAddress(visitor, ["11", "1101", "110108"], "中关村大街 27 号");
   await visitor.click("form.checkout button.primary[type=submit]");
-  await visitor.waitForURL(/\/orders\/\d+/);
-  const visitorOrder = visitor.url().split("/orders/")[1];
+  await visitor.waitForURL(/\/pay\/\d+/);
+  const visitorOrder = visitor.url().match(/\/pay\/(\d+)/)[1];
   await booth.waitForSelector(`#booth-feed li[data-id='order-${visitorOrder}']`);
-  await visitor.click("#pay-now");
-  await visitor.waitForSelector("#pay-button");
-  await visitor.click("#pay-button");
   await visitor.waitForSelector(".sb-sheet");
   for (const d of ["1", "2", "3", "4", "5", "6"]) await visitor.click(`.sb-key[data-key='${d}']`);
   await visitor.waitForSelector("#thanks", { timeout: 20000 });
@@ -233,6 +221,15 @@ try {
   await shot(visitor, "booth-visitor-phone");
   await booth.setViewportSize({ width: 375, height: 812 });
   await shot(booth, "booth-screen-375");
+
+  // 8. The shopper's order page at 375 px tells the story: paid, shipped with the carrier, the
+  //    tracking number (copy button, the carrier's tracking page) and the partial refund.
+  await page.goto(`${base}/orders/${orderNo}`);
+  await page.waitForSelector("#story a.track");
+  await page.waitForSelector("#story >> text=¥10.00");
+  await shot(page, "order-story-tracking-partial-refund");
+  await page.goto(`${base}/orders`);
+  await shot(page, "my-orders");
 
   if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
   console.log("browser suite: OK");

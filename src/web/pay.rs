@@ -73,7 +73,10 @@ pub async fn pay_page(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Res
     if v.session.openid.is_none() {
         let refused = query(&req).get("noauth").map(String::as_str) == Some("1");
         if (in_wechat(&req) || sandbox) && !refused {
-            return start_oauth(ctx, &v, &here).await;
+            // Straight from checkout, the sheet still opens at once after OAuth.
+            let go = query(&req).get("go").map(String::as_str) == Some("1");
+            let back = if go { format!("{here}?go=1") } else { here };
+            return start_oauth(ctx, &v, &back).await;
         }
         // Scanned in WeChat, a signed link opens this order in the shopper's own session.
         let signed = ctx.app.links.pay_path(&order.no, ctx.app.clock.unix());

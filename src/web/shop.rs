@@ -448,7 +448,8 @@ pub async fn checkout(
                             })
                             .await?;
                     }
-                    let loc = format!("/orders/{}", order.no);
+                    // Straight to the cashier, which opens the payment sheet at once.
+                    let loc = format!("/pay/{}?go=1", order.no);
                     return Ok(with_cookie(ctx, &v.sid, redirect(&loc)));
                 }
                 Err(PlaceOrderError::EmptyCart) => {

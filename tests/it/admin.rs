@@ -399,7 +399,7 @@ async fn paid_order(t: &TestApp) -> OrderNo {
     let c = client();
     add_to_cart(&c, t, "stoneware-mug-white", 2).await;
     let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     pay_in_sandbox(t, &c, &no, "阿珍", None).await;
     assert_eq!(
         t.app.store.order(&no).unwrap().unwrap().state,

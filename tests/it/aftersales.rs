@@ -66,7 +66,7 @@ async fn paid_order(t: &TestApp) -> (reqwest::Client, OrderNo) {
     add_to_cart(&c, t, MUG, 2).await;
     add_to_cart(&c, t, TEA, 1).await;
     let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     pay_in_sandbox(t, &c, &no, "阿珍", None).await;
     assert_eq!(order(t, &no).state, OrderState::Paid);
     (c, no)
@@ -444,7 +444,7 @@ async fn bad_requests_are_refused_with_a_message_and_change_nothing() {
     add_to_cart(&c2, &t, MUG, 1).await;
     let form = shopper_form(7);
     let (_, loc, _) = checkout(&c2, &t, &as_form(&form)).await;
-    let unpaid = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let unpaid = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     let (s, page) = ask(
         &t,
         &c2,

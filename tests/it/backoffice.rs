@@ -15,7 +15,7 @@ async fn paid_order(t: &TestApp, i: usize) -> OrderNo {
     add_to_cart(&c, t, "stoneware-mug-white", 1).await;
     let form = shopper_form(i);
     let (_, loc, _) = checkout(&c, t, &as_form(&form)).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     pay_in_sandbox(t, &c, &no, &format!("顾客{i}"), None).await;
     assert_eq!(state(t, &no), OrderState::Paid);
     no

@@ -229,10 +229,7 @@ fn kill_9_loses_nothing_that_was_acknowledged() {
                     if r.status() != 303 {
                         return;
                     }
-                    let no = r.headers()["location"]
-                        .to_str()
-                        .unwrap()
-                        .trim_start_matches("/orders/")
+                    let no = crate::support::placed_no(r.headers()["location"].to_str().unwrap())
                         .to_string();
                     orders.lock().unwrap().push(no.clone());
                     // The cashier: OAuth through the sandbox the first time, then the WeChat order.

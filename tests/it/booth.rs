@@ -20,7 +20,7 @@ async fn phone_with_order(
     let form = shopper_form(i);
     let (status, loc, body) = checkout(&c, t, &as_form(&form)).await;
     assert_eq!(status, 303, "{body}");
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     (c, no)
 }
 

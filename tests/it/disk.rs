@@ -18,7 +18,7 @@ async fn paid_on_the_sheet(t: &TestApp, sku: &str) -> (OrderNo, puzi::sandbox::D
     add_to_cart(&c, t, sku, 1).await;
     let (status, loc, _) = checkout(&c, t, &GOOD_FORM).await;
     assert_eq!(status, 303);
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     // WeChat holds its notification back; the test sends it, playing WeChat.
     t.sandbox()
         .set_notification_fault(NotificationFault::Delay { seconds: 10 });
@@ -122,7 +122,7 @@ async fn a_full_disk_refuses_writes_cleanly_and_the_shop_recovers_without_a_rest
     // The shopper's checkout now goes through.
     let (status, loc, _) = checkout(&shopper, &t, &GOOD_FORM).await;
     assert_eq!(status, 303);
-    let placed = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let placed = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     assert_eq!(t.app.store.stock("dianhong-100g").unwrap(), stock - 2);
     assert_eq!(metric(&t, "puzi_store_writable").await, 1);
     assert_eq!(metric(&t, "puzi_store_reopens_total").await, 1);
@@ -245,7 +245,7 @@ fn on_a_small_filesystem_the_shop_refuses_cleanly_and_recovers_when_space_is_fre
             }
             let r = c.post(url("/checkout")).form(&form).send().await.unwrap();
             let loc = r.headers().get("location").map(|v| {
-                let no = v.to_str().unwrap().trim_start_matches("/orders/");
+                let no = placed_no(v.to_str().unwrap());
                 OrderNo::parse(no).unwrap()
             });
             (r.status().as_u16(), loc)
@@ -324,7 +324,7 @@ async fn with_wechat_down_the_storefront_keeps_selling_and_the_reconciler_backs_
     add_to_cart(&c, &t, "longjing-50g", 1).await;
     let (status, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
     assert_eq!(status, 303);
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     // The cashier made its prepay; then WeChat goes down.
     pay_params(&t, &c, &no).await;
     t.sandbox().set_api_fault_times(ApiFault::SystemError, 1000);

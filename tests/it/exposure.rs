@@ -130,7 +130,7 @@ async fn anonymous_traffic_writes_nothing() {
     assert_eq!(t.app.store.session_count().unwrap(), 0);
     add_to_cart(&c, &t, "longjing-50g", 1).await;
     let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     let order = t.app.store.order(&no).unwrap().unwrap();
     assert_eq!(order.channel.as_deref(), Some("article-0315"));
     t.stop().await;
@@ -142,7 +142,7 @@ async fn idle_sessions_are_deleted_and_orders_stay() {
     let c = client();
     add_to_cart(&c, &t, "longjing-50g", 1).await;
     let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     add_to_cart(&client(), &t, "longjing-50g", 1).await;
     assert_eq!(t.app.store.session_count().unwrap(), 2);
     t.app.clock.advance(29 * 86_400);

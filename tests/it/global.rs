@@ -29,7 +29,7 @@ async fn order_and_pay(t: &TestApp, sku: &str, fault: Option<NotificationFault>)
     let c = client();
     add_to_cart(&c, t, sku, 1).await;
     let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     pay_in_sandbox(t, &c, &no, "Wong", fault).await;
     no
 }
@@ -117,7 +117,7 @@ async fn global_lost_notification_close_and_refund() {
     let c = client();
     add_to_cart(&c, &t, "wool-socks-ml", 1).await;
     let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
-    let other = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let other = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     t.app.payments.jsapi(&other, "oWong").await.unwrap();
     t.app.clock.advance(15 * 60);
     t.app.payments.close_expired().await.unwrap();

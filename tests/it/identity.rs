@@ -53,15 +53,7 @@ async fn place(t: &TestApp, c: &reqwest::Client, form: &[(&str, &str)]) -> Order
     add_to_cart(c, t, "stoneware-mug-white", 1).await;
     let (status, loc, body) = checkout(c, t, form).await;
     assert_eq!(status, 303, "{body}");
-    let loc = loc.unwrap();
-    let no = loc
-        .trim_start_matches("/orders/")
-        .trim_start_matches("/pay/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
-    OrderNo::parse(&no).unwrap()
+    OrderNo::parse(placed_no(&loc.unwrap())).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -567,5 +559,29 @@ async fn the_cart_follows_the_shopper_across_phones() {
     for phone in [&a, &b] {
         assert!(!cart_of(phone.clone()).await.contains("粗陶马克杯"));
     }
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn placing_an_order_goes_straight_to_the_cashier_which_opens_the_sheet() {
+    let t = TestApp::start().await;
+    let c = wechat_client();
+    add_to_cart(&c, &t, "stoneware-mug-white", 1).await;
+    let (status, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
+    assert_eq!(status, 303);
+    let loc = loc.unwrap();
+    let no = placed_no(&loc).to_string();
+    assert_eq!(loc, format!("/pay/{no}?go=1"));
+    // The first visit learns who this is; the way back keeps "open the sheet at once".
+    let r = c.get(t.url(&loc)).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    let back = oauth_as(&t, &c, &location(&r), "阿珍").await;
+    assert_eq!(back, loc);
+    let (s, page) = get_text(&c, &t.url(&back)).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("data-auto=\"1\""), "{page}");
+    // A later visit to the cashier (from the order page) waits for the tap.
+    let (_, page) = get_text(&c, &t.url(&format!("/pay/{no}"))).await;
+    assert!(!page.contains("data-auto"));
     t.stop().await;
 }

@@ -13,15 +13,7 @@ async fn place(t: &TestApp, c: &reqwest::Client) -> OrderNo {
     add_to_cart(c, t, "stoneware-mug-white", 1).await;
     let (status, loc, _) = checkout(c, t, &GOOD_FORM).await;
     assert_eq!(status, 303);
-    OrderNo::parse(
-        loc.unwrap()
-            .trim_start_matches("/orders/")
-            .trim_start_matches("/pay/")
-            .split('?')
-            .next()
-            .unwrap(),
-    )
-    .unwrap()
+    OrderNo::parse(placed_no(&loc.unwrap())).unwrap()
 }
 
 /// `POST /pay/{no}/native` from the visitor's own page: status and JSON.

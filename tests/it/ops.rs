@@ -131,7 +131,7 @@ async fn catalog_and_orders_export_and_import_from_the_command_line() {
     let c = client();
     add_to_cart(&c, &s.t, "canvas-tote-black", 1).await;
     let (_, loc, _) = checkout(&c, &s.t, &GOOD_FORM).await;
-    let no = loc.unwrap().trim_start_matches("/orders/").to_string();
+    let no = placed_no(&loc.unwrap()).to_string();
 
     let file = s.dir.path().join("catalog.csv");
     let (code, _, err) = puzi(

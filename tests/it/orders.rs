@@ -4,11 +4,10 @@ use crate::support::*;
 use puzi::money::Money;
 use puzi::order::{OrderNo, OrderState};
 
+/// Checkout sends the shopper straight to the cashier, which opens the sheet at once.
 fn order_no(location: &str) -> OrderNo {
-    let no = location
-        .strip_prefix("/orders/")
-        .expect("redirect to the order");
-    OrderNo::parse(no).expect("a valid out_trade_no")
+    assert!(location.ends_with("?go=1"), "{location}");
+    OrderNo::parse(placed_no(location)).expect("a valid out_trade_no")
 }
 
 #[tokio::test(flavor = "multi_thread")]

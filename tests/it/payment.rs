@@ -43,7 +43,7 @@ async fn place(t: &TestApp, sku: &str, qty: u32) -> Shopper {
     add_to_cart(&c, t, sku, qty).await;
     let (status, loc, _) = checkout(&c, t, &GOOD_FORM).await;
     assert_eq!(status, 303);
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     Shopper { c, no }
 }
 

@@ -15,7 +15,7 @@ async fn paid(t: &TestApp) -> OrderNo {
     let c = client();
     add_to_cart(&c, t, "stoneware-mug-white", 1).await;
     let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     pay_in_sandbox(t, &c, &no, "阿珍", None).await;
     assert_eq!(
         t.app.store.order(&no).unwrap().unwrap().state,
@@ -173,7 +173,7 @@ async fn a_mismatched_payment_is_recorded_once_and_left_to_the_owner() {
     let c = client();
     add_to_cart(&c, &t, "stoneware-mug-white", 1).await;
     let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     let plain = serde_json::json!({
         "appid": t.app.wechat.appid, "mchid": t.app.wechat.mchid, "out_trade_no": no.as_str(),
         "transaction_id": "4200000000000000000000000077", "trade_type": "JSAPI", "trade_state": "SUCCESS",

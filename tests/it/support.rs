@@ -206,6 +206,14 @@ pub async fn checkout(
     (status, loc, r.text().await.unwrap())
 }
 
+/// The order number in checkout's redirect (`/pay/{no}?go=1`: straight to the cashier).
+pub fn placed_no(location: &str) -> &str {
+    let no = location
+        .strip_prefix("/pay/")
+        .unwrap_or_else(|| panic!("checkout goes to the cashier, not {location}"));
+    no.strip_suffix("?go=1").unwrap_or(no)
+}
+
 /// A notification receiver on port 0 that acts like a careful merchant: it verifies and
 /// decrypts with the shop's own client, answers 204 when that works and 401 otherwise,
 /// and records everything it saw.

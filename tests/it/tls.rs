@@ -133,11 +133,7 @@ async fn the_payment_flow_runs_over_tls_with_the_sandbox() {
         .send()
         .await
         .unwrap();
-    let no = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/orders/")
-        .to_string();
+    let no = placed_no(r.headers()["location"].to_str().unwrap()).to_string();
     t.pay()
         .jsapi_prepay(&puzi::wechat::pay::JsapiOrder {
             description: "x".into(),

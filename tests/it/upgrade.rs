@@ -186,7 +186,7 @@ async fn generate_schema_v1_fixture() {
             add_to_cart(&c, t, sku, qty).await;
             let (status, loc, _) = checkout(&c, t, &GOOD_FORM).await;
             assert_eq!(status, 303);
-            let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+            let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
             (c, no)
         }
     };

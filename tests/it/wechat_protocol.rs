@@ -12,7 +12,7 @@ async fn order_and_pay(t: &TestApp, fault: Option<NotificationFault>) -> OrderNo
     let c = client();
     add_to_cart(&c, t, "stoneware-mug-white", 1).await;
     let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
-    let no = OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
     pay_in_sandbox(t, &c, &no, "Lin", fault).await;
     no
 }
