@@ -230,6 +230,9 @@ try {
   await shot(page, "order-story-tracking-partial-refund");
   await page.goto(`${base}/orders`);
   await shot(page, "my-orders");
+  await page.click("#addresses-link");
+  await page.waitForSelector("#address-book li");
+  await shot(page, "address-book");
 
   if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
   console.log("browser suite: OK");

@@ -95,6 +95,17 @@ impl AddressBook {
         found
     }
 
+    /// Deletes an address; false when there is no such address. When it was the default,
+    /// the newest remaining address becomes the default.
+    pub fn remove(&mut self, id: u32) -> bool {
+        let before = self.entries.len();
+        self.entries.retain(|e| e.id != id);
+        if self.default == Some(id) {
+            self.default = self.entries.last().map(|e| e.id);
+        }
+        self.entries.len() != before
+    }
+
     /// Adds the addresses of another book (a session's, when the shopper's openid becomes
     /// known), keeping this book's default when it has one.
     pub fn merge(&mut self, other: AddressBook) {

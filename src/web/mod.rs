@@ -12,6 +12,7 @@
 //! header and URI sizes (431, 414); each request carries its body deadline for `read_body`.
 
 mod address;
+mod addresses;
 pub(crate) mod admin;
 mod aftersales;
 mod assets;

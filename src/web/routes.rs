@@ -1,7 +1,7 @@
 //! The route table: every URL the shop answers, in one `match`.
 
 use super::http::{Resp, WebError, read_body, text};
-use super::{Ctx, address, aftersales, pay, shop, shopper};
+use super::{Ctx, address, addresses, aftersales, pay, shop, shopper};
 use crate::metrics::{GAUGE_TTL_SECS, Gauges};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -23,6 +23,8 @@ pub fn label(path: &str) -> &'static str {
         ["orders", _, "aftersales", _] => "/orders/{no}/aftersales/{photo}",
         ["img", _] => "/img/{hash}",
         ["regions", _] => "/regions/{code}",
+        ["addresses"] => "/addresses",
+        ["addresses", _, _] => "/addresses/{id}/{action}",
         ["pay", _] => "/pay/{no}",
         ["pay", _, _] => "/pay/{no}/{action}",
         ["wechat", "oauth"] => "/wechat/oauth",
@@ -67,6 +69,9 @@ pub async fn route(
         }
         ["img", hash] if get => shop::image(ctx, req, hash).await,
         ["regions", code] if get => address::children(code).await,
+        ["addresses"] if get => addresses::list(ctx, req).await,
+        ["addresses", id, "default"] if post => addresses::change(ctx, req, id, false).await,
+        ["addresses", id, "delete"] if post => addresses::change(ctx, req, id, true).await,
         ["pay", no] if get && pay::valid_no(no) => pay::pay_page(ctx, req, no).await,
         ["pay", no, "jsapi"] if post && pay::valid_no(no) => pay::jsapi(ctx, req, no).await,
         ["pay", no, "native"] if post && pay::valid_no(no) => pay::native(ctx, req, no).await,

@@ -585,3 +585,85 @@ async fn placing_an_order_goes_straight_to_the_cashier_which_opens_the_sheet() {
     assert!(!page.contains("data-auto"));
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_address_book_page_makes_a_default_and_deletes_after_asking() {
+    let t = TestApp::start().await;
+    let c = client();
+    let form = |street: &'static str, default: bool| {
+        let mut f = vec![
+            ("name", "阿珍"),
+            ("mobile", "13800138000"),
+            ("province", "31"),
+            ("city", "3101"),
+            ("district", "310104"),
+            ("street", street),
+            ("note", ""),
+        ];
+        if default {
+            // A checkbox: sent only when ticked.
+            f.push(("make_default", "1"));
+        }
+        f
+    };
+    for (street, default) in [("漕溪北路 1 号", true), ("虹桥路 2 号", false)] {
+        add_to_cart(&c, &t, "stoneware-mug-white", 1).await;
+        let (s, _, body) = checkout(&c, &t, &form(street, default)).await;
+        assert_eq!(s, 303, "{body}");
+    }
+    let (s, page) = get_text(&c, &t.url("/addresses")).await;
+    assert_eq!(s, 200);
+    let entry = |page: &str, street: &str| -> String {
+        let at = page
+            .find(street)
+            .unwrap_or_else(|| panic!("{street} in {page}"));
+        let start = page[..at].rfind("<li").unwrap();
+        let end = at + page[at..].find("</li>").unwrap();
+        page[start..end].to_string()
+    };
+    assert!(
+        entry(&page, "漕溪北路").contains("class=\"tag\""),
+        "the first is the default"
+    );
+    assert!(!entry(&page, "虹桥路").contains("class=\"tag\""));
+    let id_of = |li: &str| -> String {
+        let at = li.find("data-id=\"").unwrap() + 9;
+        li[at..at + li[at..].find('"').unwrap()].to_string()
+    };
+    let second = id_of(&entry(&page, "虹桥路"));
+    // Make the second the default: checkout pre-fills it from now on.
+    let r = c
+        .post(t.url(&format!("/addresses/{second}/default")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "back to the list");
+    let (_, page) = get_text(&c, &t.url("/addresses")).await;
+    assert!(entry(&page, "虹桥路").contains("class=\"tag\""));
+    add_to_cart(&c, &t, "stoneware-mug-white", 1).await;
+    let (_, co) = get_text(&c, &t.url("/checkout")).await;
+    assert!(co.contains("虹桥路 2 号"), "pre-filled with the default");
+    // Deleting asks first; the question names nothing else and changes nothing.
+    let (_, ask) = get_text(&c, &t.url(&format!("/addresses?delete={second}"))).await;
+    assert!(ask.contains("删除这个地址？"));
+    assert!(ask.contains(&format!("action=\"/addresses/{second}/delete\"")));
+    let (_, page) = get_text(&c, &t.url("/addresses")).await;
+    assert!(page.contains("虹桥路"));
+    c.post(t.url(&format!("/addresses/{second}/delete")))
+        .send()
+        .await
+        .unwrap();
+    let (_, page) = get_text(&c, &t.url("/addresses")).await;
+    assert!(!page.contains("虹桥路"), "deleted");
+    assert!(
+        entry(&page, "漕溪北路").contains("class=\"tag\""),
+        "the other is the default again"
+    );
+    // Someone else's session has its own (empty) book; an unknown id is not found.
+    let other = client();
+    let (_, page) = get_text(&other, &t.url("/addresses")).await;
+    assert!(!page.contains("漕溪北路"));
+    let r = c.post(t.url("/addresses/999/delete")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    t.stop().await;
+}

@@ -183,12 +183,14 @@ fn scripts(ctx: &Ctx, sandbox: bool) -> Markup {
     }
 }
 
+mod addresses;
 mod aftersales;
 mod cart;
 mod catalog;
 mod orders;
 mod pay;
 
+pub use addresses::*;
 pub use aftersales::*;
 pub use cart::*;
 pub use catalog::*;

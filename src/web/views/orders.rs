@@ -174,7 +174,10 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Mar
 pub fn orders(ctx: &Ctx, v: &Visitor, orders: &[(Order, Option<String>)]) -> Markup {
     let tx = t(ctx);
     let body = html! {
-        h1 { (tx.my_orders) }
+        div.title-row {
+            h1 { (tx.my_orders) }
+            a.small #addresses-link href="/addresses" { (tx.shopper().addresses) }
+        }
         @if orders.is_empty() {
             div.empty { p { (tx.no_orders) } a.button href="/" { (tx.go_shopping) } }
         }
