@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates assets/web/fonts/noto-sans-sc-subset.woff2: Noto Sans SC Regular (SIL OFL 1.1,
 see OFL.txt beside this script) cut down to the characters puzi can show — every non-ASCII
-character in src/ (the text tables, the seed data, the sandbox pages) and assets/ scripts,
+character in src/ (the text tables, the seed data, the sandbox pages, the region names) and
+assets/ scripts,
 printable ASCII and common CJK punctuation — so pages read on machines without a CJK font
 (the e2e Chromium, a booth laptop) without fetching anything.
 
@@ -22,6 +23,10 @@ from fontTools import subset
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "assets/web/fonts/noto-sans-sc-subset.woff2"
+# The characters the subset was cut for, one line (the font has all but a few symbols and
+# emoji, which fall back to the system's fonts): a test checks every character in src/ is
+# among them, so new text cannot go out as boxes on a machine without a CJK font.
+CHARS = ROOT / "assets/fonts/subset-chars.txt"
 PACKAGE = "@expo-google-fonts/noto-sans-sc@0.4.3"
 MEMBER = "package/400Regular/NotoSansSC_400Regular.ttf"
 EXTRA = "，。、：；！？「」『』（）《》【】…—·¥￥“”‘’" + "".join(chr(c) for c in range(0x20, 0x7F))
@@ -29,7 +34,8 @@ EXTRA = "，。、：；！？「」『』（）《》【】…—·¥￥“”�
 
 def characters() -> str:
     chars = set(EXTRA)
-    sources = [p for p in (ROOT / "src").rglob("*") if p.suffix in (".rs", ".toml")]
+    # The region names too: the checkout's selects and every address show them.
+    sources = [p for p in (ROOT / "src").rglob("*") if p.suffix in (".rs", ".toml", ".txt")]
     sources += [p for p in (ROOT / "assets").rglob("*") if p.suffix in (".js", ".css")]
     sources += list((ROOT / "e2e").glob("*.mjs"))  # what the browser suite types
     for path in sources:
@@ -63,6 +69,7 @@ def main() -> None:
         s.subset(f)
         OUT.parent.mkdir(parents=True, exist_ok=True)
         subset.save_font(f, str(OUT), opts)
+        CHARS.write_text(text + "\n", encoding="utf-8")
     print(f"{OUT.relative_to(ROOT)}: {len(text)} characters, {OUT.stat().st_size} bytes")
 
 

@@ -477,3 +477,33 @@ async fn demo_reset_stock_refills_the_catalog_and_keeps_orders_and_the_owner() {
     );
     assert!(store.owner().unwrap().is_some());
 }
+
+/// Every character the shop can show (src/: the text tables, the seed data, the region
+/// names) is in the embedded font's subset: text added later cannot go out as boxes on a
+/// machine without a CJK font. On failure: run `python3 assets/fonts/subset.py`.
+#[test]
+fn the_embedded_font_covers_every_character_in_the_source() {
+    fn walk(dir: &std::path::Path, found: &mut std::collections::BTreeSet<char>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, found);
+            } else if matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("rs" | "toml" | "txt")
+            ) {
+                let text = std::fs::read_to_string(&p).unwrap();
+                found.extend(text.chars().filter(|c| !c.is_ascii()));
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut used = std::collections::BTreeSet::new();
+    walk(&root.join("src"), &mut used);
+    let subset = std::fs::read_to_string(root.join("assets/fonts/subset-chars.txt")).unwrap();
+    let missing: String = used.iter().filter(|c| !subset.contains(**c)).collect();
+    assert!(
+        missing.is_empty(),
+        "not in the font subset (run python3 assets/fonts/subset.py): {missing}"
+    );
+}
