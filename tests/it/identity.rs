@@ -667,3 +667,89 @@ async fn the_address_book_page_makes_a_default_and_deletes_after_asking() {
     assert_eq!(r.status(), 404);
     t.stop().await;
 }
+
+/// A shop in live mode whose WeChat is another shop's sandbox (WeChat's wire format over
+/// HTTP, its own keys): the shop's live OAuth client (authorize URL, code exchange at
+/// `sns_base`) gives a shopper the same orders on two phones.
+#[tokio::test(flavor = "multi_thread")]
+async fn live_mode_the_same_wechat_user_sees_the_same_orders_on_two_phones() {
+    let wx = TestApp::start().await;
+    let k: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(wx.data.join("sandbox/sandbox.json")).unwrap(),
+    )
+    .unwrap();
+    let s = |key: &str| k[key].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg =
+        puzi::config::Config::demo(dir.path().to_path_buf(), "127.0.0.1:0".parse().unwrap());
+    // The public URL is https as live mode requires; the test stands in for the browser
+    // that follows WeChat's redirect to it.
+    const PUBLIC: &str = "https://shop.example";
+    cfg.shop.base_url = Some(PUBLIC.into());
+    let sandbox = format!("http://{}/sandbox", wx.addr);
+    let w = &mut cfg.wechat;
+    w.mode = puzi::config::WechatMode::Live;
+    w.appid = Some(s("appid"));
+    w.app_secret = Some(puzi::config::Secret::new(s("app_secret")));
+    w.mchid = Some(s("mchid"));
+    w.merchant_serial_no = Some(s("merchant_serial_no"));
+    w.merchant_key_file = Some(wx.data.join("sandbox/apiclient_key.pem"));
+    w.apiv3_key = Some(puzi::config::Secret::new(s("apiv3_key")));
+    w.public_key_id = Some(s("public_key_id"));
+    w.public_key_file = Some(wx.data.join("sandbox/pub_key.pem"));
+    w.platform_certificates = false;
+    w.api_base = sandbox.clone();
+    w.oauth_base = sandbox.clone();
+    w.sns_base = sandbox.clone();
+    let t = TestApp::start_with(cfg, true).await;
+    assert!(t.app.sandbox.is_none(), "live mode");
+
+    // Phone A in WeChat: "my orders" first asks WeChat who this is.
+    let signed_in = |c: reqwest::Client, persona: &'static str| {
+        let (t, wx, sandbox) = (&t, &wx, &sandbox);
+        async move {
+            let r = c.get(t.url("/orders")).send().await.unwrap();
+            assert_eq!(r.status(), 302, "silent OAuth first");
+            let authorize = location(&r).replace("#wechat_redirect", "");
+            assert!(authorize.starts_with(&format!("{sandbox}/connect/oauth2/authorize?")));
+            let q: HashMap<String, String> =
+                form_urlencoded::parse(authorize.split_once('?').unwrap().1.as_bytes())
+                    .into_owned()
+                    .collect();
+            assert_eq!(q["redirect_uri"], format!("{PUBLIC}/wechat/oauth"));
+            // WeChat (the other shop's sandbox) approves and sends the browser back.
+            let r = c
+                .post(wx.url("/sandbox/connect/oauth2/approve"))
+                .form(&[
+                    ("appid", q["appid"].as_str()),
+                    ("redirect_uri", q["redirect_uri"].as_str()),
+                    ("state", q["state"].as_str()),
+                    ("persona", persona),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let back = location(&r).replace(PUBLIC, &format!("http://{}", t.addr));
+            let r = c.get(back).send().await.unwrap();
+            assert_eq!(r.status(), 303, "the code exchanged at sns_base");
+            assert_eq!(location(&r), "/orders");
+        }
+    };
+    let a = wechat_client();
+    signed_in(a.clone(), "阿珍").await;
+    let no = place(&t, &a, &GOOD_FORM).await;
+    let openid = t.app.store.order(&no).unwrap().unwrap().openid;
+    assert!(openid.is_some(), "placed after OAuth: hers from the start");
+    // Phone B, the same WeChat user: the same order. Someone else: not theirs.
+    let b = wechat_client();
+    signed_in(b.clone(), "阿珍").await;
+    let (_, page) = get_text(&b, &t.url("/orders")).await;
+    assert!(page.contains(no.as_str()), "her order on her other phone");
+    let c = wechat_client();
+    signed_in(c.clone(), "小林").await;
+    let (_, page) = get_text(&c, &t.url("/orders")).await;
+    assert!(!page.contains(no.as_str()));
+    assert_eq!(get_text(&c, &t.url(&format!("/orders/{no}"))).await.0, 404);
+    t.stop().await;
+    wx.stop().await;
+}
