@@ -306,6 +306,9 @@ impl WorkText {
             (true, UnknownOrder) => "收到未知订单的通知",
             (true, MessageFailed) => "发货消息未送达",
             (true, StorageFault) => "磁盘写入失败（已恢复）",
+            (true, IpWhitelist) => {
+                "服务器 IP 不在公众号 IP 白名单内，请在 设置与开发 → 基本配置 → IP白名单 添加这个 IP"
+            }
             (false, AmountMismatch) => "Payment does not match the order",
             (false, LatePayment) => "Paid after the order closed",
             (false, DoublePayment) => "Paid twice",
@@ -315,6 +318,9 @@ impl WorkText {
             (false, UnknownOrder) => "Notification for an unknown order",
             (false, MessageFailed) => "Delivery message not sent",
             (false, StorageFault) => "Disk writes failed (recovered)",
+            (false, IpWhitelist) => {
+                "The server's IP is not on the Official Account's IP whitelist: add this IP (Settings and Development → Basic Configuration → IP whitelist)"
+            }
         }
     }
 

@@ -18,6 +18,11 @@ pub struct PlatformText {
     pub not_follower: &'static str,
     pub follow_title: &'static str,
     pub follow_alt: &'static str,
+    /// The sandbox phone's follow toggle.
+    pub sb_following: &'static str,
+    pub sb_not_following: &'static str,
+    pub sb_follow: &'static str,
+    pub sb_unfollow: &'static str,
 }
 
 impl Lang {
@@ -43,6 +48,10 @@ pub static PLATFORM_ZH: PlatformText = PlatformText {
     not_follower: "未关注公众号，微信不发送",
     follow_title: "关注公众号，获取发货通知",
     follow_alt: "公众号二维码",
+    sb_following: "已关注店铺公众号",
+    sb_not_following: "未关注店铺公众号（模板消息会被拒绝，43004）",
+    sb_follow: "关注",
+    sb_unfollow: "取消关注",
 };
 
 pub static PLATFORM_EN: PlatformText = PlatformText {
@@ -58,4 +67,8 @@ pub static PLATFORM_EN: PlatformText = PlatformText {
     not_follower: "Not a follower of the Official Account: WeChat does not deliver",
     follow_title: "Follow us to get shipping updates",
     follow_alt: "The Official Account's QR code",
+    sb_following: "Follows the shop's Official Account",
+    sb_not_following: "Does not follow the shop's Official Account (template messages are refused, 43004)",
+    sb_follow: "Follow",
+    sb_unfollow: "Unfollow",
 };

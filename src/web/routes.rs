@@ -84,6 +84,7 @@ pub async fn route(
             .ok_or(WebError::NotFound),
         ["healthz"] if get => health(ctx).await,
         [name] if get && crate::store::valid_verify_name(name) => verify_file(ctx, name).await,
+        ["follow-qr"] if get => follow_qr(ctx),
         ["metrics"] if get => metrics(ctx, &req, peer).await,
         ["admin", rest @ ..] => super::admin::route(ctx, req, rest, peer).await,
         ["sandbox", rest @ ..] => match &ctx.app.sandbox {
@@ -273,6 +274,28 @@ async fn verify_file(ctx: &Ctx, name: &str) -> Result<Resp, WebError> {
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("text/plain"),
+    );
+    Ok(r)
+}
+
+/// `GET /follow-qr`: the Official Account's QR code from `[wechat] follow_qr_image`.
+fn follow_qr(ctx: &Ctx) -> Result<Resp, WebError> {
+    let qr = ctx
+        .app
+        .config
+        .wechat
+        .follow_qr_image
+        .as_ref()
+        .ok_or(WebError::NotFound)?;
+    let mut r = text(StatusCode::OK, "");
+    *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(qr.data.as_ref().clone()));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(qr.content_type),
+    );
+    r.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("public, max-age=3600"),
     );
     Ok(r)
 }

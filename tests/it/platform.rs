@@ -262,3 +262,171 @@ async fn cli_verify_file_goes_through_the_running_shop_and_doctor_fetches_it() {
     assert_eq!(code, 1, "{out}");
     t.stop().await;
 }
+
+/// A tiny PNG (the signature is what the config checks) standing in for the account's QR.
+const QR_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-follow-us-qr";
+
+/// A shopper (its browser) who ordered two mugs and paid as `persona` in the sandbox.
+async fn paid_order(t: &TestApp, persona: &str) -> (reqwest::Client, puzi::order::OrderNo) {
+    let c = client();
+    add_to_cart(&c, t, "stoneware-mug-white", 2).await;
+    let (_, loc, _) = checkout(&c, t, &GOOD_FORM).await;
+    let no = puzi::order::OrderNo::parse(loc.unwrap().trim_start_matches("/orders/")).unwrap();
+    pay_in_sandbox(t, &c, &no, persona, None).await;
+    (c, no)
+}
+
+async fn start_with_follow_qr() -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let qr = dir.path().join("qr.png");
+    std::fs::write(&qr, QR_PNG).unwrap();
+    // Through the config key, as an owner sets it.
+    let toml = dir.path().join("qr.toml");
+    std::fs::write(
+        &toml,
+        format!("[wechat]\nfollow_qr_image = \"{}\"\n", qr.display()),
+    )
+    .unwrap();
+    let image = puzi::config::load(&toml).unwrap().wechat.follow_qr_image;
+    assert!(image.is_some());
+    let t = TestApp::start_tuned(move |cfg| cfg.wechat.follow_qr_image = image).await;
+    (t, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_to_a_non_follower_is_final_and_the_order_page_offers_the_follow_qr() {
+    let (t, _dir) = start_with_follow_qr().await;
+    let o = setup_owner(&t).await;
+    let (shopper, no) = paid_order(&t, "阿珍").await;
+    let (_, before) = get_text(&shopper, &t.url(&format!("/orders/{no}"))).await;
+    assert!(!before.contains("follow-oa"), "nothing to offer yet");
+    // 阿珍 stops following the shop's Official Account.
+    assert!(t.sandbox().set_following("阿珍", false).unwrap());
+    let r = o
+        .post(
+            &t,
+            &format!("/admin/orders/{no}/ship"),
+            &[("courier", "EMS"), ("tracking_no", "E100")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let e = &t.app.store.outbox().unwrap()[0];
+    assert_eq!((e.state.as_str(), e.attempts), ("not_follower", 1));
+    // The back office says so in words.
+    let (_, detail) = get_text(&o.c, &t.url(&format!("/admin/orders/{no}"))).await;
+    assert!(detail.contains("未关注公众号"), "the outbox entry in words");
+    assert!(!detail.contains("43004"));
+    // Final: no retry however long we wait, and no alert.
+    t.app
+        .clock
+        .advance(puzi::fulfilment::OUTBOX_BACKOFF.iter().sum::<i64>() + 60);
+    for _ in 0..3 {
+        t.app.fulfilment.deliver_outbox().await.unwrap();
+    }
+    let e = &t.app.store.outbox().unwrap()[0];
+    assert_eq!((e.state.as_str(), e.attempts), ("not_follower", 1));
+    assert!(t.app.store.alerts().unwrap().is_empty());
+    // The shopper's order page offers the account's QR code, served at a fixed URL.
+    let (_, page) = get_text(&shopper, &t.url(&format!("/orders/{no}"))).await;
+    assert!(
+        page.contains("关注公众号，获取发货通知") && page.contains("src=\"/follow-qr\""),
+        "the follow block"
+    );
+    let r = client().get(t.url("/follow-qr")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), QR_PNG);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_phone_toggles_following() {
+    let t = TestApp::start().await;
+    let (_shopper, no) = paid_order(&t, "阿珍").await;
+    let _ = no;
+    // The phone of 阿珍 (its persona cookie).
+    let phone = client();
+    let cookie = format!("{}={}", "sandbox_persona", "%E9%98%BF%E7%8F%8D");
+    let page = |c: &reqwest::Client| {
+        c.get(t.url("/sandbox/phone"))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let body = page(&phone).await.unwrap().text().await.unwrap();
+    assert!(
+        body.contains("data-following=\"true\""),
+        "a persona follows at first"
+    );
+    let r = phone
+        .post(t.url("/sandbox/phone/follow"))
+        .header("cookie", cookie.clone())
+        .form(&[("follow", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection() || r.status().is_success());
+    let body = page(&phone).await.unwrap().text().await.unwrap();
+    assert!(body.contains("data-following=\"false\""), "{body}");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_server_ip_is_reported_once_naming_the_ip() {
+    let t = TestApp::start().await;
+    let o = setup_owner(&t).await;
+    let (_, first) = paid_order(&t, "阿珍").await;
+    let (_, second) = paid_order(&t, "小王").await;
+    t.sandbox()
+        .set_oa_fault(puzi::sandbox::OaFault::IpNotWhitelisted {
+            ip: "203.0.113.7".into(),
+        });
+    for no in [&first, &second] {
+        let r = o
+            .post(
+                &t,
+                &format!("/admin/orders/{no}/ship"),
+                &[("courier", "EMS"), ("tracking_no", "E200")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    // Retried later (the IP can be added), but one alert, not one per message or attempt.
+    t.app.clock.advance(puzi::fulfilment::OUTBOX_BACKOFF[0]);
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    let out = t.app.store.outbox().unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(out.iter().all(|e| e.state.as_str() == "pending"));
+    let alerts = t.app.store.alerts().unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].kind, puzi::store::AlertKind::IpWhitelist);
+    assert_eq!(alerts[0].message, "203.0.113.7");
+    let (_, dash) = get_text(&o.c, &t.url("/admin")).await;
+    assert!(dash.contains("203.0.113.7") && dash.contains("IP白名单"));
+    // The owner adds the IP: the messages go out on their next attempt.
+    t.sandbox().clear_oa_fault();
+    t.app.clock.advance(puzi::fulfilment::OUTBOX_BACKOFF[1]);
+    assert_eq!(t.app.fulfilment.deliver_outbox().await.unwrap(), 2);
+    assert_eq!(t.app.store.alerts().unwrap().len(), 1);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_checks_the_ip_whitelist_with_a_live_token_call() {
+    let (t, _dir, cli) = shop_with_cli_config().await;
+    let cfg = cli.display().to_string();
+    let args = vec!["doctor".to_string(), "--config".into(), cfg];
+    let (code, out, _) = puzi(args.clone()).await;
+    assert!(out.contains("ok   IP whitelist"), "{out}");
+    assert_eq!(code, 0, "{out}");
+    t.sandbox()
+        .set_oa_fault(puzi::sandbox::OaFault::IpNotWhitelisted {
+            ip: "198.51.100.23".into(),
+        });
+    let (code, out, _) = puzi(args).await;
+    assert!(
+        out.contains("FAIL IP whitelist: add 198.51.100.23 to the Official Account's IP whitelist"),
+        "{out}"
+    );
+    assert_eq!(code, 1, "{out}");
+    t.stop().await;
+}
