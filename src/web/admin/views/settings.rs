@@ -167,7 +167,8 @@ pub fn settings(ctx: &Ctx, admin: &Admin, offline: &[Check], live: Option<&[Chec
                         dt { (name) }
                         dd { code.mono.paste { (v) } br; span.muted.small { (place) } }
                     }
-                    dt { a href="/admin/settings/verify-files" { (ctx.app.config.shop.language.platform().verify_files) } }
+                    dt { (ctx.app.config.shop.language.platform().verify_files) }
+                    dd { a #verify-files-link href="/admin/settings/verify-files" { (ctx.app.config.shop.language.platform().verify_upload) } }
                     dt { (w.ip_whitelist) }
                     dd { span.muted.small { (w.ip_whitelist_hint) } }
                 }
