@@ -26,6 +26,9 @@ pub enum AlertKind {
     MessageFailed,
     /// The data file refused writes for a while (disk full, failed fsync).
     StorageFault,
+    /// WeChat refused the server's IP (40164): it is not on the Official Account's IP
+    /// whitelist. The message is the IP WeChat saw, to add there.
+    IpWhitelist,
 }
 
 impl AlertKind {
@@ -40,6 +43,7 @@ impl AlertKind {
             AlertKind::UnknownOrder => "unknown_order",
             AlertKind::MessageFailed => "message_failed",
             AlertKind::StorageFault => "storage_fault",
+            AlertKind::IpWhitelist => "ip_whitelist",
         }
     }
 }
@@ -66,6 +70,7 @@ mod tests {
             AlertKind::UnknownOrder,
             AlertKind::MessageFailed,
             AlertKind::StorageFault,
+            AlertKind::IpWhitelist,
         ] {
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));
         }

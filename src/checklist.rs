@@ -88,7 +88,73 @@ pub fn offline(app: &App) -> Vec<Check> {
 /// The live checks: key and certificate belong together, one signed call verifies both
 /// ways, and the clock agrees with WeChat's.
 pub async fn live(app: &App) -> Vec<Check> {
-    run_live(&app.config, &app.wechat).await
+    let mut v = run_live(&app.config, &app.wechat).await;
+    let files = app
+        .store
+        .call(|s| s.domain_files())
+        .await
+        .unwrap_or_default();
+    v.extend(verify_files(&app.base_url, &files).await);
+    v.push(whitelist(&app.wechat).await);
+    v
+}
+
+/// Fetches each domain verification file through the public base URL, as WeChat will, and
+/// checks that it arrives byte for byte (one check per file).
+pub async fn verify_files(base_url: &str, files: &[(String, Vec<u8>)]) -> Vec<Check> {
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client builds");
+    let mut v = Vec::new();
+    for (name, data) in files {
+        let url = format!("{}/{name}", base_url.trim_end_matches('/'));
+        let got = match http.get(&url).send().await {
+            Ok(r) if r.status().is_success() => r.bytes().await.map_err(|e| e.to_string()),
+            Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+            Err(e) => Err(e.without_url().to_string()),
+        };
+        v.push(match got {
+            Ok(b) if b.as_ref() == data.as_slice() => check(
+                "verify_file",
+                true,
+                format!("{url} is reachable and byte-identical"),
+            ),
+            Ok(_) => check(
+                "verify_file",
+                false,
+                format!("{url} answers different bytes"),
+            ),
+            Err(e) => check("verify_file", false, format!("{url} is not reachable: {e}")),
+        });
+    }
+    v
+}
+
+/// One live token call: WeChat answers 40164 when the server's outgoing IP is not on the
+/// Official Account's IP whitelist (the detail names the IP WeChat saw).
+pub async fn whitelist(clients: &Clients) -> Check {
+    match clients.oa.check_token().await {
+        Ok(()) => check(
+            "oa_whitelist",
+            true,
+            "a token call to the Official Account API works",
+        ),
+        Err(e) => match e.whitelist_ip() {
+            Some(ip) => check(
+                "oa_whitelist",
+                false,
+                format!("add {ip} to the Official Account's IP whitelist (WeChat answered 40164)"),
+            ),
+            None if e.whitelist_refused() => check(
+                "oa_whitelist",
+                false,
+                "the server's IP is not on the Official Account's IP whitelist (40164)",
+            ),
+            None => check("oa_whitelist", false, format!("token call failed: {e}")),
+        },
+    }
 }
 
 pub async fn run_live(cfg: &Config, clients: &Clients) -> Vec<Check> {

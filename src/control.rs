@@ -1,6 +1,6 @@
 //! The control socket: CLI subcommands that need the data while the shop runs
 //! (`admin setup-link`, `admin reset-password`, `catalog import|export`, `export orders`,
-//! `backup`) ask the running server over a Unix socket in the data directory, readable by
+//! `backup`, `wechat verify-file`) ask the running server over a Unix socket in the data directory, readable by
 //! its owner only. When no server answers they open the store themselves. Either way the
 //! same function does the work.
 
@@ -26,6 +26,13 @@ pub enum Command {
     },
     /// Checks every record of the data file.
     Verify,
+    /// Stores a WeChat domain verification file (`MP_verify_….txt`), served at the root.
+    VerifyFile {
+        name: String,
+        data: Vec<u8>,
+    },
+    /// The stored verification files, as JSON `[[name, [bytes…]], …]` (for `doctor`).
+    DomainFiles,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -55,6 +62,13 @@ pub fn execute(store: &Store, config: &Config, base: &str, cmd: Command) -> Repl
             .backup_to(&out)
             .map(|n| format!("backup written: {} ({n} bytes)", out.display()))),
         Command::Verify => Ok(store.verify()),
+        Command::VerifyFile { name, data } => Ok(store
+            .put_domain_file(&name, &data)?
+            .map(|()| format!("stored {name}; served at {base}/{name}"))
+            .map_err(|e| format!("{name}: {e}"))),
+        Command::DomainFiles => Ok(Ok(
+            serde_json::to_string(&store.domain_files()?).unwrap_or_default()
+        )),
     })();
     match r {
         Ok(Ok(output)) => Reply { ok: true, output },

@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::order::{CompletedBy, OrderNo, OrderState, Shipment};
 use crate::store::{OutboxEntry, OutboxKind, OutboxState, Store, StoreError};
 use crate::wechat::Clients;
-use crate::wechat::official_account::{TemplateMessage, TemplateValue};
+use crate::wechat::official_account::{OaError, TemplateMessage, TemplateValue};
 use std::sync::Arc;
 
 pub use crate::order::DEFAULT_AUTO_COMPLETE_DAYS;
@@ -333,7 +333,9 @@ impl Fulfilment {
     }
 
     /// Sends every due outbox message; failures wait on the backoff, and after the last
-    /// attempt the message is marked failed and the merchant alerted.
+    /// attempt the message is marked failed and the merchant alerted. A refusal because
+    /// the shopper does not follow the account (43004) is final, without an alert; a
+    /// refused server IP (40164) raises one alert naming the IP, not one per message.
     pub async fn deliver_outbox(&self) -> Result<usize, StoreError> {
         let now = self.clock.unix();
         let due: Vec<OutboxEntry> = self
@@ -347,15 +349,12 @@ impl Fulfilment {
         for mut e in due {
             let msg: Result<TemplateMessage, _> = serde_json::from_value(e.payload.clone());
             let result = match msg {
-                Ok(m) => self
-                    .wechat
-                    .oa
-                    .send_template(&m)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(err) => Err(err.to_string()),
+                Ok(m) => self.wechat.oa.send_template(&m).await,
+                Err(err) => Err(OaError::Invalid(err.to_string())),
             };
             e.attempts += 1;
+            // A problem that affects every message (the IP whitelist) is reported once.
+            let mut shared_alert = None;
             match result {
                 Ok(msgid) => {
                     e.state = OutboxState::Sent;
@@ -363,28 +362,47 @@ impl Fulfilment {
                     e.last_error = None;
                     sent += 1;
                 }
+                // Final: WeChat never delivers templates to non-followers; no retry, no alert.
+                Err(err) if err.not_follower() => {
+                    e.state = OutboxState::NotFollower;
+                    e.last_error = None;
+                }
                 Err(err) => {
-                    e.last_error = Some(err.clone());
+                    e.last_error = Some(err.to_string());
+                    if err.whitelist_refused() {
+                        let ip = err.whitelist_ip().unwrap_or_else(|| "?".into());
+                        tracing::warn!(%ip, "WeChat refused this server's IP (40164): add it to the Official Account's IP whitelist");
+                        shared_alert = Some((AlertKind::IpWhitelist, ip));
+                    }
                     match OUTBOX_BACKOFF.get(e.attempts as usize - 1) {
                         Some(wait) => e.next_at = now + wait,
                         None => {
                             e.state = OutboxState::Failed;
-                            let order = OrderNo::parse(&e.order);
-                            let msg = format!(
-                                "the delivery message for order {} could not be sent: {err}",
-                                e.order
-                            );
-                            self.store
-                                .call(move |s| {
-                                    s.alert(AlertKind::MessageFailed, order.as_ref(), msg, now)
-                                })
-                                .await?;
+                            if shared_alert.is_none() {
+                                let order = OrderNo::parse(&e.order);
+                                let msg = format!(
+                                    "the delivery message for order {} could not be sent: {err}",
+                                    e.order
+                                );
+                                self.store
+                                    .call(move |s| {
+                                        s.alert(AlertKind::MessageFailed, order.as_ref(), msg, now)
+                                    })
+                                    .await?;
+                            }
                         }
                     }
                 }
             }
             let e2 = e.clone();
-            self.store.call(move |s| s.put_outbox(&e2)).await?;
+            match shared_alert {
+                Some(alert) => {
+                    self.store
+                        .call(move |s| s.put_outbox_alerting(&e2, alert, now))
+                        .await?
+                }
+                None => self.store.call(move |s| s.put_outbox(&e2)).await?,
+            }
         }
         Ok(sent)
     }

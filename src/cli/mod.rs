@@ -166,6 +166,12 @@ enum WechatCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Store a domain verification file (MP_verify_….txt) that the shop serves at its root.
+    VerifyFile {
+        #[arg(long)]
+        config: PathBuf,
+        path: PathBuf,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -204,11 +210,23 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             cfg.sandbox.refill = true;
             serve_config(cfg, Some(Demo { lan, reset_stock }))
         }
+        Command::Wechat {
+            command: WechatCommand::VerifyFile { config, path },
+        } => {
+            let data = std::fs::read(&path).map_err(|e| CliError::input(&path, e))?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            control_command(&config, control::Command::VerifyFile { name, data }, None)
+        }
         Command::Wechat { command } => {
             let path = match &command {
                 WechatCommand::DecryptNotify { config, .. }
                 | WechatCommand::Check { config }
-                | WechatCommand::Menu { config } => config.clone(),
+                | WechatCommand::Menu { config }
+                | WechatCommand::VerifyFile { config, .. } => config.clone(),
             };
             let cfg = config::load(&path)?;
             let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(e.to_string()))?;
@@ -220,6 +238,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
                     }
                     WechatCommand::Check { .. } => wechat::check(&cfg, &clients).await,
                     WechatCommand::Menu { .. } => wechat::menu(&cfg, &clients).await,
+                    WechatCommand::VerifyFile { .. } => Ok(()),
                 }
             })
         }

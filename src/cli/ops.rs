@@ -161,6 +161,7 @@ pub fn doctor(config_path: &Path) -> Result<(), CliError> {
     }
     let reply = crate::control::run(&cfg, crate::control::Command::Verify);
     ok &= line(reply.ok, &format!("data file: {}", reply.output));
+    ok &= platform_checks(&cfg, fresh_sandbox);
     if ok {
         println!("all checks passed");
         Ok(())
@@ -168,6 +169,45 @@ pub fn doctor(config_path: &Path) -> Result<(), CliError> {
         println!("some checks FAILED");
         Err(CliError::Reported)
     }
+}
+
+/// The WeChat platform checks: each domain verification file fetched through the public
+/// base URL (reachable, byte-identical), and one live token call for the IP whitelist.
+fn platform_checks(cfg: &config::Config, fresh_sandbox: bool) -> bool {
+    let reply = crate::control::run(cfg, crate::control::Command::DomainFiles);
+    let files: Vec<(String, Vec<u8>)> = if reply.ok {
+        serde_json::from_str(&reply.output).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let Ok(rt) = tokio::runtime::Runtime::new() else {
+        return line(false, "cannot start the checks' runtime");
+    };
+    let base = cfg.public_base_url(cfg.server.listen);
+    let mut ok = true;
+    rt.block_on(async {
+        for c in crate::checklist::verify_files(&base, &files).await {
+            ok &= line(c.ok, &format!("verification file: {}", c.detail));
+        }
+        if fresh_sandbox {
+            return;
+        }
+        let Ok(clients) = crate::app::clients_for(cfg) else {
+            return;
+        };
+        let c = crate::checklist::whitelist(&clients).await;
+        let sandbox_down = cfg.wechat.mode == config::WechatMode::Sandbox
+            && c.detail.contains("cannot reach WeChat");
+        if sandbox_down {
+            line(
+                true,
+                "IP whitelist: the sandbox is not running (checked when live)",
+            );
+        } else {
+            ok &= line(c.ok, &format!("IP whitelist: {}", c.detail));
+        }
+    });
+    ok
 }
 
 /// `puzi qr URL --out FILE`.

@@ -9,6 +9,7 @@
 //! Every error names the file, the key and the problem in one line. Secrets are wrapped in
 //! `Secret`, whose `Debug` prints `[redacted]`, so a logged `Config` leaks nothing.
 
+mod follow;
 mod raw;
 mod validate;
 
@@ -209,6 +210,13 @@ pub enum WechatMode {
     Sandbox,
 }
 
+/// An image read from `[wechat] follow_qr_image`: its bytes and content type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowQr {
+    pub data: std::sync::Arc<Vec<u8>>,
+    pub content_type: &'static str,
+}
+
 #[derive(Clone, Debug)]
 pub struct WechatConfig {
     pub mode: WechatMode,
@@ -239,6 +247,9 @@ pub struct WechatConfig {
     /// message. Keys: `character_string1` order number, `phrase2` outcome, `amount3` refund,
     /// `thing4` the owner's reason.
     pub aftersales_template_id: Option<String>,
+    /// The Official Account's QR code (PNG, JPEG, GIF or WebP), read when the config is
+    /// loaded; shown on an order page whose shopper WeChat would not message.
+    pub follow_qr_image: Option<FollowQr>,
     /// Custom menu buttons `puzi wechat menu` installs: (name, URL or path).
     pub menu: Vec<(String, String)>,
 }

@@ -137,6 +137,7 @@ pub(super) struct RawWechat {
     pub(super) shipped_template_id: Option<String>,
     pub(super) shipped_template_keys: Option<Vec<String>>,
     pub(super) aftersales_template_id: Option<String>,
+    pub(super) follow_qr_image: Option<String>,
     #[serde(default)]
     pub(super) menu: Vec<RawMenuButton>,
 }

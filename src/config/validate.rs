@@ -447,6 +447,8 @@ fn wechat(
             }
         },
         aftersales_template_id: w.aftersales_template_id.filter(|t| !t.trim().is_empty()),
+        follow_qr_image: super::follow::read(w.follow_qr_image)
+            .map_err(|p| invalid("wechat.follow_qr_image", p))?,
         menu: {
             if w.menu.len() > 3 {
                 return Err(invalid("wechat.menu", "a menu has at most 3 buttons"));

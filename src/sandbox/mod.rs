@@ -152,6 +152,9 @@ pub enum OaFault {
     /// The next call that carries an access token answers 40001, even for the current
     /// token (WeChat does this after a token was replaced elsewhere).
     TokenRejected,
+    /// Every call (token calls included) answers 40164: the server's IP is not on the
+    /// account's whitelist. It stays until cleared, as a whitelist does.
+    IpNotWhitelisted { ip: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -354,9 +357,27 @@ impl Sandbox {
         self.faults_mut().next_oa_call = Some(f);
     }
 
-    /// The fault waiting for the next Official Account call, which it consumes.
+    /// The fault waiting for the next Official Account call, which it consumes (a
+    /// whitelist fault stays).
     pub(crate) fn take_oa_fault(&self) -> Option<OaFault> {
-        self.faults_mut().next_oa_call.take()
+        let mut f = self.faults_mut();
+        match f.next_oa_call {
+            Some(OaFault::IpNotWhitelisted { .. }) => f.next_oa_call.clone(),
+            _ => f.next_oa_call.take(),
+        }
+    }
+
+    /// Clears a waiting Official Account fault (the whitelist was fixed).
+    pub fn clear_oa_fault(&self) {
+        self.faults_mut().next_oa_call = None;
+    }
+
+    /// The whitelist fault's IP, if one is set (token calls check it without consuming).
+    pub(crate) fn whitelist_fault(&self) -> Option<String> {
+        match &self.faults_mut().next_oa_call {
+            Some(OaFault::IpNotWhitelisted { ip }) => Some(ip.clone()),
+            _ => None,
+        }
     }
 
     /// The fault waiting for the next notification, which it consumes.
@@ -414,6 +435,7 @@ impl Sandbox {
             ["control", "refill"] if post => booth::control_refill(self, &req).await,
             ["phone"] if get => phone::page(self, &req).await,
             ["phone", "name"] if post => phone::rename(self, &req).await,
+            ["phone", "follow"] if post => official_account::follow_toggle(self, &req).await,
             ["booth"] if get => booth::page(self).await,
             ["booth", "feed"] if get => booth::feed_json(self).await,
             ["booth.js"] if get => Ok(booth::booth_js()),

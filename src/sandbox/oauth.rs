@@ -25,6 +25,10 @@ pub struct Persona {
     /// The name the shopper chose on `/sandbox/phone`, shown instead of `name`.
     #[serde(default)]
     pub display: Option<String>,
+    /// The persona does not follow the shop's Official Account: template messages to it
+    /// are refused with 43004, as WeChat refuses them.
+    #[serde(default)]
+    pub not_following: bool,
 }
 
 impl Persona {
@@ -104,6 +108,7 @@ fn issue_code(sb: &Sandbox, appid: &str, persona: &str) -> Result<String, StoreE
         name: persona.into(),
         created_at: now,
         display: None,
+        not_following: false,
     };
     sb.inner
         .store
@@ -157,6 +162,7 @@ pub async fn authorize_page(sb: &Sandbox, req: &Request) -> Result<Resp, Sandbox
                             name: name.clone(),
                             created_at: now,
                             display: None,
+                            not_following: false,
                         };
                         t.put(&key, &enc(&p))?;
                         return Ok(name);
@@ -274,6 +280,22 @@ pub fn rename(sb: &Sandbox, name: &str, display: &str) -> Result<bool, StoreErro
             };
             let mut p: Persona = dec(&b)?;
             p.display = Some(display);
+            t.put(&key, &enc(&p))?;
+            Ok(true)
+        })
+}
+
+/// Makes a persona follow the Official Account or not; whether the persona exists.
+pub fn set_following(sb: &Sandbox, name: &str, following: bool) -> Result<bool, StoreError> {
+    let key = format!("persona/{name}");
+    sb.inner
+        .store
+        .sandbox_write(|t| -> Result<bool, StoreError> {
+            let Some(b) = t.get(&key)? else {
+                return Ok(false);
+            };
+            let mut p: Persona = dec(&b)?;
+            p.not_following = !following;
             t.put(&key, &enc(&p))?;
             Ok(true)
         })

@@ -116,6 +116,9 @@ fn issue_token(
 pub async fn token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let q = req.query_map();
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    if let Some(e) = whitelist_refusal(sb) {
+        return Ok(e);
+    }
     if get("grant_type") != "client_credential" {
         return Ok(errcode(40002, "invalid grant_type"));
     }
@@ -133,6 +136,9 @@ pub async fn token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
 pub async fn stable_token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
     let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
     let s = |k: &str| b[k].as_str().unwrap_or("").to_string();
+    if let Some(e) = whitelist_refusal(sb) {
+        return Ok(e);
+    }
     if s("grant_type") != "client_credential" {
         return Ok(errcode(40002, "invalid grant_type"));
     }
@@ -175,11 +181,15 @@ fn force_allowed(sb: &Sandbox, appid: &str) -> Result<bool, StoreError> {
 }
 
 fn check_token(sb: &Sandbox, req: &Request) -> Result<Option<Resp>, StoreError> {
-    if let Some(super::OaFault::TokenRejected) = sb.take_oa_fault() {
-        return Ok(Some(errcode(
-            40001,
-            "invalid credential, access_token is invalid or not latest",
-        )));
+    match sb.take_oa_fault() {
+        Some(super::OaFault::TokenRejected) => {
+            return Ok(Some(errcode(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            )));
+        }
+        Some(super::OaFault::IpNotWhitelisted { ip }) => return Ok(Some(whitelist_errcode(&ip))),
+        None => {}
     }
     let tok = req
         .query_map()
@@ -210,11 +220,16 @@ pub async fn template_send(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxE
     };
     let touser = b["touser"].as_str().unwrap_or("").to_string();
     let appid = sb.inner.keys.manifest.appid.clone();
-    let known = personas(sb)?
-        .iter()
-        .any(|p| openid(&appid, &p.name) == touser);
-    if !known {
+    let all = personas(sb)?;
+    let Some(persona) = all.iter().find(|p| openid(&appid, &p.name) == touser) else {
         return Ok(errcode(40003, "invalid openid"));
+    };
+    if persona.not_following {
+        // Template messages reach followers only.
+        return Ok(errcode(
+            43004,
+            "require subscribe rid: 6571d2c1-0a1b2c3d-4e5f6a7b",
+        ));
     }
     if b["template_id"].as_str().unwrap_or("").is_empty() {
         return Ok(errcode(40037, "invalid template_id"));
@@ -244,4 +259,63 @@ pub async fn menu_create(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxErr
     }
     record_message(sb, "menu", None, b)?;
     Ok(errcode(0, "ok"))
+}
+
+/// WeChat's answer to a caller whose IP is not whitelisted (the shape merchants report).
+fn whitelist_errcode(ip: &str) -> Resp {
+    errcode(
+        40164,
+        &format!(
+            "invalid ip {ip} ipv6 ::ffff:{ip}, not in whitelist rid: 6571d2c1-1c2d3e4f-5a6b7c8d"
+        ),
+    )
+}
+
+/// The whitelist fault, when set: token calls are refused too.
+fn whitelist_refusal(sb: &Sandbox) -> Option<Resp> {
+    sb.whitelist_fault().map(|ip| whitelist_errcode(&ip))
+}
+
+impl Sandbox {
+    /// Makes a persona follow the Official Account or not (a non-follower's template
+    /// messages are refused with 43004); whether the persona exists.
+    pub fn set_following(&self, persona: &str, following: bool) -> Result<bool, StoreError> {
+        super::oauth::set_following(self, persona, following)
+    }
+}
+
+/// `POST /sandbox/phone/follow` (`follow=1` or `0`): the phone's persona follows the
+/// Official Account or stops following it.
+pub async fn follow_toggle(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    if !super::phone::same_origin(req) {
+        return Ok(super::respond(
+            StatusCode::FORBIDDEN,
+            "text/plain; charset=utf-8",
+            "cross-site request refused",
+        ));
+    }
+    let Some(name) = super::oauth::cookie_persona(req) else {
+        return Ok(super::redirect("/sandbox/phone"));
+    };
+    let follow = req.form().get("follow").map(String::as_str) == Some("1");
+    let sb2 = sb.clone();
+    super::blocking(move || sb2.set_following(&name, follow)).await?;
+    Ok(super::redirect("/sandbox/phone"))
+}
+
+/// The phone page's toggle: follow the shop's Official Account or stop following it.
+pub(super) fn follow_form(lang: crate::text::Lang, p: &super::oauth::Persona) -> maud::Markup {
+    let t = lang.platform();
+    let (label, value) = if p.not_following {
+        (t.sb_follow, "1")
+    } else {
+        (t.sb_unfollow, "0")
+    };
+    maud::html! {
+        form.sb-me #follow method="post" action="/sandbox/phone/follow" data-following=(!p.not_following) {
+            span.sb-mute { (if p.not_following { t.sb_not_following } else { t.sb_following }) }
+            input type="hidden" name="follow" value=(value);
+            button type="submit" { (label) }
+        }
+    }
 }

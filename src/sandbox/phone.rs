@@ -62,6 +62,7 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
                     button.sb-primary type="submit" { (t.change_name) }
                 }
                 @if bad { p.sb-error { (t.bad_name) } }
+                (official_account::follow_form(lang, &p))
                 h2 { (t.my_orders) }
                 @if orders.is_empty() { p.sb-mute { (t.no_orders) } }
                 ul.sb-list {
@@ -146,7 +147,7 @@ pub async fn rename(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
 }
 
 /// A form from another site must not rename anyone: `Origin`, when sent, names this host.
-fn same_origin(req: &Request) -> bool {
+pub(super) fn same_origin(req: &Request) -> bool {
     let Some(origin) = req.headers.get(hyper::header::ORIGIN) else {
         return true;
     };

@@ -643,6 +643,7 @@ mod orders;
 mod outbox;
 mod owner;
 mod sandbox;
+mod verify_files;
 
 pub use addresses::AddressBookOwner;
 pub use aftersales::NewPhoto;
@@ -656,3 +657,4 @@ pub use order_txn::OrderTxn;
 pub use outbox::{OutboxEntry, OutboxKind, OutboxState};
 pub use owner::{AdminSession, Owner, SetupToken};
 pub use sandbox::SandboxTable;
+pub use verify_files::{VERIFY_FILE_MAX, VerifyFileError, valid_verify_name};

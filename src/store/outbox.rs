@@ -1,6 +1,7 @@
 //! The outbox in the store: messages to WeChat (the delivery message), kept until WeChat
 //! accepts them or every attempt failed.
 
+use super::alerts::insert_alert;
 use super::*;
 
 /// What an outbox message is about.
@@ -23,6 +24,9 @@ pub enum OutboxState {
     Sent,
     /// Every attempt failed; the owner was alerted.
     Failed,
+    /// WeChat refused it for good: the shopper does not follow the Official Account
+    /// (43004). Never retried, no alert; the order page offers the account's QR code.
+    NotFollower,
 }
 
 impl OutboxState {
@@ -31,6 +35,7 @@ impl OutboxState {
             OutboxState::Pending => "pending",
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
+            OutboxState::NotFollower => "not_follower",
         }
     }
 }
@@ -58,6 +63,14 @@ pub struct OutboxEntry {
 }
 
 impl Store {
+    /// Whether a message to the shopper about this order could not be sent: refused
+    /// because they do not follow the account, or failed after every attempt.
+    pub fn message_undelivered(&self, order: &str) -> Result<bool, StoreError> {
+        Ok(self.outbox()?.iter().any(|e| {
+            e.order == order && matches!(e.state, OutboxState::NotFollower | OutboxState::Failed)
+        }))
+    }
+
     pub fn enqueue(&self, e: &OutboxEntry) -> Result<u64, StoreError> {
         let tx = self.db.begin_write()?;
         let id = {
@@ -74,6 +87,37 @@ impl Store {
     pub fn put_outbox(&self, e: &OutboxEntry) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
         tx.open_table(OUTBOX)?.insert(e.id, enc(e).as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes an outbox entry and, in the same transaction, raises `alert` — unless an
+    /// unacknowledged alert of the same kind and message is open already (a problem that
+    /// affects every message is reported once, not once per message).
+    pub fn put_outbox_alerting(
+        &self,
+        e: &OutboxEntry,
+        alert: (AlertKind, String),
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (kind, message) = alert;
+        let tx = self.db.begin_write()?;
+        {
+            tx.open_table(OUTBOX)?.insert(e.id, enc(e).as_slice())?;
+            let mut alerts = tx.open_table(ALERTS)?;
+            let mut open = false;
+            for row in alerts.iter()? {
+                let (_, b) = row?;
+                let a: Alert = dec("alerts", b.value())?;
+                if !a.acknowledged && a.kind == kind && a.message == message {
+                    open = true;
+                    break;
+                }
+            }
+            if !open {
+                insert_alert(&mut alerts, now, kind, None, message)?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }

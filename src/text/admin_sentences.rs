@@ -101,6 +101,23 @@ impl WorkText {
             ("clock", false, true) => "服务器时间与微信相差太多，请校准时间",
             ("clock", true, false) => "The server's clock agrees with WeChat's",
             ("clock", false, false) => "The server's clock is too far from WeChat's; set the time",
+            // -- WeChat platform checks (issue 14) --
+            ("verify_file", true, true) => "校验文件可通过店铺网址访问，内容一致",
+            ("verify_file", false, true) => "校验文件无法通过店铺网址取得，或内容不一致",
+            ("verify_file", true, false) => {
+                "The verification file is reachable through the shop's address, byte for byte"
+            }
+            ("verify_file", false, false) => {
+                "The verification file cannot be fetched through the shop's address, or differs"
+            }
+            ("oa_whitelist", true, true) => "服务器 IP 在公众号 IP 白名单内",
+            ("oa_whitelist", false, true) => "公众号接口调用失败（服务器 IP 可能不在白名单内）",
+            ("oa_whitelist", true, false) => {
+                "The server's IP is on the Official Account's IP whitelist"
+            }
+            ("oa_whitelist", false, false) => {
+                "The Official Account API refused the call (is the server's IP whitelisted?)"
+            }
             (_, true, true) => "通过",
             (_, false, true) => "未通过",
             (_, true, false) => "Passed",
@@ -289,6 +306,9 @@ impl WorkText {
             (true, UnknownOrder) => "收到未知订单的通知",
             (true, MessageFailed) => "发货消息未送达",
             (true, StorageFault) => "磁盘写入失败（已恢复）",
+            (true, IpWhitelist) => {
+                "服务器 IP 不在公众号 IP 白名单内，请在 设置与开发 → 基本配置 → IP白名单 添加这个 IP"
+            }
             (false, AmountMismatch) => "Payment does not match the order",
             (false, LatePayment) => "Paid after the order closed",
             (false, DoublePayment) => "Paid twice",
@@ -298,6 +318,9 @@ impl WorkText {
             (false, UnknownOrder) => "Notification for an unknown order",
             (false, MessageFailed) => "Delivery message not sent",
             (false, StorageFault) => "Disk writes failed (recovered)",
+            (false, IpWhitelist) => {
+                "The server's IP is not on the Official Account's IP whitelist: add this IP (Settings and Development → Basic Configuration → IP whitelist)"
+            }
         }
     }
 

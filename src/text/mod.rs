@@ -642,3 +642,8 @@ static NATIVE_EN: NativeText = NativeText {
     or_open_in_wechat: "Or open this order in WeChat to pay there",
     code_alt: "WeChat Pay code",
 };
+
+// -- WeChat platform pieces: verification files, followers (issue 14) ---------------------
+
+mod platform;
+pub use platform::{PLATFORM_EN, PLATFORM_ZH, PlatformText};

@@ -88,6 +88,8 @@ pub async fn route(
             .respond("favicon.svg", req.headers())
             .ok_or(WebError::NotFound),
         ["healthz"] if get => health(ctx).await,
+        [name] if get && crate::store::valid_verify_name(name) => verify_file(ctx, name).await,
+        ["follow-qr"] if get => follow_qr(ctx),
         ["metrics"] if get => metrics(ctx, &req, peer).await,
         ["admin", rest @ ..] => super::admin::route(ctx, req, rest, peer).await,
         ["sandbox", rest @ ..] => match &ctx.app.sandbox {
@@ -261,4 +263,44 @@ async fn scan_gauges(ctx: &Ctx) -> Result<Gauges, WebError> {
 async fn health(ctx: &Ctx) -> Result<Resp, WebError> {
     ctx.app.store.call(|s| s.schema_version()).await?;
     Ok(text(StatusCode::OK, "ok\n"))
+}
+
+/// `GET /MP_verify_….txt`: a stored WeChat domain verification file, exactly its bytes.
+async fn verify_file(ctx: &Ctx, name: &str) -> Result<Resp, WebError> {
+    let n = name.to_string();
+    let data = ctx
+        .app
+        .store
+        .call(move |s| s.domain_file(&n))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut r = text(StatusCode::OK, "");
+    *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(data));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain"),
+    );
+    Ok(r)
+}
+
+/// `GET /follow-qr`: the Official Account's QR code from `[wechat] follow_qr_image`.
+fn follow_qr(ctx: &Ctx) -> Result<Resp, WebError> {
+    let qr = ctx
+        .app
+        .config
+        .wechat
+        .follow_qr_image
+        .as_ref()
+        .ok_or(WebError::NotFound)?;
+    let mut r = text(StatusCode::OK, "");
+    *r.body_mut() = http_body_util::Full::new(bytes::Bytes::from(qr.data.as_ref().clone()));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(qr.content_type),
+    );
+    r.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("public, max-age=3600"),
+    );
+    Ok(r)
 }

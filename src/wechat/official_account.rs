@@ -27,6 +27,29 @@ pub enum OaError {
 }
 
 impl OaError {
+    /// WeChat refused a template message because the shopper does not follow the account
+    /// (43004, "require subscribe"): final, retrying never helps.
+    pub fn not_follower(&self) -> bool {
+        matches!(self, OaError::Api { errcode: 43004, .. })
+    }
+
+    /// WeChat refused the call because the server's IP is not whitelisted (40164).
+    pub fn whitelist_refused(&self) -> bool {
+        matches!(self, OaError::Api { errcode: 40164, .. })
+    }
+
+    /// The outgoing IP WeChat saw, from a 40164 answer (`invalid ip 1.2.3.4 ipv6 ::ffff:…,
+    /// not in whitelist`).
+    pub fn whitelist_ip(&self) -> Option<String> {
+        match self {
+            OaError::Api {
+                errcode: 40164,
+                errmsg,
+            } => parse_invalid_ip(errmsg),
+            _ => None,
+        }
+    }
+
     /// The access token was rejected (expired or replaced): renew and try once more.
     fn token_rejected(&self) -> bool {
         matches!(
@@ -37,6 +60,17 @@ impl OaError {
             }
         )
     }
+}
+
+/// The IP address after `invalid ip` in WeChat's 40164 errmsg, if it parses as one.
+pub fn parse_invalid_ip(errmsg: &str) -> Option<String> {
+    let rest = &errmsg[errmsg.find("invalid ip")? + "invalid ip".len()..];
+    let word = rest
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .find(|w| !w.is_empty())?;
+    word.parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -273,6 +307,13 @@ impl OfficialAccount {
         }
     }
 
+    /// One live token call (not served from the cache), to learn whether WeChat answers at
+    /// all — a 40164 here means the server's IP is not whitelisted.
+    pub async fn check_token(&self) -> Result<(), OaError> {
+        let mut guard = self.token.lock().await;
+        self.fetch_token(&mut guard, false).await.map(|_| ())
+    }
+
     /// Sends a template message; returns WeChat's msgid.
     pub async fn send_template(&self, msg: &TemplateMessage) -> Result<i64, OaError> {
         let body = serde_json::to_value(msg).map_err(|e| OaError::Invalid(e.to_string()))?;
@@ -288,5 +329,22 @@ impl OfficialAccount {
         let body = serde_json::json!({ "button": buttons });
         self.with_token("/cgi-bin/menu/create", &body).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod platform_tests {
+    use super::*;
+
+    #[test]
+    fn the_ip_is_read_from_a_40164_errmsg() {
+        let e = OaError::Api {
+            errcode: 40164,
+            errmsg: "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 1"
+                .into(),
+        };
+        assert_eq!(e.whitelist_ip().as_deref(), Some("203.0.113.7"));
+        assert_eq!(parse_invalid_ip("invalid ip, not in whitelist"), None);
+        assert!(!e.not_follower());
     }
 }

@@ -24,6 +24,7 @@ mod payment;
 #[path = "payment.rs"]
 #[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
 mod payment_global;
+mod platform;
 mod qr;
 mod quiet;
 mod refunds;

@@ -9,6 +9,7 @@ pub(super) mod multipart;
 mod orders;
 mod product_edit;
 pub(crate) mod shipping;
+mod verify_files;
 mod views;
 
 use super::Ctx;
@@ -283,6 +284,9 @@ pub async fn route(
         }
         ["aftersales", rest @ ..] => aftersales::route(ctx, &admin, req, rest).await,
         ["settings"] if get => settings(ctx, &admin, None).await,
+        ["settings", "verify-files", rest @ ..] => {
+            verify_files::route(ctx, &admin, req, rest).await
+        }
         ["settings", "check"] if post => {
             let _ = form(ctx, &admin, req).await?;
             let checks = crate::checklist::live(&ctx.app).await;

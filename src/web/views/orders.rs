@@ -146,6 +146,7 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Mar
             }
         }
         (aftersales_section(ctx, o))
+        (follow_block(ctx, o))
         ul.summary {
             @for l in &o.lines {
                 li {
@@ -214,4 +215,34 @@ pub fn link_expired(ctx: &Ctx, v: &Visitor) -> Markup {
         }
     };
     layout(ctx, v.cart_units(), st.link_expired, Tab::None, body)
+}
+
+/// The invitation to follow the shop's Official Account (its QR code from `[wechat]
+/// follow_qr_image`), when WeChat refused a message about this order because the shopper
+/// does not follow the account, when one failed for good, or when a shipped order had no
+/// WeChat identity to message. Nothing without a configured image.
+pub fn follow_block(ctx: &Ctx, o: &Order) -> Markup {
+    let w = &ctx.app.config.wechat;
+    if w.follow_qr_image.is_none() {
+        return html! {};
+    }
+    let unreachable =
+        o.shipment.is_some() && w.shipped_template_id.is_some() && o.owner_openid().is_none();
+    // A small read of the outbox (the page is rendered per request, never cached).
+    let refused = || {
+        ctx.app
+            .store
+            .message_undelivered(o.no.as_str())
+            .unwrap_or(false)
+    };
+    if !(unreachable || refused()) {
+        return html! {};
+    }
+    let t = ctx.app.config.shop.language.platform();
+    html! {
+        section.follow-oa #follow-oa {
+            h2 { (t.follow_title) }
+            img src="/follow-qr" alt=(t.follow_alt) width="180" height="180";
+        }
+    }
 }

@@ -160,7 +160,7 @@ pub fn dashboard(
                     @for al in alerts {
                         li class={ "alert " (al.kind) } {
                             div { span.tag.low { (w.alert_kind(al.kind)) } " " span.muted { (cst_datetime(al.at)) } }
-                            @if ctx.app.config.shop.language == crate::text::Lang::En { p { (al.message) } }
+                            @if ctx.app.config.shop.language == crate::text::Lang::En || al.kind == crate::alert::AlertKind::IpWhitelist { p { (al.message) } }
                             @if let Some(o) = &al.order { a href={ "/admin/orders/" (o) } { (o) } }
                             form.inline method="post" action={ "/admin/alerts/" (al.id) "/ack" } {
                                 (csrf(admin))

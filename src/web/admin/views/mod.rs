@@ -10,12 +10,14 @@ mod orders;
 mod products;
 mod settings;
 mod shipping;
+mod verify_files;
 
 pub use dashboard::{FirstSteps, Stats, dashboard};
 pub use orders::{order_detail, orders, refund_confirm};
 pub use products::{categories, product_form, products, products_with, qr_sheet};
 pub use settings::settings;
 pub use shipping::{BulkView, bulk_ship, packing_slips};
+pub use verify_files::{verify_file_delete, verify_files};
 
 use super::Admin;
 use crate::money::Money;

@@ -167,6 +167,8 @@ pub fn settings(ctx: &Ctx, admin: &Admin, offline: &[Check], live: Option<&[Chec
                         dt { (name) }
                         dd { code.mono.paste { (v) } br; span.muted.small { (place) } }
                     }
+                    dt { (ctx.app.config.shop.language.platform().verify_files) }
+                    dd { a #verify-files-link href="/admin/settings/verify-files" { (ctx.app.config.shop.language.platform().verify_upload) } }
                     dt { (w.ip_whitelist) }
                     dd { span.muted.small { (w.ip_whitelist_hint) } }
                 }
@@ -189,7 +191,7 @@ pub fn settings(ctx: &Ctx, admin: &Admin, offline: &[Check], live: Option<&[Chec
                             } @else {
                                 (w.check(&c.name, c.ok))
                             }
-                            @if !c.ok && matches!(c.name.as_str(), "signed_call" | "platform_certificates" | "certificate") {
+                            @if !c.ok && matches!(c.name.as_str(), "signed_call" | "platform_certificates" | "certificate" | "verify_file" | "oa_whitelist") {
                                 br; span.muted.small { (w.wechat_said) ": " (c.detail) }
                             }
                         }
