@@ -118,6 +118,16 @@ fn import_in(
     Ok(errors)
 }
 
+/// A cell a spreadsheet would not run as a formula: one starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'` (shown as text, the value otherwise kept).
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 /// Orders as CSV for bookkeeping (times in China Standard Time).
 pub fn orders_csv(orders: &[Order]) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
@@ -151,7 +161,7 @@ pub fn orders_csv(orders: &[Order]) -> String {
             .collect::<Vec<_>>()
             .join("; ");
         let p = o.payment.as_ref();
-        w.write_record([
+        let row = [
             o.no.as_str(),
             &cst_datetime(o.created_at),
             o.state.as_str(),
@@ -176,8 +186,9 @@ pub fn orders_csv(orders: &[Order]) -> String {
                 .as_ref()
                 .map(|s| s.tracking_no.as_str())
                 .unwrap_or(""),
-        ])
-        .expect("in-memory write");
+        ];
+        w.write_record(row.iter().map(|c| spreadsheet_safe(c).into_owned()))
+            .expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("flush")).expect("UTF-8")
 }

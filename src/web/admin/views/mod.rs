@@ -10,12 +10,14 @@ mod orders;
 mod products;
 mod settings;
 mod shipping;
+mod staff;
 
 pub use dashboard::{FirstSteps, Stats, dashboard};
 pub use orders::{order_detail, orders, refund_confirm};
 pub use products::{categories, product_form, products, products_with, qr_sheet};
 pub use settings::settings;
 pub use shipping::{BulkView, bulk_ship, packing_slips};
+pub use staff::{audit, forbidden, join, revoke_confirm, staff};
 
 use super::Admin;
 use crate::money::Money;
@@ -82,7 +84,11 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                         a href="/admin/aftersales" { (l.aftersales().nav) }
                         a href="/admin/products" { (l.products) }
                         a href="/admin/categories" { (l.categories) }
-                        a href="/admin/settings" { (l.settings) }
+                        @if admin.is_some_and(|ad| ad.role.is_owner()) {
+                            a href="/admin/settings" { (l.settings) }
+                            a href="/admin/staff" { (l.staff().nav_staff) }
+                            a href="/admin/audit" { (l.staff().nav_audit) }
+                        }
                     }
                 }
                 main.adminmain { (body) }
