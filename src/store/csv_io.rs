@@ -22,7 +22,8 @@ impl Store {
     /// categories and images in the shop) and then written in one write transaction, which
     /// is committed only if every product was written; a row the store refuses (a SKU that
     /// belongs to a product outside the file) aborts it. Returns the number of products
-    /// imported, or every problem found with its line.
+    /// imported, or every problem found with its line. The import is recorded in the
+    /// audit log (by `by`) in the same transaction.
     pub fn import_catalog(
         &self,
         text: &str,
@@ -52,6 +53,10 @@ impl Store {
             tx.abort()?;
             return Ok(Err(errors));
         }
+        let action = crate::audit::Action::CatalogImported {
+            products: rows.len(),
+        };
+        audit::write_in(&tx, &crate::audit::Entry::new(now, by, action))?;
         tx.commit()?;
         self.catalog_changed();
         Ok(Ok(rows.len()))

@@ -2,7 +2,7 @@
 //! every route (403 with a page in words), removal ending a member's sessions at once, and
 //! the audit log written in the transaction of the change it records, shown and exported.
 
-use crate::admin::{Owner, csrf_of, setup_owner};
+use crate::admin::{Owner, setup_owner};
 use crate::support::*;
 use puzi::audit::Action;
 use puzi::order::{OrderNo, OrderState};
@@ -217,7 +217,172 @@ async fn removing_a_member_is_confirmed_and_ends_their_session_at_once() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "cannot sign in again");
-    let _ = csrf_of;
-    let _ = Action::LoginSucceeded;
+    // Joining, signing in and the removal are in the log.
+    let log = t.app.store.audit_entries(None, None, 100).unwrap();
+    let removed = log
+        .iter()
+        .filter(|e| {
+            e.action
+                == Action::MemberRevoked {
+                    member: "xiaoli".into(),
+                }
+        })
+        .count();
+    assert_eq!(removed, 1);
+    assert!(
+        log.iter()
+            .any(|e| e.by == "xiaoli" && e.action == Action::LoginSucceeded)
+    );
+    t.stop().await;
+}
+
+fn entries_for(t: &TestApp, no: &OrderNo, f: impl Fn(&Action) -> bool) -> usize {
+    let log = t.app.store.audit_entries(None, None, usize::MAX).unwrap();
+    log.iter()
+        .filter(|e| e.order.as_deref() == Some(no.as_str()) && f(&e.action))
+        .count()
+}
+
+fn shipped(a: &Action) -> bool {
+    matches!(a, Action::Shipped { .. })
+}
+
+fn refunded(a: &Action) -> bool {
+    matches!(a, Action::Refunded { .. })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ship_and_a_refund_are_audited_in_the_transaction_of_the_change() {
+    let (t, faults) = TestApp::start_faulty(|_| {}).await;
+    let o = setup_owner(&t).await;
+    let staff = join(&t, &invite(&t, &o, "staff").await, "xiaoli").await;
+    let no = paid_order(&t).await;
+    let r = staff
+        .post(
+            &t,
+            &format!("/admin/orders/{no}/ship"),
+            &[("carrier", "sf"), ("tracking_no", "SF100200300")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // Shipping again is refused (already shipped): no second entry.
+    let r = staff
+        .post(
+            &t,
+            &format!("/admin/orders/{no}/ship"),
+            &[("carrier", "sf"), ("tracking_no", "SF999")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(entries_for(&t, &no, shipped), 1);
+    // The staff's refused refund leaves no entry; the owner's refund one.
+    let refund = [
+        ("amount", "10.00"),
+        ("reason", "破损补偿"),
+        ("confirm", "1"),
+    ];
+    let r = staff
+        .post(&t, &format!("/admin/orders/{no}/refund"), &refund)
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(entries_for(&t, &no, refunded), 0);
+    let r = o
+        .post(&t, &format!("/admin/orders/{no}/refund"), &refund)
+        .await;
+    assert_eq!(r.status(), 303);
+    let log = t.app.store.audit_entries(None, None, usize::MAX).unwrap();
+    let e = log
+        .iter()
+        .find(|e| e.order.as_deref() == Some(no.as_str()) && refunded(&e.action))
+        .expect("the refund's entry");
+    assert_eq!(e.by, "boss");
+    assert_eq!(
+        e.action,
+        Action::Refunded {
+            amount: 1000,
+            reason: "破损补偿".into()
+        }
+    );
+    // The log page tells it in words, newest first, and filters by member.
+    let (s, page) = get_text(&o.c, &t.url("/admin/audit")).await;
+    assert_eq!(s, 200);
+    let (refund_at, ship_at) = (
+        page.find("退款 ¥10.00，原因：破损补偿")
+            .expect("the refund in words"),
+        page.find("运单号 SF100200300")
+            .expect("the shipment in words"),
+    );
+    assert!(refund_at < ship_at, "newest first");
+    let (_, mine) = get_text(&o.c, &t.url("/admin/audit?by=xiaoli")).await;
+    assert!(mine.contains("运单号 SF100200300") && !mine.contains("破损补偿"));
+
+    // A commit that fails leaves neither the shipment nor its entry.
+    let no2 = paid_order(&t).await;
+    let csrf = staff.csrf(&t).await;
+    faults.fail_nth_sync(1);
+    let r = staff
+        .c
+        .post(t.url(&format!("/admin/orders/{no2}/ship")))
+        .form(&[
+            ("carrier", "sf"),
+            ("tracking_no", "SF424242"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), 303);
+    assert!(faults.crashed(), "the fault fired");
+    let data = t.data.clone();
+    let dir = t.stop().await;
+    let t = TestApp::start_in(&data).await;
+    assert_eq!(state(&t, &no2), OrderState::Paid, "not shipped");
+    assert_eq!(entries_for(&t, &no2, shipped), 0, "and no entry");
+    assert_eq!(entries_for(&t, &no, shipped), 1, "earlier entries are kept");
+    t.stop().await;
+    drop(dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_guard_cells_a_spreadsheet_would_run_as_formulas() {
+    let t = TestApp::start().await;
+    let o = setup_owner(&t).await;
+    // A product whose name looks like a formula, ordered and paid.
+    let (mut p, _) = t.app.store.sku("stoneware-mug-white").unwrap().unwrap();
+    p.name = "=HYPERLINK(\"http://evil.example\")".into();
+    t.app.store.put_product(&p, &[]).unwrap();
+    let no = paid_order(&t).await;
+    let csv =
+        o.c.get(t.url("/admin/orders.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(csv.contains(no.as_str()));
+    assert!(csv.contains("'=HYPERLINK("), "{csv}");
+    assert!(!csv.contains(",=HYPERLINK(") && !csv.contains(",\"=HYPERLINK("));
+    // A failed sign-in with a formula for a name is in the log, and the export guards it.
+    let r = client()
+        .post(t.url("/admin/login"))
+        .form(&[("username", "@SUM(1+1)"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let csv =
+        o.c.get(t.url("/admin/audit.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        csv.contains("'@SUM(1+1)") && csv.contains("登录失败"),
+        "{csv}"
+    );
+    assert!(!csv.contains(",@SUM"));
     t.stop().await;
 }

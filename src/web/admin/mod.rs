@@ -42,6 +42,11 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// Who and when, for an audit entry made where its action is known (in the store).
+    pub fn stamp(&self, ctx: &Ctx) -> (String, i64) {
+        (self.session.username.clone(), ctx.app.clock.unix())
+    }
+
     /// An audit entry by this member, now.
     pub fn entry(&self, ctx: &Ctx, action: Action) -> Entry {
         Entry::new(ctx.app.clock.unix(), &self.session.username, action)
@@ -271,22 +276,24 @@ pub async fn route(
             product_edit::save(ctx, &admin, Some(id), form(ctx, &admin, req).await?).await
         }
         ["products", id, "images", "move"] if post => {
-            product_edit::move_image(ctx, id, form(ctx, &admin, req).await?).await
+            product_edit::move_image(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "publish"] if post => {
-            catalog::publish(ctx, id, form(ctx, &admin, req).await?).await
+            catalog::publish(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "images"] if post => {
-            catalog::upload(ctx, id, form(ctx, &admin, req).await?).await
+            catalog::upload(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "images", "delete"] if post => {
-            catalog::delete_image(ctx, id, form(ctx, &admin, req).await?).await
+            catalog::delete_image(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "stock"] if post => {
             catalog::adjust_stock(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["categories"] if get => catalog::categories(ctx, &admin).await,
-        ["categories"] if post => catalog::save_category(ctx, form(ctx, &admin, req).await?).await,
+        ["categories"] if post => {
+            catalog::save_category(ctx, &admin, form(ctx, &admin, req).await?).await
+        }
         ["catalog.csv"] if get => catalog::export_csv(ctx).await,
         ["catalog.csv"] if post => {
             catalog::import_csv(ctx, &admin, form(ctx, &admin, req).await?).await
