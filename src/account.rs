@@ -7,10 +7,11 @@
 //! The owner invites staff with one-time links too; every request looks the member's role
 //! up afresh, so a changed role applies at once and a revoked member's sessions end.
 
+mod staff;
+pub use staff::{INVITE_TTL_SECS, accept_invite, invite, live_invite};
+
 use crate::audit::{Action, Entry, Role};
-use crate::store::{
-    AcceptRefusal, AdminSession, Invite, Member, Owner, SetupToken, Store, StoreError,
-};
+use crate::store::{AdminSession, Owner, SetupToken, Store, StoreError};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -23,8 +24,6 @@ pub const IDLE_TIMEOUT_SECS: i64 = 30 * 60;
 /// …and after this long in any case.
 pub const MAX_SESSION_SECS: i64 = 12 * 3600;
 pub const MIN_PASSWORD_CHARS: usize = 10;
-/// Staff invitations expire after three days.
-pub const INVITE_TTL_SECS: i64 = 3 * 24 * 3600;
 
 pub fn sha256_hex(s: &str) -> String {
     crate::random::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, s.as_bytes()).as_ref())
@@ -144,7 +143,11 @@ pub fn complete_setup(
 
 /// A username of 3–32 letters, digits or `._-@`, a password of at least
 /// [`MIN_PASSWORD_CHARS`], typed the same twice.
-fn check_credentials(username: &str, password: &str, confirm: &str) -> Result<(), SetupProblem> {
+pub(crate) fn check_credentials(
+    username: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<(), SetupProblem> {
     let valid_name = (3..=32).contains(&username.chars().count())
         && username
             .chars()
@@ -159,66 +162,6 @@ fn check_credentials(username: &str, password: &str, confirm: &str) -> Result<()
         return Err(SetupProblem::PasswordsDiffer);
     }
     Ok(())
-}
-
-/// A one-time invitation link for a member with `role`, issued by `by` (the owner);
-/// the store keeps only its SHA-256, so the link is shown once.
-pub fn invite(
-    store: &Store,
-    base_url: &str,
-    role: Role,
-    by: &str,
-    now: i64,
-) -> Result<String, StoreError> {
-    let token = crate::random::random_token::<24>();
-    let inv = Invite {
-        token_sha256: sha256_hex(&token),
-        role,
-        expires_at: now + INVITE_TTL_SECS,
-        invited_by: by.to_string(),
-    };
-    store.put_invite(&inv, &Entry::new(now, by, Action::MemberInvited { role }))?;
-    Ok(format!("{base_url}/admin/join/{token}"))
-}
-
-/// The invitation a link names, while it is valid.
-pub fn live_invite(store: &Store, token: &str, now: i64) -> Result<Option<Invite>, StoreError> {
-    Ok(store
-        .invite(&sha256_hex(token))?
-        .filter(|i| now < i.expires_at))
-}
-
-/// Validates the invitation form and creates the member (once). Blocking (argon2).
-pub fn accept_invite(
-    store: &Store,
-    token: &str,
-    username: &str,
-    password: &str,
-    confirm: &str,
-    now: i64,
-) -> Result<Result<Member, SetupProblem>, StoreError> {
-    let Some(inv) = live_invite(store, token, now)? else {
-        return Ok(Err(SetupProblem::LinkInvalid));
-    };
-    let username = username.trim();
-    if let Err(p) = check_credentials(username, password, confirm) {
-        return Ok(Err(p));
-    }
-    let m = Member {
-        username: username.to_string(),
-        password_hash: hash_password(password),
-        role: inv.role,
-        created_at: now,
-        invited_by: inv.invited_by.clone(),
-    };
-    let entry = Entry::new(now, username, Action::InviteAccepted { role: inv.role });
-    Ok(
-        match store.accept_invite(&inv.token_sha256, now, &m, &entry)? {
-            Ok(m) => Ok(m),
-            Err(AcceptRefusal::LinkInvalid) => Err(SetupProblem::LinkInvalid),
-            Err(AcceptRefusal::NameTaken) => Err(SetupProblem::NameTaken),
-        },
-    )
 }
 
 /// The role of `username`: the owner's, a member's, or none (unknown or revoked).

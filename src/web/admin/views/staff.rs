@@ -24,12 +24,16 @@ pub fn forbidden(ctx: &Ctx, admin: &Admin) -> Markup {
     )
 }
 
-fn role_select(ctx: &Ctx, name: &str, current: Option<Role>) -> Markup {
+/// The member roles to choose from; `describe`: each with what it may do (the invitation
+/// form; the member table keeps it short for narrow screens).
+fn role_select(ctx: &Ctx, current: Role, describe: bool) -> Markup {
     let s = a(ctx).staff();
     html! {
-        select name=(name) {
+        select id=[describe.then_some("role")] name="role" aria-label=(s.role) {
             @for r in Role::MEMBER_ROLES {
-                option value=(r.as_str()) selected[current == Some(r)] { (s.role(r)) " — " (s.role_means(r)) }
+                option value=(r.as_str()) selected[current == r] {
+                    (s.role(r)) @if describe { " — " (s.role_means(r)) }
+                }
             }
         }
     }
@@ -69,7 +73,7 @@ pub fn staff(
                         td {
                             form.inline method="post" action={ "/admin/staff/" (m.username) "/role" } {
                                 (csrf(admin))
-                                (role_select(ctx, "role", Some(m.role)))
+                                (role_select(ctx, m.role, false))
                                 " " button.small type="submit" { (s.change_role) }
                             }
                         }
@@ -87,7 +91,7 @@ pub fn staff(
             h2 { (s.invite) }
             form.checkout.narrow method="post" action="/admin/staff/invite" {
                 (csrf(admin))
-                div.field { label for="role" { (s.role) } (role_select(ctx, "role", Some(Role::Staff))) }
+                div.field { label for="role" { (s.role) } (role_select(ctx, Role::Staff, true)) }
                 button.primary type="submit" { (s.invite_button) }
             }
         },
