@@ -135,6 +135,10 @@ async fn invited_staff_ship_but_cannot_refund_configure_or_manage_and_viewers_ch
     let (s, detail) = get_text(&viewer.c, &t.url(&format!("/admin/orders/{no2}"))).await;
     assert_eq!(s, 200);
     assert!(!detail.contains("/ship\""), "no ship form for a viewer");
+    assert!(
+        detail.contains("role-viewer"),
+        "the page hides its forms for a viewer"
+    );
     let stock = t.app.store.stock("stoneware-mug-white").unwrap();
     let posts: [(&str, &[(&str, &str)]); 6] = [
         (

@@ -64,7 +64,9 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                 link rel="stylesheet" href={ "/assets/admin.css?v=" (ctx.assets.version("admin.css")) };
                 script src={ "/assets/admin.js?v=" (ctx.assets.version("admin.js")) } defer {}
             }
-            body.admin {
+            // A viewer's pages hide their forms that would change something (the server
+            // refuses them anyway).
+            body class={ "admin role-" (admin.map_or("none", |ad| ad.role.as_str())) } {
                 @if ctx.app.sandbox.is_some() {
                     div.sandbox-banner role="note" { (ctx.app.config.shop.language.text().sandbox_banner) }
                 }
