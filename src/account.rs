@@ -175,15 +175,21 @@ pub fn role_of(store: &Store, username: &str) -> Result<Option<Role>, StoreError
     Ok(store.member(username)?.map(|m| m.role))
 }
 
-/// The password hash to check a login against: the owner's or a member's (none while a
-/// reset is pending or for an unknown name).
-pub fn password_hash_of(store: &Store, username: &str) -> Result<Option<String>, StoreError> {
+/// The account a login names, as stored (the member's username as they chose it), with
+/// the password hash to check against: the owner's or a member's (none while a reset is
+/// pending or for an unknown name).
+pub fn login_account(
+    store: &Store,
+    username: &str,
+) -> Result<Option<(String, String)>, StoreError> {
     if let Some(o) = store.owner()?
         && constant_time_eq(&o.username, username)
     {
-        return Ok(Some(o.password_hash).filter(|h| !h.is_empty()));
+        return Ok(Some((o.username, o.password_hash)).filter(|(_, h)| !h.is_empty()));
     }
-    Ok(store.member(username)?.map(|m| m.password_hash))
+    Ok(store
+        .member(username)?
+        .map(|m| (m.username, m.password_hash)))
 }
 
 /// Starts an admin session, recording the sign-in in the audit log in the same

@@ -199,6 +199,15 @@ async fn removing_a_member_is_confirmed_and_ends_their_session_at_once() {
     let staff = join(&t, &link, "xiaoli").await;
     let (s, _) = get_text(&staff.c, &t.url("/admin/orders")).await;
     assert_eq!(s, 200);
+    // Signed in again as "XiaoLi" on another phone: the same member, also removed below.
+    let phone = client();
+    let r = phone
+        .post(t.url("/admin/login"))
+        .form(&[("username", "XiaoLi"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
     // First the confirmation; nothing changes yet.
     let r = o.post(&t, "/admin/staff/xiaoli/revoke", &[]).await;
     assert_eq!(r.status(), 200);
@@ -213,6 +222,8 @@ async fn removing_a_member_is_confirmed_and_ends_their_session_at_once() {
     let r = staff.c.get(t.url("/admin/orders")).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/admin/login");
+    let r = phone.get(t.url("/admin/orders")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "every session of theirs ends");
     let r = staff
         .c
         .post(t.url("/admin/login"))

@@ -366,11 +366,12 @@ async fn login(
         Err(refusal) => return Ok(refused(ctx, refusal)),
     };
     let u2 = user.clone();
-    let hash = ctx
+    let account = ctx
         .app
         .store
-        .call(move |s| account::password_hash_of(s, &u2))
+        .call(move |s| account::login_account(s, &u2))
         .await?;
+    let (name, hash) = account.unzip();
     // argon2 runs whether or not the username is real (a dummy hash otherwise).
     let ok = match logins.verify(pass, hash, trusted).await {
         Ok(ok) => ok,
@@ -385,10 +386,12 @@ async fn login(
         return Ok(r);
     }
     logins.succeeded(&addr, &user, now);
+    // The session (and the audit log) holds the name as stored, whatever case was typed.
+    let name = name.unwrap_or(user);
     let token = ctx
         .app
         .store
-        .call(move |s| account::start_session(s, &user, now))
+        .call(move |s| account::start_session(s, &name, now))
         .await?;
     let mut r = redirect("/admin");
     set_cookie(ctx, &mut r, &token);
