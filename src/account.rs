@@ -4,7 +4,13 @@
 //! that slow attempts down rather than lock the owner out. There are no default
 //! credentials: the first owner is created through a link puzi prints at start-up or on
 //! `puzi admin setup-link`; `reset-password` disables the password and ends every session.
+//! The owner invites staff with one-time links too; every request looks the member's role
+//! up afresh, so a changed role applies at once and a revoked member's sessions end.
 
+mod staff;
+pub use staff::{INVITE_TTL_SECS, accept_invite, invite, live_invite};
+
+use crate::audit::{Action, Entry, Role};
 use crate::store::{AdminSession, Owner, SetupToken, Store, StoreError};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use std::collections::HashMap;
@@ -94,6 +100,8 @@ pub fn setup_link(
 pub enum SetupProblem {
     LinkInvalid,
     Username,
+    /// An invitee chose a username the owner or another member has.
+    NameTaken,
     PasswordTooShort,
     PasswordsDiffer,
 }
@@ -118,18 +126,8 @@ pub fn complete_setup(
         (Some(o), true) => o.username.clone(),
         _ => username.trim().to_string(),
     };
-    let valid_name = (3..=32).contains(&username.chars().count())
-        && username
-            .chars()
-            .all(|c| c.is_alphanumeric() || "._-@".contains(c));
-    if !valid_name {
-        return Ok(Err(SetupProblem::Username));
-    }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Ok(Err(SetupProblem::PasswordTooShort));
-    }
-    if password != confirm {
-        return Ok(Err(SetupProblem::PasswordsDiffer));
+    if let Err(p) = check_credentials(&username, password, confirm) {
+        return Ok(Err(p));
     }
     let owner = Owner {
         username,
@@ -143,10 +141,62 @@ pub fn complete_setup(
     }
 }
 
-/// Starts an admin session; returns its token.
+/// A username of 3–32 letters, digits or `._-@`, a password of at least
+/// [`MIN_PASSWORD_CHARS`], typed the same twice.
+pub(crate) fn check_credentials(
+    username: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<(), SetupProblem> {
+    let valid_name = (3..=32).contains(&username.chars().count())
+        && username
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-@".contains(c));
+    if !valid_name {
+        return Err(SetupProblem::Username);
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(SetupProblem::PasswordTooShort);
+    }
+    if password != confirm {
+        return Err(SetupProblem::PasswordsDiffer);
+    }
+    Ok(())
+}
+
+/// The role of `username`: the owner's, a member's, or none (unknown or revoked).
+pub fn role_of(store: &Store, username: &str) -> Result<Option<Role>, StoreError> {
+    if store
+        .owner()?
+        .is_some_and(|o| o.username == username && !o.password_hash.is_empty())
+    {
+        return Ok(Some(Role::Owner));
+    }
+    Ok(store.member(username)?.map(|m| m.role))
+}
+
+/// The account a login names, as stored (the member's username as they chose it), with
+/// the password hash to check against: the owner's or a member's (none while a reset is
+/// pending or for an unknown name).
+pub fn login_account(
+    store: &Store,
+    username: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    if let Some(o) = store.owner()?
+        && constant_time_eq(&o.username, username)
+    {
+        return Ok(Some((o.username, o.password_hash)).filter(|(_, h)| !h.is_empty()));
+    }
+    Ok(store
+        .member(username)?
+        .map(|m| (m.username, m.password_hash)))
+}
+
+/// Starts an admin session, recording the sign-in in the audit log in the same
+/// transaction; returns its token.
 pub fn start_session(store: &Store, username: &str, now: i64) -> Result<String, StoreError> {
     let token = crate::random::random_token::<32>();
-    store.put_admin_session(
+    store.start_admin_session(
         &sha256_hex(&token),
         &AdminSession {
             username: username.to_string(),
@@ -154,26 +204,34 @@ pub fn start_session(store: &Store, username: &str, now: i64) -> Result<String, 
             created_at: now,
             last_seen: now,
         },
+        &Entry::new(now, username, Action::LoginSucceeded),
     )?;
     Ok(token)
 }
 
-/// The live session for a token (touching it at most once a minute), or none when it is
-/// unknown, idle too long or too old.
-pub fn session(store: &Store, token: &str, now: i64) -> Result<Option<AdminSession>, StoreError> {
+/// The live session for a token with its member's role now (touching it at most once a
+/// minute), or none when it is unknown, idle too long, too old, or its member is gone.
+pub fn session(
+    store: &Store,
+    token: &str,
+    now: i64,
+) -> Result<Option<(AdminSession, Role)>, StoreError> {
     let key = sha256_hex(token);
     let Some(mut s) = store.admin_session(&key)? else {
         return Ok(None);
     };
-    if now - s.last_seen >= IDLE_TIMEOUT_SECS || now - s.created_at >= MAX_SESSION_SECS {
+    let role = role_of(store, &s.username)?;
+    let Some(role) = role
+        .filter(|_| now - s.last_seen < IDLE_TIMEOUT_SECS && now - s.created_at < MAX_SESSION_SECS)
+    else {
         store.remove_admin_session(&key)?;
         return Ok(None);
-    }
+    };
     if now - s.last_seen >= 60 {
         s.last_seen = now;
         store.put_admin_session(&key, &s)?;
     }
-    Ok(Some(s))
+    Ok(Some((s, role)))
 }
 
 /// Ends the session a cookie holds (logout).

@@ -4,6 +4,7 @@
 //! or the order completes by itself `auto_complete_days` after shipping.
 
 use crate::alert::AlertKind;
+use crate::audit::{Action, Entry};
 use crate::carrier::Carrier;
 use crate::clock::Clock;
 use crate::order::{CompletedBy, OrderNo, OrderState, Shipment};
@@ -158,7 +159,8 @@ impl Fulfilment {
         Ok(n)
     }
 
-    /// Ships a paid order and queues the delivery message (when a template is configured
+    /// Ships a paid order, recording it in the audit log (by `by`) in the same transaction,
+    /// and queues the delivery message (when a template is configured
     /// and the shopper's openid is known). Returns the outbox id, if any.
     pub async fn ship(
         &self,
@@ -182,31 +184,41 @@ impl Fulfilment {
             tracking_no.clone(),
             by.to_string(),
         );
+        // The member's audit entry is written in the transaction that ships.
+        let audit = Entry::new(
+            now,
+            &by,
+            Action::Shipped {
+                carrier: courier.clone(),
+                tracking_no: tracking_no.clone(),
+            },
+        )
+        .order(no.as_str());
         let order = self
             .store
             .call(move |s| {
-                s.update_order(
+                s.update_order_as(
                     &no2,
                     now,
-                    |o, _| -> Result<Result<crate::order::Order, ShipError>, StoreError> {
+                    &audit,
+                    |o, _| -> Result<crate::order::Order, ShipError> {
                         let shipment = Shipment {
                             courier: c2,
                             tracking_no: t2,
                             shipped_at: now,
                         };
                         if o.aftersales_open() {
-                            return Ok(Err(ShipError::Held));
+                            return Err(ShipError::Held);
                         }
-                        if let Err(e) = o.ship(shipment, &by, now) {
-                            // Nothing was changed; the store writes nothing for an error.
-                            return Ok(Err(ShipError::NotPaid(e.from)));
-                        }
-                        Ok(Ok(o.clone()))
+                        // Nothing is written for an error.
+                        o.ship(shipment, &by, now)
+                            .map_err(|e| ShipError::NotPaid(e.from))?;
+                        Ok(o.clone())
                     },
                 )
             })
             .await?
-            .ok_or(ShipError::NotFound)??;
+            .ok_or(ShipError::NotFound)?;
         let Some(entry) = self.delivery_message(&order, now) else {
             return Ok(None);
         };
@@ -283,11 +295,12 @@ impl Fulfilment {
     }
 
     /// Ships several paid orders at once, all or none, in one store transaction with their
-    /// delivery messages. Fails without shipping any when one is missing or not paid.
+    /// delivery messages and an audit entry each (by `by`). Fails without shipping any when one is missing or not paid.
     pub async fn ship_many(&self, items: Vec<BulkShipment>, by: &str) -> Result<usize, ShipError> {
         let now = self.clock.unix();
         let mut plan = std::collections::HashMap::new();
         let mut nos = Vec::new();
+        let mut audit = Vec::new();
         for it in items {
             let courier = stored_courier(it.carrier, &it.other_name);
             let tracking_no = it.tracking_no.trim().to_string();
@@ -299,6 +312,11 @@ impl Fulfilment {
                 return Err(ShipError::Invalid);
             }
             nos.push(it.no.clone());
+            let action = Action::Shipped {
+                carrier: courier.clone(),
+                tracking_no: tracking_no.clone(),
+            };
+            audit.push(Entry::new(now, by, action).order(it.no.as_str()));
             plan.insert(it.no.to_string(), (courier, tracking_no));
         }
         let n = nos.len();
@@ -307,7 +325,7 @@ impl Fulfilment {
         let ids = self
             .store
             .call(move |s| {
-                s.update_orders_with_outbox(&nos, now, |o| -> Result<_, ShipError> {
+                s.update_orders_with_outbox(&nos, now, &audit, |o| -> Result<_, ShipError> {
                     let (courier, tracking_no) =
                         plan.get(o.no.as_str()).cloned().unwrap_or_default();
                     // A refund request waiting for the owner holds shipping (all or none).

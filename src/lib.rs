@@ -18,6 +18,7 @@
 pub mod account;
 pub mod alert;
 pub mod app;
+pub mod audit;
 pub mod carrier;
 pub mod cart;
 pub mod catalog;

@@ -5,9 +5,10 @@
 
 use super::{NotifyAnswer, PaymentError, Payments};
 use crate::alert::AlertKind;
+use crate::audit::{Action, Entry};
 use crate::money::Money;
 use crate::order::{Order, OrderNo, Refund, RefundError, RefundOutcome, RefundStatus};
-use crate::store::{OrderTxn, StoreError};
+use crate::store::OrderTxn;
 use crate::wechat::notify::{Event, NotifyError, RefundNotice};
 use crate::wechat::pay::{PayError, RefundRequest};
 use hyper::HeaderMap;
@@ -90,26 +91,46 @@ impl Payments {
         amount: Money,
         reason: &str,
     ) -> Result<Refund, PaymentError> {
+        self.refund_by(no, amount, reason, None).await
+    }
+
+    /// `refund` asked for by back-office member `by`: the audit entry is written in the
+    /// transaction that records the refund (none when it is refused).
+    pub async fn refund_by(
+        &self,
+        no: &OrderNo,
+        amount: Money,
+        reason: &str,
+        by: Option<&str>,
+    ) -> Result<Refund, PaymentError> {
         let now = self.now();
+        let audit = by.map(|by| {
+            let action = Action::Refunded {
+                amount: amount.minor(),
+                reason: reason.to_string(),
+            };
+            Entry::new(now, by, action).order(no.as_str())
+        });
         let reason = reason.to_string();
         let no2 = no.clone();
         let created = self
             .inner
             .store
             .call(move |s| {
-                s.update_order(&no2, now, |o, t| -> Result<Option<String>, StoreError> {
-                    match o.request_refund(amount, &reason, now) {
-                        Ok(out_refund_no) => {
-                            t.index_refund(&out_refund_no, &o.no)?;
-                            Ok(Some(out_refund_no))
-                        }
-                        Err(RefundError::TooLarge) => Ok(None),
-                    }
-                })
+                let step = |o: &mut Order, t: &mut OrderTxn<'_>| -> Result<String, PaymentError> {
+                    let out_refund_no = o
+                        .request_refund(amount, &reason, now)
+                        .map_err(|RefundError::TooLarge| PaymentError::RefundTooLarge)?;
+                    t.index_refund(&out_refund_no, &o.no)?;
+                    Ok(out_refund_no)
+                };
+                match &audit {
+                    Some(e) => s.update_order_as(&no2, now, e, step),
+                    None => s.update_order(&no2, now, step),
+                }
             })
             .await?
-            .ok_or(PaymentError::NotFound)?
-            .ok_or(PaymentError::RefundTooLarge)?;
+            .ok_or(PaymentError::NotFound)?;
         if let Err(e) = self.submit_refund(no, &created).await {
             tracing::warn!(error = %e, order = %no, "refund not yet accepted by WeChat; will retry");
         }

@@ -63,12 +63,13 @@ impl Store {
     }
 
     /// Lets `f` decide the order's open request (and touch its refunds through `OrderTxn`)
-    /// and queues the message it returns, in one transaction; nothing is written when `f`
-    /// refuses.
+    /// and queues the message it returns, with the member's audit `entry`, in one
+    /// transaction; nothing is written when `f` refuses.
     pub fn decide_aftersales<R>(
         &self,
         no: &OrderNo,
         now: i64,
+        entry: &crate::audit::Entry,
         f: impl FnOnce(
             &mut Order,
             &mut OrderTxn<'_>,
@@ -88,6 +89,7 @@ impl Store {
             let e = OutboxEntry { id, ..e };
             t.insert(id, enc(&e).as_slice())?;
         }
+        audit::write_in(&tx, entry)?;
         tx.commit()?;
         Ok(Some(Ok(v)))
     }

@@ -1,7 +1,9 @@
 //! The catalog in the store: categories, products and their SKU index, stock, cart
 //! pricing against the catalog, content-addressed images, and the stock log.
 
+use super::audit::write_in;
 use super::*;
+use crate::audit::{Action, Entry};
 
 impl Store {
     pub fn categories(&self) -> Result<Vec<Category>, StoreError> {
@@ -20,6 +22,32 @@ impl Store {
         let tx = self.db.begin_write()?;
         tx.open_table(CATEGORIES)?
             .insert(c.id.as_str(), enc(c).as_slice())?;
+        tx.commit()?;
+        self.catalog_changed();
+        Ok(())
+    }
+
+    /// Saves a category with the audit entry of the member who did it.
+    pub fn put_category_as(&self, c: &Category, entry: &Entry) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(CATEGORIES)?
+            .insert(c.id.as_str(), enc(c).as_slice())?;
+        write_in(&tx, entry)?;
+        tx.commit()?;
+        self.catalog_changed();
+        Ok(())
+    }
+
+    /// `put_product` with the audit entry of the member who did it, in one transaction.
+    pub fn put_product_as(
+        &self,
+        p: &Product,
+        initial_stock: &[(String, u32)],
+        entry: &Entry,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        put_product_in(&tx, p, initial_stock)?;
+        write_in(&tx, entry)?;
         tx.commit()?;
         self.catalog_changed();
         Ok(())
@@ -227,7 +255,8 @@ pub struct StockChange {
 }
 
 impl Store {
-    /// Sets a SKU's stock and records the change, in one transaction.
+    /// Sets a SKU's stock and records the change in the stock log and (by member `by`)
+    /// the audit log, in one transaction.
     pub fn adjust_stock(
         &self,
         sku: &str,
@@ -238,6 +267,11 @@ impl Store {
     ) -> Result<StockChange, StoreError> {
         let tx = self.db.begin_write()?;
         let change = stock_change_in(&tx, sku, after, reason, by, now)?;
+        let action = Action::StockAdjusted {
+            sku: sku.to_string(),
+            stock: after,
+        };
+        write_in(&tx, &Entry::new(now, by, action))?;
         tx.commit()?;
         self.catalog_changed();
         Ok(change)
@@ -287,10 +321,12 @@ impl Store {
         Ok(v)
     }
 
-    /// Removes a category (its products keep their category id until edited).
-    pub fn delete_category(&self, id: &str) -> Result<(), StoreError> {
+    /// Removes a category (its products keep their category id until edited), with the
+    /// audit entry of the member who did it.
+    pub fn delete_category(&self, id: &str, entry: &Entry) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
         tx.open_table(CATEGORIES)?.remove(id)?;
+        write_in(&tx, entry)?;
         tx.commit()?;
         self.catalog_changed();
         Ok(())
@@ -328,7 +364,8 @@ pub(crate) fn stock_change_in(
 // The back office's product form: a product and its variants' stock in one transaction.
 impl Store {
     /// Inserts or replaces a product and sets each listed SKU's stock, logging each change
-    /// with `reason`, all in one transaction (a SKU not listed keeps its stock).
+    /// with `reason`, and records it in the audit log by member `by`, all in one
+    /// transaction (a SKU not listed keeps its stock).
     pub fn put_product_with_stock(
         &self,
         p: &Product,
@@ -348,6 +385,10 @@ impl Store {
                 stock_change_in(&tx, sku, *n, reason, by, now)?;
             }
         }
+        let action = Action::ProductSaved {
+            name: p.name.clone(),
+        };
+        write_in(&tx, &Entry::new(now, by, action).product(&p.id))?;
         tx.commit()?;
         self.catalog_changed();
         Ok(())

@@ -22,7 +22,8 @@ impl Store {
     /// categories and images in the shop) and then written in one write transaction, which
     /// is committed only if every product was written; a row the store refuses (a SKU that
     /// belongs to a product outside the file) aborts it. Returns the number of products
-    /// imported, or every problem found with its line.
+    /// imported, or every problem found with its line. The import is recorded in the
+    /// audit log (by `by`) in the same transaction.
     pub fn import_catalog(
         &self,
         text: &str,
@@ -52,6 +53,10 @@ impl Store {
             tx.abort()?;
             return Ok(Err(errors));
         }
+        let action = crate::audit::Action::CatalogImported {
+            products: rows.len(),
+        };
+        audit::write_in(&tx, &crate::audit::Entry::new(now, by, action))?;
         tx.commit()?;
         self.catalog_changed();
         Ok(Ok(rows.len()))
@@ -118,6 +123,16 @@ fn import_in(
     Ok(errors)
 }
 
+/// A cell a spreadsheet would not run as a formula: one starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'` (shown as text, the value otherwise kept).
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 /// Orders as CSV for bookkeeping (times in China Standard Time).
 pub fn orders_csv(orders: &[Order]) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
@@ -151,7 +166,7 @@ pub fn orders_csv(orders: &[Order]) -> String {
             .collect::<Vec<_>>()
             .join("; ");
         let p = o.payment.as_ref();
-        w.write_record([
+        let row = [
             o.no.as_str(),
             &cst_datetime(o.created_at),
             o.state.as_str(),
@@ -176,8 +191,9 @@ pub fn orders_csv(orders: &[Order]) -> String {
                 .as_ref()
                 .map(|s| s.tracking_no.as_str())
                 .unwrap_or(""),
-        ])
-        .expect("in-memory write");
+        ];
+        w.write_record(row.iter().map(|c| spreadsheet_safe(c).into_owned()))
+            .expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("flush")).expect("UTF-8")
 }

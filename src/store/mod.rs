@@ -51,6 +51,9 @@ pub(crate) const OPEN_ORDERS: TableDefinition<'static, &str, u64> =
 pub(crate) const REFUNDS: TableDefinition<'static, &str, &str> = TableDefinition::new("refunds");
 /// The owner account and one-time setup links.
 pub(crate) const ADMIN: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("admin");
+/// The back-office audit log, by sequence number: who changed what, written in the
+/// transaction of the change it records (`audit.rs`).
+pub(crate) const AUDIT: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("audit");
 /// Back-office sessions by token.
 pub(crate) const ADMIN_SESSIONS: TableDefinition<'static, &str, &[u8]> =
     TableDefinition::new("admin_sessions");
@@ -367,6 +370,7 @@ impl Store {
             tx.open_table(ADDRESSES)?;
             tx.open_table(OPENID_CARTS)?;
             tx.open_table(AFTERSALES_PHOTOS)?;
+            tx.open_table(AUDIT)?;
         }
         tx.commit()?;
         Ok(())
@@ -630,6 +634,7 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
 
 mod addresses;
 mod aftersales;
+mod audit;
 mod backup;
 mod catalog;
 use catalog::{lookup_sku, put_product_in, stock_change_in};
@@ -648,13 +653,14 @@ mod verify_files;
 pub use addresses::AddressBookOwner;
 pub use aftersales::NewPhoto;
 pub use alerts::{Alert, AlertKind};
+pub use audit::AuditPage;
 pub use backup::{private_dir, private_file};
 pub use catalog::StockChange;
-pub use csv_io::orders_csv;
+pub use csv_io::{orders_csv, spreadsheet_safe};
 pub use db::{Reopen, probe_dir};
 pub use faults::{Faults, FaultyBackend, FaultyReopen};
 pub use order_txn::OrderTxn;
 pub use outbox::{OutboxEntry, OutboxKind, OutboxState};
-pub use owner::{AdminSession, Owner, SetupToken};
+pub use owner::{AcceptRefusal, AdminSession, Invite, Member, Owner, SetupToken};
 pub use sandbox::SandboxTable;
 pub use verify_files::{VERIFY_FILE_MAX, VerifyFileError, valid_verify_name};

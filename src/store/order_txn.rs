@@ -119,6 +119,26 @@ impl Store {
         Ok(r)
     }
 
+    /// `update_order` for a member's change: the audit entry is written in the same
+    /// transaction, only when `f` succeeds (a refused change commits nothing, so leaves no
+    /// entry).
+    pub fn update_order_as<R, E: From<StoreError>>(
+        &self,
+        no: &OrderNo,
+        now: i64,
+        entry: &crate::audit::Entry,
+        f: impl FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E>,
+    ) -> Result<Option<R>, E> {
+        let tx = self.db.begin_write()?;
+        let r = update_order_in(&tx, no, now, f)?;
+        if r.is_some() {
+            audit::write_in(&tx, entry)?;
+            tx.commit()?;
+            self.catalog_changed();
+        }
+        Ok(r)
+    }
+
     /// Orders awaiting payment, oldest first.
     pub fn open_orders(&self) -> Result<Vec<OrderNo>, StoreError> {
         let tx = self.db.begin_read()?;
@@ -255,15 +275,20 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
 // Bulk shipping: several orders change in one durable transaction, all or none.
 impl Store {
     /// Changes every order in `nos` with `f` and queues the outbox message `f` returns for
-    /// it, all in one durable transaction: when any order is missing (`Ok(None)`) or `f`
-    /// fails for any of them, nothing is written. Returns the outbox ids queued.
+    /// it, with the audit `entries` of the change, all in one durable transaction: when any
+    /// order is missing (`Ok(None)`) or `f` fails for any of them, nothing is written.
+    /// Returns the outbox ids queued.
     pub fn update_orders_with_outbox<E: From<StoreError>>(
         &self,
         nos: &[OrderNo],
         now: i64,
+        entries: &[crate::audit::Entry],
         mut f: impl FnMut(&mut Order) -> Result<Option<OutboxEntry>, E>,
     ) -> Result<Option<Vec<u64>>, E> {
         let tx = self.db.begin_write()?;
+        for e in entries {
+            audit::write_in(&tx, e)?;
+        }
         let mut messages = Vec::new();
         for no in nos {
             match update_order_in(&tx, no, now, |o, _| f(o))? {

@@ -8,6 +8,9 @@ use super::Lang;
 mod sentences;
 #[path = "admin_work.rs"]
 mod work;
+// Staff and the audit log.
+#[path = "admin_staff.rs"]
+mod staff;
 
 /// The back office's words.
 pub struct AdminText {

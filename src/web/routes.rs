@@ -106,7 +106,12 @@ pub async fn route(
                 // activity: its own screen (this machine) or the owner.
                 let owners_only = matches!(rest, [] | [""] | ["control", ..])
                     || (matches!(rest, ["booth", ..]) && !local);
-                if public && owners_only && super::admin::admin_of(ctx, &req).await?.is_none() {
+                if public
+                    && owners_only
+                    && super::admin::admin_of(ctx, &req)
+                        .await?
+                        .is_none_or(|a| !a.role.is_owner())
+                {
                     return Err(WebError::NotFound);
                 }
                 sandbox(ctx, sb, req).await

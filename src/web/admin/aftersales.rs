@@ -178,11 +178,19 @@ async fn approve(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp, We
     let message = Message::of(ctx);
     let now = ctx.app.clock.unix();
     let n = o.no.clone();
+    let entry = admin
+        .entry(
+            ctx,
+            crate::audit::Action::AftersalesApproved {
+                amount: amount.minor(),
+            },
+        )
+        .order(o.no.as_str());
     let decided = ctx
         .app
         .store
         .call(move |s| {
-            s.decide_aftersales(&n, now, |o, t| {
+            s.decide_aftersales(&n, now, &entry, |o, t| {
                 let rno = match o.approve_aftersales(amount, &reason, now) {
                     Ok(rno) => rno,
                     Err(p) => return Ok(Err(p)),
@@ -212,11 +220,19 @@ async fn decline(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp, We
     let message = Message::of(ctx);
     let now = ctx.app.clock.unix();
     let n = o.no.clone();
+    let entry = admin
+        .entry(
+            ctx,
+            crate::audit::Action::AftersalesDeclined {
+                reason: reason.clone(),
+            },
+        )
+        .order(o.no.as_str());
     let decided = ctx
         .app
         .store
         .call(move |s| {
-            s.decide_aftersales(&n, now, |o, _| {
+            s.decide_aftersales(&n, now, &entry, |o, _| {
                 if let Err(p) = o.decline_aftersales(&reason, now) {
                     return Ok(Err(p));
                 }

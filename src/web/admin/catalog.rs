@@ -2,6 +2,7 @@
 //! log), categories, CSV import/export, and QR entry points.
 
 use super::{Admin, Form, flash_redirect, lang, page, product_edit, views};
+use crate::audit::{Action, Entry};
 use crate::catalog::{Category, Product, is_slug};
 use crate::store::StoreError;
 use crate::web::Ctx;
@@ -69,8 +70,9 @@ pub async fn edit_page(
     )))
 }
 
-pub async fn publish(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
+pub async fn publish(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
     let (id, on) = (id.to_string(), f.get("published") == "1");
+    let by = admin.stamp(ctx);
     let found = ctx
         .app
         .store
@@ -80,7 +82,11 @@ pub async fn publish(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
                 match s.product(&id)? {
                     Some(mut p) => {
                         p.published = on;
-                        s.put_product(&p, &[])?;
+                        let action = Action::ProductPublished {
+                            name: p.name.clone(),
+                            published: on,
+                        };
+                        s.put_product_as(&p, &[], &Entry::new(by.1, &by.0, action).product(&p.id))?;
                         Ok(true)
                     }
                     None => Ok(false),
@@ -96,7 +102,7 @@ pub async fn publish(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
 
 /// Several images at once; each is checked for type (PNG, JPEG, GIF, WebP) and size, and
 /// none is stored unless all pass.
-pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
+pub async fn upload(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
     if f.files.is_empty() {
         return Err(WebError::BadRequest(
             ctx.app.config.shop.language.work().err_images_none.into(),
@@ -104,6 +110,7 @@ pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
     }
     let images = product_edit::images_of(ctx, &f)?;
     let id2 = id.to_string();
+    let by = admin.stamp(ctx);
     let found = ctx
         .app
         .store
@@ -117,7 +124,7 @@ pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
                     p.images.push(h);
                 }
             }
-            s.put_product(&p, &[])?;
+            s.put_product_as(&p, &[], &images_changed(&by, &p))?;
             Ok(true)
         })
         .await?;
@@ -127,8 +134,9 @@ pub async fn upload(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
     Ok(flash_redirect(ctx, &format!("/admin/products/{id}")))
 }
 
-pub async fn delete_image(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
+pub async fn delete_image(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
     let (id2, hash) = (id.to_string(), f.get("hash").to_string());
+    let by = admin.stamp(ctx);
     let found = ctx
         .app
         .store
@@ -137,7 +145,7 @@ pub async fn delete_image(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError
                 return Ok(false);
             };
             p.images.retain(|h| *h != hash);
-            s.put_product(&p, &[])?;
+            s.put_product_as(&p, &[], &images_changed(&by, &p))?;
             Ok(true)
         })
         .await?;
@@ -188,7 +196,7 @@ pub async fn categories(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
     Ok(page(views::categories(ctx, admin, &cats)))
 }
 
-pub async fn save_category(ctx: &Ctx, f: Form) -> Result<Resp, WebError> {
+pub async fn save_category(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
     let id = f.get("id").trim().to_string();
     let name = f.get("name").trim().to_string();
     if !is_slug(&id) || name.is_empty() || name.chars().count() > 20 {
@@ -197,16 +205,32 @@ pub async fn save_category(ctx: &Ctx, f: Form) -> Result<Resp, WebError> {
         ));
     }
     if f.get("delete") == "1" {
-        ctx.app.store.call(move |s| s.delete_category(&id)).await?;
+        let e = admin.entry(ctx, Action::CategoryDeleted { id: id.clone() });
+        ctx.app
+            .store
+            .call(move |s| s.delete_category(&id, &e))
+            .await?;
     } else {
+        let e = admin.entry(ctx, Action::CategorySaved { name: name.clone() });
         let c = Category {
             id,
             name,
             sort: f.get("sort").trim().parse().unwrap_or(0),
         };
-        ctx.app.store.call(move |s| s.put_category(&c)).await?;
+        ctx.app
+            .store
+            .call(move |s| s.put_category_as(&c, &e))
+            .await?;
     }
     Ok(redirect("/admin/categories"))
+}
+
+/// The audit entry for a product whose images changed, by `by` (who, when).
+pub(super) fn images_changed(by: &(String, i64), p: &Product) -> Entry {
+    let action = Action::ImagesChanged {
+        name: p.name.clone(),
+    };
+    Entry::new(by.1, &by.0, action).product(&p.id)
 }
 
 fn attachment(content_type: &'static str, name: &str, body: Vec<u8>) -> Resp {

@@ -1,20 +1,24 @@
 //! The back office under `/admin`: access (setup link, login, sessions, CSRF), the
 //! dashboard, products and categories, orders (ship, refund, CSV), QR entry points and the
-//! WeChat setup checklist. Every route but login and setup refuses without a session;
-//! every form carries the session's CSRF token.
+//! WeChat setup checklist, staff and the audit log. Every route but login, setup and an
+//! invitation refuses without a session, and refuses (403, a page in words) what the
+//! member's role may not do ([`allowed`]); every form carries the session's CSRF token.
 
 mod aftersales;
+mod audit;
 mod catalog;
 pub(super) mod multipart;
 mod orders;
 mod product_edit;
 pub(crate) mod shipping;
+mod staff;
 mod verify_files;
 mod views;
 
 use super::Ctx;
 use super::http::{Resp, WebError, cookie, html, parse_form, query, read_body, redirect};
 use crate::account;
+use crate::audit::{Action, Entry, Role};
 use crate::store::AdminSession;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -30,10 +34,39 @@ pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
 /// One image at most (413 beyond it): a phone photo fits.
 pub const IMAGE_MAX: usize = 2 * 1024 * 1024;
 
-/// A signed-in owner.
+/// A signed-in member (the owner, staff or a viewer).
 pub struct Admin {
     pub token: String,
     pub session: AdminSession,
+    /// Looked up on every request: a changed role applies at once.
+    pub role: Role,
+}
+
+impl Admin {
+    /// Who and when, for an audit entry made where its action is known (in the store).
+    pub fn stamp(&self, ctx: &Ctx) -> (String, i64) {
+        (self.session.username.clone(), ctx.app.clock.unix())
+    }
+
+    /// An audit entry by this member, now.
+    pub fn entry(&self, ctx: &Ctx, action: Action) -> Entry {
+        Entry::new(ctx.app.clock.unix(), &self.session.username, action)
+    }
+}
+
+/// What a role may reach — the server's rule, whatever the pages show. The owner: all.
+/// Staff: everything but refunds (also approving an after-sales refund), settings,
+/// catalog import, staff and the audit log. A viewer: only looks (and may sign out).
+pub fn allowed(role: Role, segs: &[&str], post: bool) -> bool {
+    match segs {
+        ["settings", ..] | ["staff", ..] | ["audit", ..] | ["audit.csv"] => role.is_owner(),
+        ["logout"] => true,
+        ["orders", _, "refund"] | ["aftersales", _, "approve"] | ["catalog.csv"] if post => {
+            role.is_owner()
+        }
+        _ if post => role.can_change(),
+        _ => true,
+    }
 }
 
 /// A POSTed form, CSRF-checked.
@@ -94,7 +127,11 @@ pub(crate) async fn admin_of(
         .store
         .call(move |s| account::session(s, &t2, now))
         .await?;
-    Ok(s.map(|session| Admin { token, session }))
+    Ok(s.map(|(session, role)| Admin {
+        token,
+        session,
+        role,
+    }))
 }
 
 /// Reads a POST body as a form (urlencoded or multipart) and checks its CSRF token.
@@ -187,6 +224,8 @@ pub async fn route(
         ["login"] if post => return login(ctx, req, peer).await,
         ["setup", token] if get => return setup_page(ctx, token).await,
         ["setup", token] if post => return setup(ctx, req, token).await,
+        ["join", token] if get => return staff::join_page(ctx, token).await,
+        ["join", token] if post => return staff::join(ctx, req, token).await,
         _ => {}
     }
     let Some(admin) = admin_of(ctx, &req).await? else {
@@ -196,6 +235,11 @@ pub async fn route(
             Err(WebError::Forbidden("sign in first"))
         };
     };
+    if !allowed(admin.role, segs, post) {
+        let mut r = page(views::forbidden(ctx, &admin));
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return Ok(r);
+    }
     let q = query(&req);
     let flashed = cookie(req.headers(), FLASH) == Some("saved");
     match segs {
@@ -233,22 +277,24 @@ pub async fn route(
             product_edit::save(ctx, &admin, Some(id), form(ctx, &admin, req).await?).await
         }
         ["products", id, "images", "move"] if post => {
-            product_edit::move_image(ctx, id, form(ctx, &admin, req).await?).await
+            product_edit::move_image(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "publish"] if post => {
-            catalog::publish(ctx, id, form(ctx, &admin, req).await?).await
+            catalog::publish(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "images"] if post => {
-            catalog::upload(ctx, id, form(ctx, &admin, req).await?).await
+            catalog::upload(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "images", "delete"] if post => {
-            catalog::delete_image(ctx, id, form(ctx, &admin, req).await?).await
+            catalog::delete_image(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["products", id, "stock"] if post => {
             catalog::adjust_stock(ctx, &admin, id, form(ctx, &admin, req).await?).await
         }
         ["categories"] if get => catalog::categories(ctx, &admin).await,
-        ["categories"] if post => catalog::save_category(ctx, form(ctx, &admin, req).await?).await,
+        ["categories"] if post => {
+            catalog::save_category(ctx, &admin, form(ctx, &admin, req).await?).await
+        }
         ["catalog.csv"] if get => catalog::export_csv(ctx).await,
         ["catalog.csv"] if post => {
             catalog::import_csv(ctx, &admin, form(ctx, &admin, req).await?).await
@@ -283,6 +329,9 @@ pub async fn route(
             orders::refund(ctx, &admin, no, form(ctx, &admin, req).await?).await
         }
         ["aftersales", rest @ ..] => aftersales::route(ctx, &admin, req, rest).await,
+        ["staff", rest @ ..] => staff::route(ctx, &admin, req, rest).await,
+        ["audit"] if get => audit::list(ctx, &admin, &q).await,
+        ["audit.csv"] if get => audit::export_csv(ctx, &q).await,
         ["settings"] if get => settings(ctx, &admin, None).await,
         ["settings", "verify-files", rest @ ..] => {
             verify_files::route(ctx, &admin, req, rest).await
@@ -321,13 +370,12 @@ async fn login(
         Err(refusal) => return Ok(refused(ctx, refusal)),
     };
     let u2 = user.clone();
-    let hash = ctx
+    let account = ctx
         .app
         .store
-        .call(move |s| s.owner())
-        .await?
-        .filter(|o| account::constant_time_eq(&o.username, &u2) && !o.password_hash.is_empty())
-        .map(|o| o.password_hash);
+        .call(move |s| account::login_account(s, &u2))
+        .await?;
+    let (name, hash) = account.unzip();
     // argon2 runs whether or not the username is real (a dummy hash otherwise).
     let ok = match logins.verify(pass, hash, trusted).await {
         Ok(ok) => ok,
@@ -335,15 +383,19 @@ async fn login(
     };
     if !ok {
         tracing::warn!(%addr, user, "back-office login failed");
+        let e = Entry::new(now, &user, Action::LoginFailed);
+        ctx.app.store.call(move |s| s.record_audit(&e)).await?;
         let mut r = page(views::login(ctx, Some(l.login_failed)));
         *r.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(r);
     }
     logins.succeeded(&addr, &user, now);
+    // The session (and the audit log) holds the name as stored, whatever case was typed.
+    let name = name.unwrap_or(user);
     let token = ctx
         .app
         .store
-        .call(move |s| account::start_session(s, &user, now))
+        .call(move |s| account::start_session(s, &name, now))
         .await?;
     let mut r = redirect("/admin");
     set_cookie(ctx, &mut r, &token);
@@ -410,12 +462,7 @@ async fn setup(ctx: &Ctx, req: Request<Incoming>, token: &str) -> Result<Resp, W
     match r {
         Ok(_) => Ok(page(views::login(ctx, Some(l.setup_done)))),
         Err(problem) => {
-            let msg = match problem {
-                account::SetupProblem::LinkInvalid => l.link_invalid,
-                account::SetupProblem::Username => l.bad_username,
-                account::SetupProblem::PasswordTooShort => l.password_short,
-                account::SetupProblem::PasswordsDiffer => l.passwords_differ,
-            };
+            let msg = problem_text(l, problem);
             let st = ctx.app.store.call(|s| s.setup_token()).await?;
             let mut r = page(views::setup(
                 ctx,
@@ -426,6 +473,17 @@ async fn setup(ctx: &Ctx, req: Request<Incoming>, token: &str) -> Result<Resp, W
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
+    }
+}
+
+/// Why a setup or invitation form was refused, in words.
+fn problem_text(l: &'static crate::text::AdminText, p: account::SetupProblem) -> &'static str {
+    match p {
+        account::SetupProblem::LinkInvalid => l.link_invalid,
+        account::SetupProblem::Username => l.bad_username,
+        account::SetupProblem::PasswordTooShort => l.password_short,
+        account::SetupProblem::PasswordsDiffer => l.passwords_differ,
+        account::SetupProblem::NameTaken => l.staff().name_taken,
     }
 }
 

@@ -212,7 +212,13 @@ pub async fn refund(ctx: &Ctx, admin: &Admin, no: &str, f: Form) -> Result<Resp,
             &draft.reason,
         )));
     }
-    match ctx.app.payments.refund(&n, amount, &draft.reason).await {
+    let by = Some(admin.session.username.as_str());
+    match ctx
+        .app
+        .payments
+        .refund_by(&n, amount, &draft.reason, by)
+        .await
+    {
         Ok(_) => Ok(redirect(&format!("/admin/orders/{no}"))),
         Err(crate::payment::PaymentError::NotFound) => Err(WebError::NotFound),
         Err(crate::payment::PaymentError::RefundTooLarge) => back(w.refund_too_large, draft).await,

@@ -242,7 +242,8 @@ async fn render_errors(
 }
 
 /// Moves an image one place earlier (`dir=up`) or later; the first is the cover.
-pub async fn move_image(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> {
+pub async fn move_image(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
+    let by = admin.stamp(ctx);
     let (id2, hash, up) = (
         id.to_string(),
         f.get("hash").to_string(),
@@ -259,7 +260,7 @@ pub async fn move_image(ctx: &Ctx, id: &str, f: Form) -> Result<Resp, WebError> 
                 let j = if up { i.checked_sub(1) } else { Some(i + 1) };
                 if let Some(j) = j.filter(|j| *j < p.images.len()) {
                     p.images.swap(i, j);
-                    s.put_product(&p, &[])?;
+                    s.put_product_as(&p, &[], &super::catalog::images_changed(&by, &p))?;
                 }
             }
             Ok(true)

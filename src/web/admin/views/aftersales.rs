@@ -91,13 +91,15 @@ pub fn order_panel(ctx: &Ctx, admin: &Admin, o: &Order) -> Markup {
                     @if let Some(why) = &r.decline_reason { dt { (l.decline) } dd { (why) } }
                     @if let (Some(amount), Some(rno)) = (r.amount, &r.refund_no) { dt { (l.amount) } dd { (money(ctx, amount)) " · " span.mono { (rno) } } }
                 }
-                @if r.status == AftersalesStatus::Requested {
-                    form.stockrow method="post" action={ "/admin/aftersales/" (o.no) "/approve" } {
-                        (csrf(admin))
-                        input name="amount" value=(o.aftersales_value(r).decimal(o.currency)) inputmode="decimal" aria-label=(l.amount) aria-describedby="as-amount-hint";
-                        button.primary type="submit" { (l.approve) }
+                @if r.status == AftersalesStatus::Requested && admin.role.can_change() {
+                    @if admin.role.is_owner() {
+                        form.stockrow method="post" action={ "/admin/aftersales/" (o.no) "/approve" } {
+                            (csrf(admin))
+                            input name="amount" value=(o.aftersales_value(r).decimal(o.currency)) inputmode="decimal" aria-label=(l.amount) aria-describedby="as-amount-hint";
+                            button.primary type="submit" { (l.approve) }
+                        }
+                        p.muted.small #as-amount-hint { (l.amount_hint) " · " (money(ctx, o.refundable())) }
                     }
-                    p.muted.small #as-amount-hint { (l.amount_hint) " · " (money(ctx, o.refundable())) }
                     form.stockrow method="post" action={ "/admin/aftersales/" (o.no) "/decline" } {
                         (csrf(admin))
                         input name="reason" placeholder=(l.decline_reason) aria-label=(l.decline_reason) maxlength=(crate::order::NOTE_MAX_CHARS) required;

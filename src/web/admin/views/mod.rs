@@ -10,6 +10,7 @@ mod orders;
 mod products;
 mod settings;
 mod shipping;
+mod staff;
 mod verify_files;
 
 pub use dashboard::{FirstSteps, Stats, dashboard};
@@ -17,6 +18,7 @@ pub use orders::{order_detail, orders, refund_confirm};
 pub use products::{categories, product_form, products, products_with, qr_sheet};
 pub use settings::settings;
 pub use shipping::{BulkView, bulk_ship, packing_slips};
+pub use staff::{audit, forbidden, join, revoke_confirm, staff};
 pub use verify_files::{verify_file_delete, verify_files};
 
 use super::Admin;
@@ -64,7 +66,9 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                 link rel="stylesheet" href={ "/assets/admin.css?v=" (ctx.assets.version("admin.css")) };
                 script src={ "/assets/admin.js?v=" (ctx.assets.version("admin.js")) } defer {}
             }
-            body.admin {
+            // A viewer's pages hide their forms that would change something (the server
+            // refuses them anyway).
+            body class={ "admin role-" (admin.map_or("none", |ad| ad.role.as_str())) } {
                 @if ctx.app.sandbox.is_some() {
                     div.sandbox-banner role="note" { (ctx.app.config.shop.language.text().sandbox_banner) }
                 }
@@ -84,7 +88,11 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                         a href="/admin/aftersales" { (l.aftersales().nav) }
                         a href="/admin/products" { (l.products) }
                         a href="/admin/categories" { (l.categories) }
-                        a href="/admin/settings" { (l.settings) }
+                        @if admin.is_some_and(|ad| ad.role.is_owner()) {
+                            a href="/admin/settings" { (l.settings) }
+                            a href="/admin/staff" { (l.staff().nav_staff) }
+                            a href="/admin/audit" { (l.staff().nav_audit) }
+                        }
                     }
                 }
                 main.adminmain { (body) }

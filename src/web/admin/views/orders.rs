@@ -144,7 +144,7 @@ pub fn order_detail(
                     }
                 }
             }
-            @if o.state == OrderState::Paid {
+            @if o.state == OrderState::Paid && admin.role.can_change() {
                 section.panel {
                     h2 { (l.ship) }
                     form.stockrow method="post" action={ "/admin/orders/" (o.no) "/ship" } {
@@ -158,7 +158,7 @@ pub fn order_detail(
                     }
                 }
             }
-            @if o.payment.is_some() && o.refundable() > Money::ZERO {
+            @if o.payment.is_some() && o.refundable() > Money::ZERO && admin.role.is_owner() {
                 section.panel #refund {
                     h2 { (l.refund) }
                     form.refund method="post" action={ "/admin/orders/" (o.no) "/refund" } {

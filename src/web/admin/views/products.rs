@@ -46,10 +46,12 @@ pub fn products_with(
             section.panel {
                 h2 { "CSV" }
                 p { a.button href="/admin/catalog.csv" { (l.csv_export) } }
-                form method="post" action="/admin/catalog.csv" enctype="multipart/form-data" {
-                    (csrf(admin))
-                    input type="file" name="file" accept=".csv,text/csv" required;
-                    button type="submit" { (l.csv_import) }
+                @if admin.role.is_owner() {
+                    form method="post" action="/admin/catalog.csv" enctype="multipart/form-data" {
+                        (csrf(admin))
+                        input type="file" name="file" accept=".csv,text/csv" required;
+                        button type="submit" { (l.csv_import) }
+                    }
                 }
             }
             section.panel {
