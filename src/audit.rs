@@ -101,6 +101,13 @@ pub enum Action {
     },
     LoginSucceeded,
     LoginFailed,
+    /// A WeChat domain verification file stored (back office or command line).
+    VerifyFileSaved {
+        name: String,
+    },
+    VerifyFileDeleted {
+        name: String,
+    },
 }
 
 /// One line of the audit log.

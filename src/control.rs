@@ -63,7 +63,7 @@ pub fn execute(store: &Store, config: &Config, base: &str, cmd: Command) -> Repl
             .map(|n| format!("backup written: {} ({n} bytes)", out.display()))),
         Command::Verify => Ok(store.verify()),
         Command::VerifyFile { name, data } => Ok(store
-            .put_domain_file(&name, &data)?
+            .put_domain_file(&name, &data, ("cli", now))?
             .map(|()| format!("stored {name}; served at {base}/{name}"))
             .map_err(|e| format!("{name}: {e}"))),
         Command::DomainFiles => Ok(Ok(

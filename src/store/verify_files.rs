@@ -30,10 +30,13 @@ pub enum VerifyFileError {
 
 impl Store {
     /// Stores (or replaces) a verification file. `Ok(Err(_))` when the name or size is wrong.
+    /// `by`: who stored it (the member, or "cli") and when, for the audit entry written in
+    /// the same transaction.
     pub fn put_domain_file(
         &self,
         name: &str,
         data: &[u8],
+        by: (&str, i64),
     ) -> Result<Result<(), VerifyFileError>, StoreError> {
         if !valid_verify_name(name) {
             return Ok(Err(VerifyFileError::BadName));
@@ -44,6 +47,8 @@ impl Store {
         let tx = self.db.begin_write()?;
         tx.open_table(META)?
             .insert(format!("{PREFIX}{name}").as_str(), data)?;
+        let action = crate::audit::Action::VerifyFileSaved { name: name.into() };
+        audit::write_in(&tx, &crate::audit::Entry::new(by.1, by.0, action))?;
         tx.commit()?;
         Ok(Ok(()))
     }
@@ -75,12 +80,16 @@ impl Store {
     }
 
     /// Deletes a verification file; whether it was there.
-    pub fn delete_domain_file(&self, name: &str) -> Result<bool, StoreError> {
+    pub fn delete_domain_file(&self, name: &str, by: (&str, i64)) -> Result<bool, StoreError> {
         let tx = self.db.begin_write()?;
         let found = tx
             .open_table(META)?
             .remove(format!("{PREFIX}{name}").as_str())?
             .is_some();
+        if found {
+            let action = crate::audit::Action::VerifyFileDeleted { name: name.into() };
+            audit::write_in(&tx, &crate::audit::Entry::new(by.1, by.0, action))?;
+        }
         tx.commit()?;
         Ok(found)
     }

@@ -226,6 +226,20 @@ impl AdminStaffText {
                     format!("Removed {member} and ended their sessions")
                 }
             }
+            Action::VerifyFileSaved { name } => {
+                if zh {
+                    format!("上传域名校验文件 {name}")
+                } else {
+                    format!("Stored the domain verification file {name}")
+                }
+            }
+            Action::VerifyFileDeleted { name } => {
+                if zh {
+                    format!("删除域名校验文件 {name}")
+                } else {
+                    format!("Deleted the domain verification file {name}")
+                }
+            }
             Action::LoginSucceeded => (if zh { "登录成功" } else { "Signed in" }).to_string(),
             Action::LoginFailed => (if zh {
                 "登录失败（用户名或密码错误）"

@@ -195,6 +195,24 @@ async fn a_verification_file_uploaded_in_the_back_office_is_served_byte_for_byte
         404
     );
     assert_eq!(t.app.store.domain_files().unwrap().len(), 1);
+    // Both changes are in the audit log, by the member who made them.
+    let log = t.app.store.audit_entries(None, None, 50).unwrap();
+    let names: Vec<_> = log
+        .iter()
+        .filter_map(|e| match &e.action {
+            puzi::audit::Action::VerifyFileSaved { name } => Some(("saved", name.as_str())),
+            puzi::audit::Action::VerifyFileDeleted { name } => Some(("deleted", name.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        names.contains(&("saved", "MP_verify_Second2.txt")),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&("deleted", "MP_verify_Second2.txt")),
+        "{names:?}"
+    );
     t.stop().await;
 }
 

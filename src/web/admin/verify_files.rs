@@ -32,9 +32,10 @@ pub async fn route(
             if f.get("confirm") != "1" {
                 return Ok(page(super::views::verify_file_delete(ctx, admin, &name)));
             }
+            let (by, now) = admin.stamp(ctx);
             ctx.app
                 .store
-                .call(move |s| s.delete_domain_file(&name))
+                .call(move |s| s.delete_domain_file(&name, (&by, now)))
                 .await?;
             Ok(flash_redirect(ctx, "/admin/settings/verify-files"))
         }
@@ -65,10 +66,11 @@ async fn upload(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
         .unwrap_or("")
         .to_string();
     let data = file.data;
+    let (by, now) = admin.stamp(ctx);
     let stored = ctx
         .app
         .store
-        .call(move |s| s.put_domain_file(&name, &data))
+        .call(move |s| s.put_domain_file(&name, &data, (&by, now)))
         .await?;
     match stored {
         Ok(()) => Ok(flash_redirect(ctx, "/admin/settings/verify-files")),
