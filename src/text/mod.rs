@@ -86,6 +86,10 @@ pub struct Text {
     // -- end storage faults --
     pub too_large_body: &'static str,
     pub too_slow_body: &'static str,
+    /// A refused request (the reason goes to the log).
+    pub bad_request_body: &'static str,
+    /// A form from elsewhere, an expired form or a page that needs signing in.
+    pub forbidden_body: &'static str,
     pub uri_too_long_body: &'static str,
     pub busy_body: &'static str,
     pub back_home: &'static str,
@@ -254,6 +258,8 @@ pub static ZH: Text = Text {
     // -- end storage faults --
     too_large_body: "提交的内容太大了。请缩小图片，或分几次上传。",
     too_slow_body: "提交的内容传得太慢，已中断。请检查网络后再试。",
+    bad_request_body: "这个请求无法处理。请返回上一页，检查后再试。",
+    forbidden_body: "页面已过期或需要先登录。请刷新页面（或重新登录）后再试。",
     uri_too_long_body: "网址太长了。",
     busy_body: "店里人太多了，请稍后再试。",
     back_home: "返回首页",
@@ -348,6 +354,8 @@ pub static EN: Text = Text {
     // -- end storage faults --
     too_large_body: "What you sent is too large. Make images smaller, or upload them a few at a time.",
     too_slow_body: "What you sent arrived too slowly and was cut off. Check the connection and try again.",
+    bad_request_body: "This request could not be handled. Go back, check it and try again.",
+    forbidden_body: "The page has expired or needs you to sign in. Reload it (or sign in again) and try again.",
     uri_too_long_body: "The address is too long.",
     busy_body: "The shop is very busy; please try again in a moment.",
     back_home: "Back to the shop",

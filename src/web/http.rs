@@ -19,8 +19,14 @@ pub enum WebError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Refused; the reason (for the log, in English) is not shown: the page says it in the
+    /// shop's language.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Refused with a reason already in the shop's language (from the text tables), shown
+    /// to the person as it is.
+    #[error("refused: {0}")]
+    Shown(String),
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("request body too large")]
@@ -42,7 +48,7 @@ impl WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::BadRequest(_) | WebError::Shown(_) => StatusCode::BAD_REQUEST,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -80,7 +86,11 @@ impl WebError {
             }
             StatusCode::REQUEST_TIMEOUT => (t.bad_request, t.too_slow_body.to_string()),
             StatusCode::URI_TOO_LONG => (t.bad_request, t.uri_too_long_body.to_string()),
-            _ => (t.bad_request, self.to_string()),
+            StatusCode::FORBIDDEN => (t.bad_request, t.forbidden_body.to_string()),
+            _ => match self {
+                WebError::Shown(m) => (t.bad_request, m),
+                _ => (t.bad_request, t.bad_request_body.to_string()),
+            },
         };
         let mut resp = html(views::error_page(ctx, title, &body));
         *resp.status_mut() = status;

@@ -218,7 +218,7 @@ pub async fn oauth_return(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, Web
     let Some(p) =
         pending.filter(|p| !sid.fresh && p.state == state && now - p.at < OAUTH_STATE_TTL_SECS)
     else {
-        return Err(WebError::BadRequest(t.oauth_failed.into()));
+        return Err(WebError::Shown(t.oauth_failed.into()));
     };
     let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
         // The shopper refused; back where they were, without asking again.
@@ -238,10 +238,10 @@ pub async fn oauth_return(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, Web
                 .await?;
             Ok(redirect(&p.return_to))
         }
-        Ok(_) => Err(WebError::BadRequest(t.open_in_wechat.into())),
+        Ok(_) => Err(WebError::Shown(t.open_in_wechat.into())),
         Err(e) => {
             tracing::warn!(error = %e, "OAuth code exchange failed");
-            Err(WebError::BadRequest(t.oauth_failed.into()))
+            Err(WebError::Shown(t.oauth_failed.into()))
         }
     }
 }

@@ -287,3 +287,33 @@ async fn cached_pages_follow_stock_and_catalog_changes() {
     );
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_requests_are_explained_in_the_shops_words_not_developer_text() {
+    let t = TestApp::start().await;
+    let c = client();
+    // A quantity that is not a number: 400, a sentence from the text tables.
+    let r = c
+        .post(t.url("/cart/add"))
+        .form(&[("sku", "longjing-50g"), ("qty", "lots")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("这个请求无法处理"), "{page}");
+    assert!(!page.contains("quantity must") && !page.contains("bad request"));
+    // A form posted from another site: 403, said in words.
+    let r = c
+        .post(t.url("/cart/add"))
+        .header("origin", "https://evil.example")
+        .form(&[("sku", "longjing-50g"), ("qty", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("页面已过期"), "{page}");
+    assert!(!page.contains("cross-site") && !page.contains("forbidden"));
+    t.stop().await;
+}

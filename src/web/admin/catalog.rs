@@ -104,7 +104,7 @@ pub async fn publish(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp
 /// none is stored unless all pass.
 pub async fn upload(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
     if f.files.is_empty() {
-        return Err(WebError::BadRequest(
+        return Err(WebError::Shown(
             ctx.app.config.shop.language.work().err_images_none.into(),
         ));
     }
@@ -157,10 +157,11 @@ pub async fn delete_image(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result
 
 pub async fn adjust_stock(ctx: &Ctx, admin: &Admin, id: &str, f: Form) -> Result<Resp, WebError> {
     let sku = f.get("sku").to_string();
-    let stock: u32 =
-        f.get("stock").trim().parse().map_err(|_| {
-            WebError::BadRequest(ctx.app.config.shop.language.work().err_stock.into())
-        })?;
+    let stock: u32 = f
+        .get("stock")
+        .trim()
+        .parse()
+        .map_err(|_| WebError::Shown(ctx.app.config.shop.language.work().err_stock.into()))?;
     let reason = f.get("reason").trim().chars().take(80).collect::<String>();
     let reason = if reason.is_empty() {
         "manual".to_string()
@@ -200,7 +201,7 @@ pub async fn save_category(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, We
     let id = f.get("id").trim().to_string();
     let name = f.get("name").trim().to_string();
     if !is_slug(&id) || name.is_empty() || name.chars().count() > 20 {
-        return Err(WebError::BadRequest(
+        return Err(WebError::Shown(
             ctx.app.config.shop.language.work().err_category.into(),
         ));
     }
@@ -258,7 +259,7 @@ pub async fn export_csv(ctx: &Ctx) -> Result<Resp, WebError> {
 pub async fn import_csv(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
     let text = match f.files.first() {
         Some(file) => String::from_utf8(file.data.clone()).map_err(|_| {
-            WebError::BadRequest(ctx.app.config.shop.language.work().bulk_not_utf8.into())
+            WebError::Shown(ctx.app.config.shop.language.work().bulk_not_utf8.into())
         })?,
         None => f.get("csv").to_string(),
     };

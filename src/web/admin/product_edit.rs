@@ -139,7 +139,7 @@ pub fn images_of(ctx: &Ctx, f: &Form) -> Result<Vec<(&'static str, Vec<u8>)>, We
             return Err(WebError::TooLarge);
         }
         let Some(ct) = multipart::image_type(&file.data) else {
-            return Err(WebError::BadRequest(
+            return Err(WebError::Shown(
                 w.err_image_type(file.filename.as_deref().unwrap_or("?")),
             ));
         };
