@@ -108,6 +108,10 @@ pub enum Action {
     VerifyFileDeleted {
         name: String,
     },
+    /// An alert marked as dealt with.
+    AlertDismissed {
+        alert: crate::alert::AlertKind,
+    },
 }
 
 /// One line of the audit log.

@@ -43,7 +43,9 @@ impl Store {
         Ok(v)
     }
 
-    pub fn acknowledge_alert(&self, id: u64) -> Result<bool, StoreError> {
+    /// Marks an alert dealt with, by `by` (member, unix seconds): the audit entry is written
+    /// in the same transaction.
+    pub fn acknowledge_alert(&self, id: u64, by: (&str, i64)) -> Result<bool, StoreError> {
         let tx = self.db.begin_write()?;
         let found = {
             let mut t = tx.open_table(ALERTS)?;
@@ -53,6 +55,8 @@ impl Store {
                     let mut a = a?;
                     a.acknowledged = true;
                     t.insert(id, enc(&a).as_slice())?;
+                    let action = crate::audit::Action::AlertDismissed { alert: a.kind };
+                    audit::write_in(&tx, &crate::audit::Entry::new(by.1, by.0, action))?;
                     true
                 }
                 None => false,

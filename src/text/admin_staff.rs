@@ -240,6 +240,14 @@ impl AdminStaffText {
                     format!("Deleted the domain verification file {name}")
                 }
             }
+            Action::AlertDismissed { alert } => {
+                let k = self.lang.work().alert_kind(*alert);
+                if zh {
+                    format!("处理完提醒：{k}")
+                } else {
+                    format!("Dismissed the alert: {k}")
+                }
+            }
             Action::LoginSucceeded => (if zh { "登录成功" } else { "Signed in" }).to_string(),
             Action::LoginFailed => (if zh {
                 "登录失败（用户名或密码错误）"

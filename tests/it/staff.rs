@@ -401,3 +401,29 @@ async fn exports_guard_cells_a_spreadsheet_would_run_as_formulas() {
     assert!(!csv.contains(",@SUM"));
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dismissing_an_alert_is_audited_with_the_change() {
+    let t = TestApp::start().await;
+    let o = setup_owner(&t).await;
+    let now = t.app.clock.unix();
+    t.app
+        .store
+        .alert(puzi::alert::AlertKind::RefundFailed, None, "x".into(), now)
+        .unwrap();
+    let id = t.app.store.alerts().unwrap()[0].id;
+    let r = o.post(&t, &format!("/admin/alerts/{id}/ack"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert!(t.app.store.alerts().unwrap()[0].acknowledged);
+    let log = t.app.store.audit_entries(None, None, 10).unwrap();
+    assert!(
+        log.iter().any(|e| e.action
+            == Action::AlertDismissed {
+                alert: puzi::alert::AlertKind::RefundFailed
+            }),
+        "{log:?}"
+    );
+    let (_, page) = get_text(&o.c, &t.url("/admin/audit")).await;
+    assert!(page.contains("处理完提醒：退款未成功"), "in words");
+    t.stop().await;
+}

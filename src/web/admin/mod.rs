@@ -258,7 +258,11 @@ pub async fn route(
         ["alerts", id, "ack"] if post => {
             let _ = form(ctx, &admin, req).await?;
             let id: u64 = id.parse().map_err(|_| WebError::NotFound)?;
-            ctx.app.store.call(move |s| s.acknowledge_alert(id)).await?;
+            let (by, now) = admin.stamp(ctx);
+            ctx.app
+                .store
+                .call(move |s| s.acknowledge_alert(id, (&by, now)))
+                .await?;
             Ok(redirect("/admin"))
         }
         ["products"] if get => catalog::list(ctx, &admin).await,
