@@ -539,16 +539,31 @@ pub(crate) fn session_in<R>(
             ..Session::default()
         },
     };
-    let had_openid = s.openid.is_some();
+    let before = s.openid.clone();
     take_openid_cart(tx, &mut s)?;
     let r = f(&mut s);
     s.last_seen = now;
-    if s.openid.is_some() && !had_openid {
-        // The session just learned its shopper: what it put in its cart joins the cart
-        // the shopper keeps on their other phones and sessions.
-        let mine = std::mem::take(&mut s.cart);
-        take_openid_cart(tx, &mut s)?;
-        s.cart = merge_carts(std::mem::take(&mut s.cart), mine);
+    if s.openid != before {
+        let cart = std::mem::take(&mut s.cart);
+        match before {
+            // The session just learned its shopper: what it put in its cart joins the
+            // cart the shopper keeps on their other phones and sessions.
+            None => {
+                take_openid_cart(tx, &mut s)?;
+                s.cart = merge_carts(std::mem::take(&mut s.cart), cart);
+            }
+            // Another WeChat user on this browser: the cart stays with its owner, and
+            // this user's own cart is the one shown from now on.
+            Some(previous) => {
+                let mut theirs = Session {
+                    openid: Some(previous),
+                    cart,
+                    ..Session::default()
+                };
+                put_openid_cart(tx, &mut theirs)?;
+                take_openid_cart(tx, &mut s)?;
+            }
+        }
     }
     put_openid_cart(tx, &mut s)?;
     t.insert(id, enc(&s).as_slice())?;

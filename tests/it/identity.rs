@@ -753,3 +753,41 @@ async fn live_mode_the_same_wechat_user_sees_the_same_orders_on_two_phones() {
     t.stop().await;
     wx.stop().await;
 }
+
+/// Another WeChat user signing in on the same browser does not take the first one's cart,
+/// and the first one finds it again on their own phone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_wechat_user_on_one_browser_gets_their_own_cart() {
+    let t = TestApp::start().await;
+    let s = &t.app.store;
+    let qty = puzi::catalog::Quantity::new(2).unwrap();
+    s.update_session("browser", 1, |sess| {
+        sess.openid = Some("oA".into());
+        sess.cart.add("longjing-50g", qty);
+    })
+    .unwrap();
+    s.update_session("phone-of-b", 1, |sess| {
+        sess.openid = Some("oB".into());
+        sess.cart.add("stoneware-mug-white", qty);
+    })
+    .unwrap();
+    // B signs in on A's browser.
+    s.update_session("browser", 2, |sess| sess.openid = Some("oB".into()))
+        .unwrap();
+    let skus = |id: &str| -> Vec<String> {
+        s.session(id)
+            .unwrap()
+            .unwrap()
+            .cart
+            .lines
+            .iter()
+            .map(|l| l.sku.clone())
+            .collect()
+    };
+    assert_eq!(skus("browser"), vec!["stoneware-mug-white"], "B's own cart");
+    assert_eq!(skus("phone-of-b"), vec!["stoneware-mug-white"]);
+    s.update_session("a-phone", 3, |sess| sess.openid = Some("oA".into()))
+        .unwrap();
+    assert_eq!(skus("a-phone"), vec!["longjing-50g"], "A's cart kept for A");
+    t.stop().await;
+}
