@@ -16,6 +16,8 @@ mod addresses;
 pub(crate) mod admin;
 mod aftersales;
 mod assets;
+mod cart;
+mod checkout;
 mod http;
 mod page_cache;
 mod pay;

@@ -1,7 +1,7 @@
 //! The route table: every URL the shop answers, in one `match`.
 
 use super::http::{Resp, WebError, read_body, text};
-use super::{Ctx, address, addresses, aftersales, pay, shop, shopper};
+use super::{Ctx, address, addresses, aftersales, cart, checkout, pay, shop, shopper};
 use crate::metrics::{GAUGE_TTL_SECS, Gauges};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -52,12 +52,12 @@ pub async fn route(
         [""] if get => shop::home(ctx, req).await,
         ["c", id] if get => shop::category(ctx, req, id).await,
         ["p", id] if get => shop::product(ctx, req, id).await,
-        ["cart"] if get => shop::cart(ctx, req).await,
-        ["cart", "add"] if post => shop::cart_add(ctx, req).await,
-        ["cart", "update"] if post => shop::cart_update(ctx, req).await,
-        ["cart", "remove"] if post => shop::cart_remove(ctx, req).await,
-        ["checkout"] if get => shop::checkout_form(ctx, req).await,
-        ["checkout"] if post => shop::checkout(ctx, req, peer).await,
+        ["cart"] if get => cart::cart(ctx, req).await,
+        ["cart", "add"] if post => cart::cart_add(ctx, req).await,
+        ["cart", "update"] if post => cart::cart_update(ctx, req).await,
+        ["cart", "remove"] if post => cart::cart_remove(ctx, req).await,
+        ["checkout"] if get => checkout::checkout_form(ctx, req).await,
+        ["checkout"] if post => checkout::checkout(ctx, req, peer).await,
         ["orders"] if get => shopper::orders(ctx, req).await,
         ["orders", no] if get => shopper::order(ctx, req, no).await,
         ["orders", no, "status"] if get => shopper::order_status(ctx, req, no).await,

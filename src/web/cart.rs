@@ -1,0 +1,94 @@
+//! Cart handlers: adding, changing and removing lines, and the cart page.
+
+use super::http::{Resp, WebError, redirect};
+use super::{Ctx, views};
+use crate::catalog::Quantity;
+use hyper::Request;
+use hyper::body::Incoming;
+use std::collections::HashMap;
+
+use super::shop::{channel_cookie, form, page, visitor, with_cookie};
+
+fn quantity(f: &HashMap<String, String>) -> Result<Quantity, WebError> {
+    f.get("qty")
+        .map(|q| q.trim())
+        .unwrap_or("1")
+        .parse::<u32>()
+        .ok()
+        .and_then(Quantity::new)
+        .ok_or_else(|| WebError::BadRequest("quantity must be a whole number from 1 to 99".into()))
+}
+
+pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    // The first cart action stores the entry channel the cookie carried.
+    let channel = channel_cookie(&req);
+    let (sid, f) = form(ctx, req).await?;
+    let sku = f.get("sku").cloned().unwrap_or_default();
+    let qty = quantity(&f)?;
+    let id = sid.id.clone();
+    let now = ctx.app.clock.unix();
+    let sku2 = sku.clone();
+    let found = ctx.app.store.call(move |s| s.sku(&sku2)).await?;
+    let outcome = match found {
+        Some((p, _)) if !p.published => None,
+        None => None,
+        Some((p, 0)) => Some((p.id, "soldout")),
+        Some((p, _)) => {
+            let sku3 = sku.clone();
+            let added = ctx
+                .app
+                .store
+                .update_session_grouped(id, now, move |sess| {
+                    if channel.is_some() {
+                        sess.channel = channel;
+                    }
+                    sess.cart.add(&sku3, qty)
+                })
+                .await?;
+            Some((p.id, if added { "1" } else { "full" }))
+        }
+    };
+    let Some((pid, flag)) = outcome else {
+        return Err(WebError::BadRequest("that item is not sold here".into()));
+    };
+    let loc = format!(
+        "/p/{pid}?added={flag}&sku={}",
+        form_urlencoded::byte_serialize(sku.as_bytes()).collect::<String>()
+    );
+    Ok(with_cookie(ctx, &sid, redirect(&loc)))
+}
+
+pub async fn cart_update(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let (sid, f) = form(ctx, req).await?;
+    let sku = f.get("sku").cloned().unwrap_or_default();
+    let qty = quantity(&f)?;
+    let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
+    ctx.app
+        .store
+        .update_session_grouped(id, now, move |sess| sess.cart.set(&sku, qty))
+        .await?;
+    Ok(with_cookie(ctx, &sid, redirect("/cart")))
+}
+
+pub async fn cart_remove(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let (sid, f) = form(ctx, req).await?;
+    let sku = f.get("sku").cloned().unwrap_or_default();
+    let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
+    ctx.app
+        .store
+        .update_session_grouped(id, now, move |sess| sess.cart.remove(&sku))
+        .await?;
+    Ok(with_cookie(ctx, &sid, redirect("/cart")))
+}
+
+pub async fn cart(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let v = visitor(ctx, &req).await?;
+    let cart = v.session.cart.clone();
+    let rule = ctx.app.config.shop.shipping;
+    let priced = ctx
+        .app
+        .store
+        .call(move |s| s.price_cart(&cart, rule))
+        .await?;
+    Ok(page(ctx, &v, views::cart(ctx, &v, &priced)))
+}
