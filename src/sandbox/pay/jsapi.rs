@@ -3,6 +3,7 @@
 //! repeated `out_trade_no`), query it by merchant order number or by transaction id, and
 //! close it.
 
+use super::order_body::{CheckedOrder, OrderBody, repeat_refusal};
 use super::records::{
     PREPAY_TTL_SECS, TradeState, Tx, gen_prepay_id, get_tx, get_tx_by_id, load_tx, prepay_key,
     tx_key,
@@ -12,39 +13,7 @@ use crate::sandbox::{Request, Resp, Sandbox, SandboxError, blocking, enc};
 use crate::store::StoreError;
 use crate::wechat::crypto;
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::{Value, json as j};
-
-#[derive(Deserialize)]
-struct JsapiBody {
-    appid: Option<String>,
-    mchid: Option<String>,
-    sp_appid: Option<String>,
-    sp_mchid: Option<String>,
-    sub_mchid: Option<String>,
-    trade_type: Option<String>,
-    merchant_category_code: Option<String>,
-    description: Option<String>,
-    out_trade_no: Option<String>,
-    time_expire: Option<String>,
-    attach: Option<String>,
-    notify_url: Option<String>,
-    amount: Option<AmountBody>,
-    payer: Option<PayerBody>,
-}
-
-#[derive(Deserialize)]
-struct AmountBody {
-    total: Option<i64>,
-    currency: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PayerBody {
-    openid: Option<String>,
-    sp_openid: Option<String>,
-    sub_openid: Option<String>,
-}
 
 /// `POST /v3/pay/transactions/jsapi`: a prepay id for a valid order; the same one for an
 /// identical repeat while it lives, a fresh one after it expired.
@@ -54,152 +23,47 @@ pub(super) async fn order(
     serial: Option<&str>,
     global: bool,
 ) -> Result<Resp, SandboxError> {
-    let b: JsapiBody = match serde_json::from_slice(&req.body) {
-        Ok(b) => b,
-        Err(e) => {
-            return Ok(param_error(
-                sb,
-                serial,
-                "/",
-                &format!("请求体不是合法的 JSON: {e}"),
-            ));
-        }
+    let o = match OrderBody::parse(sb, serial, &req.body)
+        .and_then(|b| b.check(sb, serial, global, "JSAPI"))
+    {
+        Ok(o) => o,
+        Err(r) => return Ok(*r),
     };
-    let m = &sb.inner.keys.manifest;
-    let institution = global && b.sp_mchid.is_some();
-    let (appid, mchid) = if institution {
-        (
-            b.sp_appid.clone().unwrap_or_default(),
-            b.sp_mchid.clone().unwrap_or_default(),
-        )
-    } else {
-        (
-            b.appid.clone().unwrap_or_default(),
-            b.mchid.clone().unwrap_or_default(),
-        )
+    let payer_id = |k: &str| {
+        o.payer
+            .as_ref()
+            .and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
     };
-    if global {
-        if b.trade_type.as_deref() != Some("JSAPI") {
-            return Ok(param_error(
-                sb,
-                serial,
-                "/trade_type",
-                "trade_type 须为 JSAPI",
-            ));
-        }
-        let mcc = b.merchant_category_code.clone().unwrap_or_default();
-        if mcc.is_empty() || !mcc.bytes().all(|c| c.is_ascii_digit()) {
-            return Ok(param_error(
-                sb,
-                serial,
-                "/merchant_category_code",
-                "暂不支持该mcc码",
-            ));
-        }
-        if institution && b.sub_mchid.as_deref() != Some(m.sub_mchid.as_str()) {
-            return Ok(error(
-                sb,
-                serial,
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "受理关系不存在",
-                None,
-            ));
-        }
-    }
-    let description = b.description.unwrap_or_default();
-    let out_trade_no = b.out_trade_no.unwrap_or_default();
-    let notify_url = b.notify_url.unwrap_or_default();
-    let (total, currency) = match b.amount {
-        Some(a) => (
-            a.total.unwrap_or(0),
-            a.currency.unwrap_or_else(|| "CNY".into()),
-        ),
-        None => (0, String::new()),
-    };
-    let openid = b
-        .payer
-        .and_then(|p| p.openid.or(p.sp_openid).or(p.sub_openid))
+    let openid = payer_id("openid")
+        .or_else(|| payer_id("sp_openid"))
+        .or_else(|| payer_id("sub_openid"))
         .unwrap_or_default();
-    if appid.is_empty() {
-        return Ok(param_error(sb, serial, "/appid", "appid 为必填"));
-    }
-    if mchid != m.mchid {
-        return Ok(error(
-            sb,
-            serial,
-            StatusCode::BAD_REQUEST,
-            "MCH_NOT_EXISTS",
-            "商户号不存在",
-            None,
-        ));
-    }
-    if appid != m.appid {
-        return Ok(error(
-            sb,
-            serial,
-            StatusCode::BAD_REQUEST,
-            "APPID_MCHID_NOT_MATCH",
-            "appid和mch_id不匹配",
-            None,
-        ));
-    }
-    if description.is_empty() || description.len() > 127 {
-        return Ok(param_error(
-            sb,
-            serial,
-            "/description",
-            "长度须为 1–127 字节",
-        ));
-    }
-    if !crate::wechat::pay::valid_out_trade_no(&out_trade_no) {
-        return Ok(param_error(
-            sb,
-            serial,
-            "/out_trade_no",
-            "须为 6–32 位数字、字母或 _-|*",
-        ));
-    }
-    if b.attach.as_ref().is_some_and(|a| a.len() > 128) {
-        return Ok(param_error(sb, serial, "/attach", "长度不能超过 128 字节"));
-    }
-    // The sandbox also accepts http:// so a laptop demo can receive notifications.
-    let url_ok = (notify_url.starts_with("https://") || notify_url.starts_with("http://"))
-        && !notify_url.contains('?')
-        && notify_url.len() <= 255;
-    if !url_ok {
-        return Ok(param_error(
-            sb,
-            serial,
-            "/notify_url",
-            "须为不带查询串的 URL",
-        ));
-    }
-    if total <= 0 {
-        return Ok(param_error(sb, serial, "/amount/total", "须为正整数"));
-    }
-    if !global && currency != "CNY" {
-        return Ok(param_error(
-            sb,
-            serial,
-            "/amount/currency",
-            "境内商户仅支持 CNY",
-        ));
-    }
-    if global && crate::money::Currency::parse(&currency).is_none() {
-        return Ok(param_error(sb, serial, "/amount/currency", "不支持的币种"));
-    }
     if openid.is_empty() || openid.len() > 128 {
         return Ok(param_error(sb, serial, "/payer/openid", "openid 为必填"));
     }
+    let CheckedOrder {
+        appid,
+        mchid,
+        description,
+        out_trade_no,
+        time_expire,
+        attach,
+        notify_url,
+        total,
+        currency,
+        sub_mchid,
+        payer: _,
+    } = o;
     let fingerprint = crypto::sha256_hex(
         j!([
             appid,
             mchid,
             description,
             out_trade_no,
-            b.time_expire,
-            b.attach,
+            time_expire,
+            attach,
             notify_url,
             total,
             currency,
@@ -220,29 +84,8 @@ pub(super) async fn order(
             .store
             .sandbox_write_grouped(move |t| -> Result<Outcome, StoreError> {
                 if let Some(mut tx) = load_tx(t, &out_trade_no)? {
-                    if tx.fingerprint != fingerprint {
-                        return Ok(Outcome::Err(
-                            StatusCode::FORBIDDEN,
-                            "OUT_TRADE_NO_USED",
-                            "商户订单号重复",
-                        ));
-                    }
-                    match tx.state {
-                        TradeState::Success | TradeState::Refund => {
-                            return Ok(Outcome::Err(
-                                StatusCode::BAD_REQUEST,
-                                "ORDERPAID",
-                                "该订单已支付",
-                            ));
-                        }
-                        TradeState::Closed => {
-                            return Ok(Outcome::Err(
-                                StatusCode::BAD_REQUEST,
-                                "ORDER_CLOSED",
-                                "订单已关闭",
-                            ));
-                        }
-                        TradeState::NotPay => {}
+                    if let Some((status, code, msg)) = repeat_refusal(&tx, &fingerprint) {
+                        return Ok(Outcome::Err(status, code, msg));
                     }
                     if now - tx.prepay_at < PREPAY_TTL_SECS {
                         return Ok(Outcome::Prepay(tx.prepay_id));
@@ -264,8 +107,8 @@ pub(super) async fn order(
                     total,
                     currency,
                     openid,
-                    attach: b.attach,
-                    time_expire: b.time_expire,
+                    attach,
+                    time_expire,
                     prepay_id: gen_prepay_id(),
                     prepay_at: now,
                     state: TradeState::NotPay,
@@ -275,7 +118,7 @@ pub(super) async fn order(
                     refunded: 0,
                     fingerprint,
                     global,
-                    sub_mchid: institution.then(|| b.sub_mchid.clone().unwrap_or_default()),
+                    sub_mchid,
                     rate_e8: (rate * 1e8).round() as i64,
                     trade_type: None,
                 };

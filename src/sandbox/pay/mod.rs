@@ -9,6 +9,7 @@
 mod bill;
 mod jsapi;
 pub(crate) mod native;
+mod order_body;
 mod records;
 mod refund;
 

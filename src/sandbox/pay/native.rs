@@ -8,38 +8,14 @@
 //! http(s) URL of its scan-and-pay sheet on the shop's own origin (taken from `notify_url`),
 //! `/sandbox/phone/scan?pr=…`, where the current persona confirms and pays (`scan`).
 
+use super::order_body::{CheckedOrder, OrderBody, repeat_refusal};
 use super::records::{PREPAY_TTL_SECS, TradeState, Tx, gen_id, gen_prepay_id, load_tx, tx_key};
 use super::{error, param_error, signed};
 use crate::sandbox::{Request, Resp, Sandbox, SandboxError, enc};
 use crate::store::{SandboxTable, StoreError};
 use crate::wechat::crypto;
 use hyper::StatusCode;
-use serde::Deserialize;
 use serde_json::json as j;
-
-#[derive(Deserialize)]
-struct NativeBody {
-    appid: Option<String>,
-    mchid: Option<String>,
-    sp_appid: Option<String>,
-    sp_mchid: Option<String>,
-    sub_mchid: Option<String>,
-    trade_type: Option<String>,
-    merchant_category_code: Option<String>,
-    description: Option<String>,
-    out_trade_no: Option<String>,
-    time_expire: Option<String>,
-    attach: Option<String>,
-    notify_url: Option<String>,
-    amount: Option<AmountBody>,
-    payer: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct AmountBody {
-    total: Option<i64>,
-    currency: Option<String>,
-}
 
 /// The key of a code's `pr` → out_trade_no.
 pub(crate) fn code_key(pr: &str) -> String {
@@ -77,111 +53,29 @@ pub(super) async fn order(
     serial: Option<&str>,
     global: bool,
 ) -> Result<Resp, SandboxError> {
-    let b: NativeBody = match serde_json::from_slice(&req.body) {
-        Ok(b) => b,
-        Err(e) => {
-            return Ok(param_error(
-                sb,
-                serial,
-                "/",
-                &format!("请求体不是合法的 JSON: {e}"),
-            ));
+    let o = match OrderBody::parse(sb, serial, &req.body) {
+        Ok(b) if b.payer.is_some() => {
+            return Ok(param_error(sb, serial, "/payer", "Native 下单不接受 payer"));
         }
+        Ok(b) => b.check(sb, serial, global, "NATIVE"),
+        Err(r) => Err(r),
     };
-    let m = &sb.inner.keys.manifest;
-    let institution = global && b.sp_mchid.is_some();
-    let (appid, mchid) = if institution {
-        (b.sp_appid.clone(), b.sp_mchid.clone())
-    } else {
-        (b.appid.clone(), b.mchid.clone())
+    let CheckedOrder {
+        appid,
+        mchid,
+        description,
+        out_trade_no,
+        time_expire,
+        attach,
+        notify_url,
+        total,
+        currency,
+        sub_mchid,
+        payer: _,
+    } = match o {
+        Ok(o) => o,
+        Err(r) => return Ok(*r),
     };
-    let (appid, mchid) = (appid.unwrap_or_default(), mchid.unwrap_or_default());
-    if b.payer.is_some() {
-        return Ok(param_error(sb, serial, "/payer", "Native 下单不接受 payer"));
-    }
-    if global {
-        if b.trade_type.as_deref() != Some("NATIVE") {
-            return Ok(param_error(
-                sb,
-                serial,
-                "/trade_type",
-                "trade_type 须为 NATIVE",
-            ));
-        }
-        let mcc = b.merchant_category_code.clone().unwrap_or_default();
-        if mcc.is_empty() || !mcc.bytes().all(|c| c.is_ascii_digit()) {
-            return Ok(param_error(
-                sb,
-                serial,
-                "/merchant_category_code",
-                "暂不支持该mcc码",
-            ));
-        }
-        if institution && b.sub_mchid.as_deref() != Some(m.sub_mchid.as_str()) {
-            return Ok(error(
-                sb,
-                serial,
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                "受理关系不存在",
-                None,
-            ));
-        }
-    }
-    let description = b.description.unwrap_or_default();
-    let out_trade_no = b.out_trade_no.unwrap_or_default();
-    let notify_url = b.notify_url.unwrap_or_default();
-    let (total, currency) = match b.amount {
-        Some(a) => (
-            a.total.unwrap_or(0),
-            a.currency.unwrap_or_else(|| "CNY".into()),
-        ),
-        None => (0, String::new()),
-    };
-    if mchid != m.mchid {
-        return Ok(error(
-            sb,
-            serial,
-            StatusCode::BAD_REQUEST,
-            "MCH_NOT_EXISTS",
-            "商户号不存在",
-            None,
-        ));
-    }
-    if appid != m.appid {
-        return Ok(error(
-            sb,
-            serial,
-            StatusCode::BAD_REQUEST,
-            "APPID_MCHID_NOT_MATCH",
-            "appid和mch_id不匹配",
-            None,
-        ));
-    }
-    let problem = if description.is_empty() || description.len() > 127 {
-        Some(("/description", "长度须为 1–127 字节"))
-    } else if !crate::wechat::pay::valid_out_trade_no(&out_trade_no) {
-        Some(("/out_trade_no", "须为 6–32 位数字、字母或 _-|*"))
-    } else if b.attach.as_ref().is_some_and(|a| a.len() > 128) {
-        Some(("/attach", "长度不能超过 128 字节"))
-    } else if !((notify_url.starts_with("https://") || notify_url.starts_with("http://"))
-        && !notify_url.contains('?')
-        && notify_url.len() <= 255)
-    {
-        // The sandbox also accepts http:// so a laptop demo can receive notifications.
-        Some(("/notify_url", "须为不带查询串的 URL"))
-    } else if total <= 0 {
-        Some(("/amount/total", "须为正整数"))
-    } else if !global && currency != "CNY" {
-        Some(("/amount/currency", "境内商户仅支持 CNY"))
-    } else if global && crate::money::Currency::parse(&currency).is_none() {
-        Some(("/amount/currency", "不支持的币种"))
-    } else {
-        None
-    };
-    if let Some((field, issue)) = problem {
-        return Ok(param_error(sb, serial, field, issue));
-    }
     let fingerprint = crypto::sha256_hex(
         j!([
             "NATIVE",
@@ -189,8 +83,8 @@ pub(super) async fn order(
             mchid,
             description,
             out_trade_no,
-            b.time_expire,
-            b.attach,
+            time_expire,
+            attach,
             notify_url,
             total,
             currency
@@ -200,32 +94,14 @@ pub(super) async fn order(
     );
     let now = sb.inner.clock.unix();
     let rate = sb.inner.settings.exchange_rate;
-    let sub_mchid = institution.then(|| b.sub_mchid.clone().unwrap_or_default());
     let outcome = sb
         .inner
         .store
         .sandbox_write_grouped(
             move |t| -> Result<Result<Tx, (StatusCode, &'static str, &'static str)>, StoreError> {
                 if let Some(mut tx) = load_tx(t, &out_trade_no)? {
-                    if tx.fingerprint != fingerprint {
-                        return Ok(Err((
-                            StatusCode::FORBIDDEN,
-                            "OUT_TRADE_NO_USED",
-                            "商户订单号重复",
-                        )));
-                    }
-                    match tx.state {
-                        TradeState::Success | TradeState::Refund => {
-                            return Ok(Err((StatusCode::BAD_REQUEST, "ORDERPAID", "该订单已支付")));
-                        }
-                        TradeState::Closed => {
-                            return Ok(Err((
-                                StatusCode::BAD_REQUEST,
-                                "ORDER_CLOSED",
-                                "订单已关闭",
-                            )));
-                        }
-                        TradeState::NotPay => {}
+                    if let Some(refusal) = repeat_refusal(&tx, &fingerprint) {
+                        return Ok(Err(refusal));
                     }
                     if now - tx.prepay_at >= PREPAY_TTL_SECS {
                         // An expired code: an identical repeat gets a fresh one.
@@ -246,8 +122,8 @@ pub(super) async fn order(
                     total,
                     currency,
                     openid: String::new(),
-                    attach: b.attach,
-                    time_expire: b.time_expire,
+                    attach,
+                    time_expire,
                     prepay_id: format!("wx{}", gen_id("", 24)),
                     prepay_at: now,
                     state: TradeState::NotPay,
