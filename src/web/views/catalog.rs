@@ -122,9 +122,9 @@ pub fn product(
                     @if total == 0 { (tx.sold_out) } @else { (sf.stock_count(left)) }
                 }
                 " " (stock_badge(tx, total))
-            }
-            @if service {
-                a.contact #contact-link href="/service" { (sf.contact_us) }
+                @if service {
+                    a.contact #contact-link href="/service" { (sf.contact_us) }
+                }
             }
         }
         form.buy #buy method="post" action="/cart/add" {
