@@ -11,6 +11,7 @@
 
 mod follow;
 mod raw;
+mod service;
 mod validate;
 
 use crate::cart::ShippingRule;

@@ -24,11 +24,11 @@ use std::time::Duration;
 /// One problem in one key; `validate` turns it into a `ConfigError` naming the file.
 #[derive(Debug)]
 pub(super) struct Invalid {
-    key: &'static str,
-    problem: String,
+    pub(super) key: &'static str,
+    pub(super) problem: String,
 }
 
-fn invalid(key: &'static str, problem: impl Into<String>) -> Invalid {
+pub(super) fn invalid(key: &'static str, problem: impl Into<String>) -> Invalid {
     Invalid {
         key,
         problem: problem.into(),
@@ -204,50 +204,7 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
             link: s.thanks_link,
             link_text: s.thanks_link_text,
         },
-        service: service(s.service_phone, s.service_wechat_id, s.service_hours)?,
-    })
-}
-
-/// `[shop] service_*`: a phone number a `tel:` link can dial, a WeChat ID, opening hours.
-fn service(
-    phone: Option<String>,
-    wechat_id: Option<String>,
-    hours: Option<String>,
-) -> Result<crate::config::Service, Invalid> {
-    let nonempty = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let (phone, wechat_id, hours) = (nonempty(phone), nonempty(wechat_id), nonempty(hours));
-    if let Some(p) = &phone
-        && (p.len() > 30
-            || !p.bytes().any(|b| b.is_ascii_digit())
-            || !p
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b" +-()".contains(&b)))
-    {
-        return Err(invalid(
-            "shop.service_phone",
-            format!("{p:?} is not a phone number (digits, spaces, + - and brackets, at most 30)"),
-        ));
-    }
-    if let Some(w) = &wechat_id
-        && (w.chars().count() > 40 || w.chars().any(|c| c.is_whitespace() || c.is_control()))
-    {
-        return Err(invalid(
-            "shop.service_wechat_id",
-            format!("{w:?} is not a WeChat ID (no spaces, at most 40 characters)"),
-        ));
-    }
-    if let Some(h) = &hours
-        && (h.chars().count() > 60 || h.chars().any(char::is_control))
-    {
-        return Err(invalid(
-            "shop.service_hours",
-            "must be at most 60 characters",
-        ));
-    }
-    Ok(crate::config::Service {
-        phone,
-        wechat_id,
-        hours,
+        service: super::service::read(s.service_phone, s.service_wechat_id, s.service_hours)?,
     })
 }
 
