@@ -234,6 +234,87 @@ try {
   await page.waitForSelector("#address-book li");
   await shot(page, "address-book");
 
+  // ---- issue 15 (s4-product): the product page, the cart's steppers, 320/375 px and desktop
+  //      layout, the English shop. ----
+  {
+    const noSideScroll = async (p, what) => {
+      const ok = await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      if (!ok) fail(`${what}: the page scrolls sideways`);
+    };
+    for (const width of [375, 320]) {
+      const ctx = await browser.newContext({ viewport: { width, height: 740 }, userAgent: WECHAT_UA, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" });
+      const p = await ctx.newPage();
+      watch(p, `shopper@${width}`);
+      await p.goto(`${base}/p/stoneware-mug`);
+      if (!(await p.textContent("#headline-price")).includes("59.00")) fail("headline is not the chosen variant's price");
+      await p.click("label.chip:has-text('青绿')");
+      await p.waitForFunction(() => document.querySelector("#headline-price").textContent.includes("69.00"));
+      await p.click("form.buy button.step[data-step='1']");
+      if ((await p.inputValue("#qty")) !== "2") fail("the + stepper did not add one");
+      await p.click("form.buy button.step[data-step='-1']");
+      if ((await p.inputValue("#qty")) !== "1") fail("the − stepper did not take one away");
+      if (!(await p.isDisabled("form.buy button.step[data-step='-1']"))) fail("− is not disabled at 1");
+      await noSideScroll(p, `product at ${width}`);
+      await shot(p, `s4-product-variant-${width}`);
+      await p.click("form.buy button.addcart");
+      await p.waitForSelector(".notice.ok");
+      await p.goto(`${base}/cart`);
+      const before = await p.textContent(".totals dd.grand");
+      await p.click("form.qtyform button.step[data-step='1']");
+      await p.waitForFunction((t) => document.querySelector(".totals dd.grand").textContent !== t, before);
+      if ((await p.inputValue("form.qtyform input[name=qty]")) !== "2") fail("the cart stepper did not apply");
+      if (!(await p.textContent(".top .cart-link")).includes("2")) fail("the header badge did not follow");
+      await noSideScroll(p, `cart at ${width}`);
+      await shot(p, `s4-cart-stepper-${width}`);
+      for (const path of ["/", "/orders", "/service"]) {
+        await p.goto(`${base}${path}`);
+        await noSideScroll(p, `${path} at ${width}`);
+      }
+      await shot(p, `s4-service-${width}`);
+      await ctx.close();
+    }
+    // Desktop: header, content and tab bar share one centered column.
+    const wide = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" })).newPage();
+    watch(wide, "desktop");
+    await wide.goto(`${base}/`);
+    const boxes = await wide.evaluate(() => ["header.top", "main", "nav.tabbar"].map((s) => {
+      const r = document.querySelector(s).getBoundingClientRect();
+      return [s, Math.round(r.left), Math.round(r.right)];
+    }));
+    const [, l0, r0] = boxes[0];
+    for (const [s, l, r] of boxes) if (Math.abs(l - l0) > 1 || Math.abs(r - r0) > 1) fail(`desktop: ${s} is not aligned (${JSON.stringify(boxes)})`);
+    await shot(wide, "s4-home-desktop");
+    await wide.context().close();
+    // The English shop: its own demo, its own words.
+    const enData = mkdtempSync(join(tmpdir(), "puzi-e2e-en-"));
+    const en = spawn(bin, ["demo", "--data", enData, "--listen", "127.0.0.1:0", "--lang", "en"], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const enFirst = (await readline.createInterface({ input: en.stdout })[Symbol.asyncIterator]().next()).value || "";
+      const enBase = (/^listening on (http:\/\/\S+)$/.exec(enFirst) || [])[1] || fail(`english demo: ${enFirst}`);
+      for (const width of [375, 320]) {
+        const ctx = await browser.newContext({ viewport: { width, height: 740 }, userAgent: WECHAT_UA, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "en-US" });
+        const p = await ctx.newPage();
+        watch(p, `english@${width}`);
+        await p.goto(`${enBase}/p/stoneware-mug`);
+        await p.click("label.chip:has-text('Celadon')");
+        await p.waitForFunction(() => document.querySelector("#headline-price").textContent.includes("69.00"));
+        await noSideScroll(p, `english product at ${width}`);
+        await shot(p, `s4-en-product-${width}`);
+        await p.click("form.buy button.addcart");
+        await p.waitForSelector(".notice.ok");
+        await p.goto(`${enBase}/cart`);
+        await p.waitForSelector("#free-shipping-gap");
+        await noSideScroll(p, `english cart at ${width}`);
+        await shot(p, `s4-en-cart-${width}`);
+        await ctx.close();
+      }
+    } finally {
+      en.kill("SIGTERM");
+      rmSync(enData, { recursive: true, force: true });
+    }
+  }
+  // ---- end of issue 15 (s4-product) ----
+
   if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
   console.log("browser suite: OK");
 } catch (e) {

@@ -1,9 +1,11 @@
 //! The cart: what a shopper intends to buy, as SKU and quantity, and the pricing rule.
 //!
-//! A cart never stores prices: `price` looks every line up in the catalog at the moment
-//! it is shown or turned into an order, so a price change is seen at once and a form can
-//! never smuggle one in. Totals are items + shipping, where shipping is a flat fee that
-//! falls away above a threshold.
+//! A cart never charges a stored price: `price` looks every line up in the catalog at the
+//! moment it is shown or turned into an order, so a price change is seen at once and a form
+//! can never smuggle one in. A line remembers the price the shopper saw when adding it, only
+//! so the cart can say that the price changed since. Totals are items + shipping, where
+//! shipping is a flat fee that falls away above a threshold (`free_shipping_gap` says how
+//! far away that is).
 
 use crate::catalog::{Product, Quantity, Variant};
 use crate::money::{Money, Overflow};
@@ -18,6 +20,10 @@ pub struct Cart {
 pub struct CartLine {
     pub sku: String,
     pub qty: Quantity,
+    /// The unit price shown when the line was added (or last accepted); carts stored before
+    /// this field existed load with `None`. Never used to charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_seen: Option<Money>,
 }
 
 /// Most distinct lines a cart may hold.
@@ -36,8 +42,28 @@ impl Cart {
         self.lines.push(CartLine {
             sku: sku.to_string(),
             qty,
+            price_seen: None,
         });
         true
+    }
+
+    /// `add`, remembering the unit price the shopper saw (a line added again takes the
+    /// newer price: the shopper has seen it).
+    pub fn add_seen(&mut self, sku: &str, qty: Quantity, price: Money) -> bool {
+        let added = self.add(sku, qty);
+        if added && let Some(line) = self.lines.iter_mut().find(|l| l.sku == sku) {
+            line.price_seen = Some(price);
+        }
+        added
+    }
+
+    /// The shopper accepted the prices as they are now (`current` gives a SKU's price).
+    pub fn accept_prices(&mut self, mut current: impl FnMut(&str) -> Option<Money>) {
+        for line in &mut self.lines {
+            if let Some(p) = current(&line.sku) {
+                line.price_seen = Some(p);
+            }
+        }
     }
 
     pub fn set(&mut self, sku: &str, qty: Quantity) {
@@ -77,6 +103,17 @@ impl ShippingRule {
     }
 }
 
+/// How much more the items must come to before shipping is free: `None` when the rule
+/// has no threshold, the cart is empty, or the threshold is already reached. The one place
+/// the cart page asks this, so a different shipping rule can answer it.
+pub fn free_shipping_gap(rule: &ShippingRule, items: Money) -> Option<Money> {
+    let threshold = rule.free_over?;
+    if items == Money::ZERO || items >= threshold || rule.flat_fee == Money::ZERO {
+        return None;
+    }
+    threshold.checked_sub(items).ok()
+}
+
 /// A cart line joined with the catalog.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PricedLine {
@@ -86,6 +123,17 @@ pub struct PricedLine {
     pub line_total: Money,
     /// Units available right now.
     pub available: u32,
+    /// The unit price the shopper saw when adding the line, if known.
+    pub price_seen: Option<Money>,
+}
+
+impl PricedLine {
+    /// The price went up or down since the shopper added the line: (then, now).
+    pub fn price_change(&self) -> Option<(Money, Money)> {
+        self.price_seen
+            .filter(|seen| *seen != self.variant.price)
+            .map(|seen| (seen, self.variant.price))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -102,6 +150,11 @@ impl Priced {
     /// Lines asking for more than is in stock.
     pub fn short_lines(&self) -> impl Iterator<Item = &PricedLine> {
         self.lines.iter().filter(|l| l.qty.get() > l.available)
+    }
+
+    /// Lines whose price changed since the shopper added them.
+    pub fn changed_lines(&self) -> impl Iterator<Item = &PricedLine> {
+        self.lines.iter().filter(|l| l.price_change().is_some())
     }
 }
 
@@ -134,6 +187,7 @@ pub fn price(
             qty: line.qty,
             line_total,
             available,
+            price_seen: line.price_seen,
         });
     }
     out.shipping = rule.fee_for(out.items);
@@ -196,6 +250,42 @@ mod tests {
         let priced = price(&cart, rule, |_| None).unwrap();
         assert_eq!(priced.unavailable, vec!["gone".to_string()]);
         assert_eq!(priced.total, Money::ZERO);
+    }
+
+    #[test]
+    fn the_free_shipping_gap_is_what_is_missing_from_the_threshold() {
+        let rule = ShippingRule {
+            flat_fee: Money(800),
+            free_over: Some(Money(9900)),
+        };
+        assert_eq!(free_shipping_gap(&rule, Money(5900)), Some(Money(4000)));
+        assert_eq!(free_shipping_gap(&rule, Money(9900)), None);
+        assert_eq!(free_shipping_gap(&rule, Money::ZERO), None);
+        let no_threshold = ShippingRule {
+            free_over: None,
+            ..rule
+        };
+        assert_eq!(free_shipping_gap(&no_threshold, Money(100)), None);
+    }
+
+    #[test]
+    fn old_carts_load_and_price_changes_are_seen() {
+        let old: Cart = serde_json::from_str(r#"{"lines":[{"sku":"a","qty":2}]}"#).unwrap();
+        assert_eq!(old.lines[0].price_seen, None);
+        let mut cart = Cart::default();
+        cart.add_seen("a", Quantity::new(1).unwrap(), Money(1500));
+        let rule = ShippingRule {
+            flat_fee: Money(800),
+            free_over: None,
+        };
+        let priced = price(&cart, rule, |_| Some((product("a", 1800), 10))).unwrap();
+        assert_eq!(
+            priced.lines[0].price_change(),
+            Some((Money(1500), Money(1800)))
+        );
+        cart.accept_prices(|_| Some(Money(1800)));
+        let priced = price(&cart, rule, |_| Some((product("a", 1800), 10))).unwrap();
+        assert_eq!(priced.changed_lines().count(), 0);
     }
 
     #[test]

@@ -48,6 +48,9 @@ enum Command {
         /// account and settings stay).
         #[arg(long)]
         reset_stock: bool,
+        /// The shop's language ("zh-CN" or "en"): words and the seeded catalog.
+        #[arg(long, value_parser = |s: &str| crate::text::Lang::parse(s).ok_or("use zh-CN or en"))]
+        lang: Option<crate::text::Lang>,
     },
     /// Run the shop from a config file.
     Serve {
@@ -198,12 +201,16 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             listen,
             lan,
             reset_stock,
+            lang,
         } => {
             let listen = listen.unwrap_or_else(|| {
                 let ip = if lan { [0, 0, 0, 0] } else { [127, 0, 0, 1] };
                 SocketAddr::from((ip, 8080))
             });
             let mut cfg = Config::demo(data, listen);
+            if let Some(lang) = lang {
+                cfg.shop.language = lang;
+            }
             // A booth's phones reach the sandbox over the Wi-Fi.
             cfg.sandbox.public = !listen.ip().is_loopback();
             // A booth sells all day: sold-out demo products refill themselves.

@@ -11,6 +11,7 @@
 
 mod follow;
 mod raw;
+mod service;
 mod validate;
 
 use crate::cart::ShippingRule;
@@ -112,6 +113,24 @@ pub struct ShopConfig {
     pub checkouts_per_hour: u32,
     /// The thank-you page after a confirmed payment.
     pub thanks: Thanks,
+    /// Customer service: how shoppers reach the shop (`/service`).
+    pub service: Service,
+}
+
+/// The shop's customer-service contact (`[shop] service_phone`, `service_wechat_id`,
+/// `service_hours`), shown at `/service` and linked from product and order pages.
+#[derive(Clone, Debug, Default)]
+pub struct Service {
+    pub phone: Option<String>,
+    pub wechat_id: Option<String>,
+    pub hours: Option<String>,
+}
+
+impl Service {
+    /// Whether the shop has published any way to reach it.
+    pub fn is_set(&self) -> bool {
+        self.phone.is_some() || self.wechat_id.is_some()
+    }
 }
 
 #[derive(Clone, Debug, Default)]

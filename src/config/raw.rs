@@ -69,6 +69,10 @@ pub(super) struct RawShop {
     pub(super) thanks_image: Option<String>,
     pub(super) thanks_link: Option<String>,
     pub(super) thanks_link_text: Option<String>,
+    // customer service (issue 15)
+    pub(super) service_phone: Option<String>,
+    pub(super) service_wechat_id: Option<String>,
+    pub(super) service_hours: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

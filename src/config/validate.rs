@@ -24,11 +24,11 @@ use std::time::Duration;
 /// One problem in one key; `validate` turns it into a `ConfigError` naming the file.
 #[derive(Debug)]
 pub(super) struct Invalid {
-    key: &'static str,
-    problem: String,
+    pub(super) key: &'static str,
+    pub(super) problem: String,
 }
 
-fn invalid(key: &'static str, problem: impl Into<String>) -> Invalid {
+pub(super) fn invalid(key: &'static str, problem: impl Into<String>) -> Invalid {
     Invalid {
         key,
         problem: problem.into(),
@@ -204,6 +204,7 @@ fn shop(s: RawShop) -> Result<ShopConfig, Invalid> {
             link: s.thanks_link,
             link_text: s.thanks_link_text,
         },
+        service: super::service::read(s.service_phone, s.service_wechat_id, s.service_hours)?,
     })
 }
 

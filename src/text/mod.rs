@@ -421,3 +421,7 @@ pub use shopper::{NativeText, ShopperText};
 
 mod platform;
 pub use platform::{PLATFORM_EN, PLATFORM_ZH, PlatformText};
+
+// -- the storefront that sells: product page, cart flags, lists, service (issue 15) -------
+mod storefront;
+pub use storefront::{STOREFRONT_EN, STOREFRONT_ZH, StorefrontText};

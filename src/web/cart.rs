@@ -35,6 +35,7 @@ pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
         Some((p, 0)) => Some((p.id, "soldout")),
         Some((p, _)) => {
             let sku3 = sku.clone();
+            let seen = p.variant(&sku).map(|v| v.price).unwrap_or_default();
             let added = ctx
                 .app
                 .store
@@ -42,7 +43,7 @@ pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
                     if channel.is_some() {
                         sess.channel = channel;
                     }
-                    sess.cart.add(&sku3, qty)
+                    sess.cart.add_seen(&sku3, qty, seen)
                 })
                 .await?;
             Some((p.id, if added { "1" } else { "full" }))
@@ -60,6 +61,9 @@ pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
 
 pub async fn cart_update(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
     let (sid, f) = form(ctx, req).await?;
+    if f.get("accept").map(String::as_str) == Some("1") {
+        return accept_prices(ctx, sid).await;
+    }
     let sku = f.get("sku").cloned().unwrap_or_default();
     let qty = quantity(&f)?;
     let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
@@ -68,6 +72,39 @@ pub async fn cart_update(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebE
         .update_session_grouped(id, now, move |sess| sess.cart.set(&sku, qty))
         .await?;
     Ok(with_cookie(ctx, &sid, redirect("/cart")))
+}
+
+/// The shopper saw the changed prices on the cart page and goes on: every line takes the
+/// price it has now, then checkout (which prices the cart again either way).
+async fn accept_prices(ctx: &Ctx, sid: super::session::Sid) -> Result<Resp, WebError> {
+    let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
+    let id2 = id.clone();
+    let prices = ctx
+        .app
+        .store
+        .call(
+            move |s| -> Result<HashMap<String, crate::money::Money>, crate::store::StoreError> {
+                let mut m = HashMap::new();
+                if let Some(sess) = s.session(&id2)? {
+                    for line in &sess.cart.lines {
+                        if let Some((p, _)) = s.sku(&line.sku)?
+                            && let Some(v) = p.variant(&line.sku)
+                        {
+                            m.insert(line.sku.clone(), v.price);
+                        }
+                    }
+                }
+                Ok(m)
+            },
+        )
+        .await?;
+    ctx.app
+        .store
+        .update_session_grouped(id, now, move |sess| {
+            sess.cart.accept_prices(|sku| prices.get(sku).copied())
+        })
+        .await?;
+    Ok(with_cookie(ctx, &sid, redirect("/checkout")))
 }
 
 pub async fn cart_remove(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {

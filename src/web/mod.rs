@@ -23,6 +23,7 @@ mod page_cache;
 mod pay;
 mod routes;
 mod server;
+mod service;
 mod session;
 mod shop;
 mod shopper;

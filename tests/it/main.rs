@@ -25,6 +25,7 @@ mod payment;
 #[allow(clippy::duplicate_mod)] // on purpose: one suite, two flavours
 mod payment_global;
 mod platform;
+mod product_page;
 mod qr;
 mod quiet;
 mod refunds;

@@ -6,6 +6,12 @@ use crate::web::address::AddressInput;
 
 pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced) -> Markup {
     let tx = t(ctx);
+    let sf = tx.lang.storefront();
+    let rule = &ctx.app.config.shop.shipping;
+    let must_remove =
+        !priced.unavailable.is_empty() || priced.lines.iter().any(|l| l.available == 0);
+    let short = priced.short_lines().next().is_some();
+    let changed = priced.changed_lines().next().is_some();
     let body = html! {
         h1 { (tx.cart) }
         @if priced.lines.is_empty() && priced.unavailable.is_empty() {
@@ -14,29 +20,42 @@ pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced) -> Markup {
                 a.button href="/" { (tx.go_shopping) }
             }
         } @else {
-            @if !priced.unavailable.is_empty() {
-                div.notice.err { (tx.item_unavailable) }
+            @if let Some(gap) = crate::cart::free_shipping_gap(rule, priced.items) {
+                p.banner.gap #free-shipping-gap { (sf.more_for_free_shipping(&money(ctx, gap))) }
+            } @else if rule.free_over.is_some() && priced.items > Money::ZERO {
+                p.banner.gap.reached #free-shipping-gap { (sf.free_shipping_reached) }
             }
-            ul.lines {
+            ul.lines #cart-lines {
                 @for l in &priced.lines {
-                    li.line {
-                        a href={ "/p/" (l.product.id) } { (img(l.product.cover(), &l.product.name, true)) }
+                    @let flagged = l.qty.get() > l.available || l.price_change().is_some();
+                    li.line.flagged[flagged] {
+                        a.lthumb href={ "/p/" (l.product.id) } tabindex="-1" aria-hidden="true" { (img(l.product.cover(), "", true)) }
                         div.linfo {
                             a.lname href={ "/p/" (l.product.id) } { (l.product.name) }
                             @if l.product.variants.len() > 1 { span.lvar { (l.variant.name) } }
                             span.lprice { (money(ctx, l.variant.price)) }
                             @if l.qty.get() > l.available {
-                                span.warn { (tx.short_stock(&l.product.name, l.available)) }
+                                span.warn.flag role="note" { (sf.short_flag(l.available)) }
+                            }
+                            @if let Some((then, now)) = l.price_change() {
+                                span.warn.flag.price-changed role="note" { (sf.price_flag(&money(ctx, then), &money(ctx, now))) }
                             }
                             div.lactions {
-                                form.inline method="post" action="/cart/update" {
+                                form.inline.qtyform method="post" action="/cart/update" {
                                     input type="hidden" name="sku" value=(l.variant.sku);
-                                    input type="number" name="qty" value=(l.qty.get()) min="1" max="99" inputmode="numeric" aria-label=(tx.quantity);
-                                    button type="submit" { (tx.update) }
+                                    div.stepper {
+                                        button.step type="button" data-step="-1" aria-label=(sf.decrease) disabled[l.qty.get() <= 1] { "−" }
+                                        input type="number" name="qty" value=(l.qty.get()) min="1"
+                                            max=(l.available.clamp(l.qty.get().max(1), crate::catalog::MAX_QUANTITY))
+                                            inputmode="numeric" aria-label={ (tx.quantity) " · " (l.product.name) };
+                                        button.step type="button" data-step="1" aria-label=(sf.increase)
+                                            disabled[l.qty.get() >= l.available.min(crate::catalog::MAX_QUANTITY)] { "+" }
+                                    }
+                                    button.apply type="submit" { (tx.update) }
                                 }
                                 form.inline method="post" action="/cart/remove" {
                                     input type="hidden" name="sku" value=(l.variant.sku);
-                                    button.link type="submit" { (tx.remove) }
+                                    button.link type="submit" aria-label={ (tx.remove) " · " (l.product.name) } { (tx.remove) }
                                 }
                             }
                         }
@@ -44,8 +63,8 @@ pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced) -> Markup {
                     }
                 }
                 @for sku in &priced.unavailable {
-                    li.line.gone {
-                        div.linfo { span.lname { (sku) } span.warn { (tx.item_unavailable) } }
+                    li.line.gone.flagged {
+                        div.linfo { span.lname { (sf.gone_item) } span.warn.flag role="note" { (sf.gone_flag) } }
                         form.inline method="post" action="/cart/remove" {
                             input type="hidden" name="sku" value=(sku);
                             button.link type="submit" { (tx.remove) }
@@ -55,10 +74,22 @@ pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced) -> Markup {
             }
             (totals(ctx, priced.items, priced.shipping, priced.total))
             @if !priced.lines.is_empty() {
-                a.button.primary.wide href="/checkout" { (tx.checkout) }
+                @if must_remove {
+                    button.primary.wide #checkout-button type="button" disabled { (sf.fix_remove_first) }
+                } @else if short {
+                    button.primary.wide #checkout-button type="button" disabled { (sf.fix_short_first) }
+                } @else if changed {
+                    form method="post" action="/cart/update" {
+                        input type="hidden" name="accept" value="1";
+                        button.primary.wide #checkout-button type="submit" { (sf.accept_prices) }
+                    }
+                } @else {
+                    a.button.primary.wide #checkout-button href="/checkout" { (tx.checkout) " · " (money(ctx, priced.total)) }
+                }
             }
             a.back href="/" { (tx.continue_shopping) }
         }
+        script src={ "/assets/cart.js?v=" (ctx.assets.version("cart.js")) } defer {}
     };
     layout(ctx, v.cart_units(), tx.cart, Tab::Cart, body)
 }

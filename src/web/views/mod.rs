@@ -17,6 +17,8 @@ pub enum Tab {
     Cart,
     Orders,
     None,
+    /// A product page: its own bottom bar (cart, add to cart, buy now) instead of the tabs.
+    Product,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,7 @@ fn layout_with(
     body: Markup,
 ) -> Markup {
     let tx = t(ctx);
+    let sf = tx.lang.storefront();
     let shop = &ctx.app.config.shop.name;
     html! {
         (DOCTYPE)
@@ -60,24 +63,29 @@ fn layout_with(
                 link rel="icon" type="image/svg+xml" href="/favicon.ico";
                 (head)
             }
-            body {
+            body.shop {
                 @if ctx.app.sandbox.is_some() { div.sandbox-banner role="note" { (tx.sandbox_banner) } }
                 header.top {
                     a.brand href="/" { (shop) }
-                    a.cart-link href="/cart" aria-label=(tx.cart) {
+                    a.cart-link href="/cart" aria-label=(sf.cart_with(cart_units)) {
                         (tx.cart)
-                        @if cart_units > 0 { span.badge { (cart_units) } }
+                        @if cart_units > 0 { span.badge aria-hidden="true" { (cart_units) } }
                     }
                 }
-                main { (body) }
-                footer.foot { (tx.footer) }
-                nav.tabbar {
-                    a href="/" class=[(tab == Tab::Home).then_some("on")] { (tx.home) }
-                    a href="/cart" class=[(tab == Tab::Cart).then_some("on")] {
-                        (tx.cart)
-                        @if cart_units > 0 { " (" (cart_units) ")" }
+                main.withbar[tab == Tab::Product] { (body) }
+                footer.foot.withbar[tab == Tab::Product] { (tx.footer) }
+                @if tab != Tab::Product {
+                    nav.tabbar {
+                        a href="/" class=[(tab == Tab::Home).then_some("on")]
+                            aria-current=[(tab == Tab::Home).then_some("page")] { (tx.home) }
+                        a href="/cart" class=[(tab == Tab::Cart).then_some("on")]
+                            aria-current=[(tab == Tab::Cart).then_some("page")] aria-label=(sf.cart_with(cart_units)) {
+                            (tx.cart)
+                            @if cart_units > 0 { " (" (cart_units) ")" }
+                        }
+                        a href="/orders" class=[(tab == Tab::Orders).then_some("on")]
+                            aria-current=[(tab == Tab::Orders).then_some("page")] { (tx.my_orders) }
                     }
-                    a href="/orders" class=[(tab == Tab::Orders).then_some("on")] { (tx.my_orders) }
                 }
             }
         }
@@ -189,6 +197,7 @@ mod cart;
 mod catalog;
 mod orders;
 mod pay;
+mod service;
 
 pub use addresses::*;
 pub use aftersales::*;
@@ -196,3 +205,4 @@ pub use cart::*;
 pub use catalog::*;
 pub use orders::*;
 pub use pay::*;
+pub use service::*;

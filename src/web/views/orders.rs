@@ -1,4 +1,5 @@
-//! The shopper's orders: the list (picture, date, state) and one order, told as a story
+//! The shopper's orders: the list (date and state, picture, what was bought, item count and
+//! total — the order number only on the order itself) and one order, told as a story
 //! (placed, paid, shipped with the tracking number, refunds, received), with the pay
 //! button and the countdown to closing while unpaid.
 
@@ -166,6 +167,9 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Mar
             dt { (tx.order_no) } dd.mono { (o.no) }
             dt { (tx.placed_at) } dd { (when(ctx, o.created_at)) }
         }
+        @if ctx.app.config.shop.service.is_set() {
+            a.back #contact-link href="/service" { (tx.lang.storefront().contact_us) }
+        }
         a.back href="/orders" { (tx.my_orders) }
     };
     layout_with(ctx, v.cart_units(), tx.order, Tab::Orders, head, body)
@@ -174,6 +178,7 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Mar
 /// The list: each order with its first item's picture, date, state and total.
 pub fn orders(ctx: &Ctx, v: &Visitor, orders: &[(Order, Option<String>)]) -> Markup {
     let tx = t(ctx);
+    let sf = tx.lang.storefront();
     let body = html! {
         div.title-row {
             h1 { (tx.my_orders) }
@@ -184,20 +189,31 @@ pub fn orders(ctx: &Ctx, v: &Visitor, orders: &[(Order, Option<String>)]) -> Mar
         }
         ul.orders {
             @for (o, cover) in orders {
+                @let first = o.lines.first().map(|l| l.product_name.as_str()).unwrap_or("");
                 li {
                     a.order-row href={ "/orders/" (o.no) } {
-                        div.thumb { (img(cover.as_deref(), o.lines.first().map(|l| l.product_name.as_str()).unwrap_or(""), true)) }
-                        div.order-info {
-                            div.row { span.muted.small { (when(ctx, o.created_at)) } (state_tag(tx, o.state)) }
-                            div.row {
-                                span { (o.lines.first().map(|l| l.product_name.as_str()).unwrap_or("")) " · " (tx.units(o.units())) }
-                                span.price { (money(ctx, o.total)) }
-                            }
-                            div.muted.small.mono { (o.no) }
+                        div.order-top {
+                            span.muted.small { (when(ctx, o.created_at)) }
+                            (state_tag(tx, o.state))
                         }
+                        div.order-main {
+                            div.thumb { (img(cover.as_deref(), "", true)) }
+                            div.order-info {
+                                span.oname {
+                                    @if o.lines.len() > 1 { (sf.and_more(first, o.lines.len() - 1)) } @else { (first) }
+                                }
+                                @if let Some(l) = o.lines.first().filter(|l| !l.variant_name.is_empty()) {
+                                    span.muted.small.ovar { (l.variant_name) }
+                                }
+                            }
+                        }
+                        div.order-sum { (sf.units_total(o.units(), &money(ctx, o.total))) }
                     }
                 }
             }
+        }
+        @if ctx.app.config.shop.service.is_set() {
+            a.back #contact-link href="/service" { (sf.contact_us) }
         }
     };
     layout(ctx, v.cart_units(), tx.my_orders, Tab::Orders, body)

@@ -62,6 +62,18 @@ fn rows(ctx: &Ctx) -> Vec<Row> {
                     .as_deref(),
             )),
         },
+        // Customer service (/service): config keys, shown here read-only.
+        Row {
+            label: cfg.shop.language.storefront().phone,
+            value: set(cfg.shop.service.phone.as_ref(), "[shop] service_phone"),
+        },
+        Row {
+            label: cfg.shop.language.storefront().wechat_id,
+            value: set(
+                cfg.shop.service.wechat_id.as_ref(),
+                "[shop] service_wechat_id",
+            ),
+        },
         Row {
             label: w.wechat_mode,
             value: Ok(if live { w.mode_live } else { w.mode_sandbox }.to_string()),
