@@ -421,3 +421,8 @@ pub use shopper::{NativeText, ShopperText};
 
 mod platform;
 pub use platform::{PLATFORM_EN, PLATFORM_ZH, PlatformText};
+
+// -- the owner's phone: binding a member's WeChat, owner messages (issue 14 item 6) --------
+
+mod owner_notify;
+pub use owner_notify::{OWNER_NOTIFY_EN, OWNER_NOTIFY_ZH, OwnerNotifyText};
