@@ -435,6 +435,7 @@ impl Sandbox {
             ["control", "refill"] if post => booth::control_refill(self, &req).await,
             ["phone"] if get => phone::page(self, &req).await,
             ["phone", "name"] if post => phone::rename(self, &req).await,
+            ["phone", "open"] if get => phone::open(self, &req).await,
             ["phone", "follow"] if post => official_account::follow_toggle(self, &req).await,
             ["booth"] if get => booth::page(self).await,
             ["booth", "feed"] if get => booth::feed_json(self).await,

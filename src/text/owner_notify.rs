@@ -40,6 +40,9 @@ pub struct OwnerNotifyText {
     pub msg_low_stock: &'static str,
     pub msg_alert: &'static str,
     pub msg_left: &'static str,
+    /// The sandbox phone's "scan": open a link from a QR code.
+    pub sb_open: &'static str,
+    pub sb_open_go: &'static str,
 }
 
 impl Lang {
@@ -85,6 +88,8 @@ pub static OWNER_NOTIFY_ZH: OwnerNotifyText = OwnerNotifyText {
     msg_low_stock: "库存紧张",
     msg_alert: "店铺提醒",
     msg_left: " 剩余 ",
+    sb_open: "扫一扫：打开二维码中的链接",
+    sb_open_go: "打开",
 };
 
 pub static OWNER_NOTIFY_EN: OwnerNotifyText = OwnerNotifyText {
@@ -120,4 +125,6 @@ pub static OWNER_NOTIFY_EN: OwnerNotifyText = OwnerNotifyText {
     msg_low_stock: "Low stock",
     msg_alert: "Shop alert",
     msg_left: " left: ",
+    sb_open: "Scan: open the link in a QR code",
+    sb_open_go: "Open",
 };
