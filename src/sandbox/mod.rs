@@ -32,6 +32,7 @@ use std::time::Duration;
 pub use booth::{Event as BoothEvent, feed as booth_feed};
 pub use notify::{Delivery, DeliveryState, RETRY_SCHEDULE};
 pub use oauth::openid;
+pub use official_account::{Message as OaMessage, messages as oa_messages};
 
 pub type Resp = Response<Full<Bytes>>;
 
