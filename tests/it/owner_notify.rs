@@ -17,12 +17,19 @@ const TPL_AFTERSALES: &str = "TPL_OWNER_AFTERSALES";
 const TPL_ALERT: &str = "TPL_OWNER_ALERT";
 const BOSS_PHONE: &str = "老板";
 
+fn templates(c: &mut puzi::config::Config) {
+    c.wechat.owner_order_template_id = Some(TPL_ORDER.into());
+    c.wechat.owner_aftersales_template_id = Some(TPL_AFTERSALES.into());
+    c.wechat.owner_alert_template_id = Some(TPL_ALERT.into());
+}
+
 async fn start(quiet: Option<&str>, aftersales_template: bool) -> TestApp {
     let quiet = quiet.map(|q| puzi::config::QuietHours::parse(q).unwrap());
     let t = TestApp::start_tuned(move |c| {
-        c.wechat.owner_order_template_id = Some(TPL_ORDER.into());
-        c.wechat.owner_aftersales_template_id = aftersales_template.then(|| TPL_AFTERSALES.into());
-        c.wechat.owner_alert_template_id = Some(TPL_ALERT.into());
+        templates(c);
+        if !aftersales_template {
+            c.wechat.owner_aftersales_template_id = None;
+        }
         c.owner.quiet_hours = quiet;
     })
     .await;
@@ -441,6 +448,85 @@ async fn the_notifications_page_reads_in_both_languages_without_raw_data() {
         assert!(page.contains("22:00-08:00"));
         for raw in ["Some(", "None", "{\"", "owner_order_template_id", "TPL_"] {
             assert!(!page.contains(raw), "{lang:?}: {raw}");
+        }
+    }
+}
+
+/// The payment's commit fails (fsync) and the shop stops: no owner message was queued;
+/// WeChat's retry pays the order and queues exactly one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_while_a_payment_commits_leaves_exactly_one_owner_message() {
+    let (t, faults) = TestApp::start_faulty(templates).await;
+    let _o = bound_owner(&t).await;
+    let c = client();
+    add_to_cart(&c, &t, MUG, 1).await;
+    let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
+    let no = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
+    pay_in_sandbox(
+        &t,
+        &c,
+        &no,
+        "阿珍",
+        Some(puzi::sandbox::NotificationFault::Delay { seconds: 10 }),
+    )
+    .await;
+    let d = t.sandbox().deliveries().unwrap()[0].clone();
+    faults.fail_nth_sync(1);
+    let (h, body) = sandbox_delivery(&t, &d);
+    let r = reqwest::Client::new()
+        .post(&d.url)
+        .headers(h)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(faults.crashed(), "the fault fired");
+    let (data, addr) = (t.data.clone(), t.addr);
+    let dir = t.stop().await;
+
+    let mut cfg = puzi::config::Config::demo(data, addr);
+    templates(&mut cfg);
+    let t = TestApp::start_with(cfg, true).await;
+    assert!(owner_entries(&t).is_empty(), "nothing half-written");
+    t.app.clock.advance(15);
+    t.sandbox().deliver_due().await.unwrap();
+    assert_eq!(
+        t.app.store.order(&no).unwrap().unwrap().state,
+        OrderState::Paid
+    );
+    let e = owner_entries(&t);
+    assert_eq!(e.len(), 1, "{e:?}");
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert_eq!(received(&t, BOSS_PHONE).len(), 1);
+    t.stop().await;
+    drop(dir);
+}
+
+#[test]
+fn quiet_hours_in_the_config_file_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("puzi.toml");
+    for (value, ok) in [
+        ("22:00-08:00", true),
+        ("", true),
+        ("22:00", false),
+        ("25:00-08:00", false),
+        ("08:00-08:00", false),
+    ] {
+        let text = puzi::config::TEMPLATE.replace(
+            "# quiet_hours = \"22:00-08:00\"",
+            &format!("quiet_hours = \"{value}\""),
+        );
+        assert_ne!(text, puzi::config::TEMPLATE);
+        std::fs::write(&path, text).unwrap();
+        let r = puzi::config::load(&path);
+        match r {
+            Ok(c) => assert!(ok, "{value} accepted: {:?}", c.owner),
+            Err(e) => {
+                assert!(!ok, "{value} refused: {e}");
+                assert_eq!(e.key, "owner.quiet_hours");
+            }
         }
     }
 }
