@@ -416,6 +416,13 @@ async fn an_unset_template_sends_nothing_of_its_kind_and_the_page_says_so() {
     assert_eq!(got[0]["template_id"], TPL_ORDER);
     let (_, page) = get_text(&o.c, &t.url("/admin/notify")).await;
     assert!(page.contains("不会发送：未设置模板"), "{page}");
+    let (_, page) = get_text(&o.c, &t.url("/admin/settings")).await;
+    assert!(
+        page.contains("未设置：退款申请不会通知绑定的微信")
+            && page.contains("owner_aftersales_template_id")
+            && page.contains(TPL_ORDER),
+        "{page}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

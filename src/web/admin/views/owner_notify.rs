@@ -106,3 +106,25 @@ pub fn bind_result(ctx: &Ctx, ok: bool, message: &str, hint: Option<&str>) -> Ma
         },
     )
 }
+
+/// The settings summary's rows for the owner templates: the id, or what its absence means
+/// and which key sets it.
+pub fn settings_rows(ctx: &Ctx) -> [(&'static str, Result<String, String>); 3] {
+    let t = ctx.app.config.shop.language.owner_notify();
+    let w = &ctx.app.config.wechat;
+    let row = |id: &Option<String>, none: &str| id.clone().ok_or_else(|| none.to_string());
+    [
+        (
+            t.set_order,
+            row(&w.owner_order_template_id, t.set_none_order),
+        ),
+        (
+            t.set_aftersales,
+            row(&w.owner_aftersales_template_id, t.set_none_aftersales),
+        ),
+        (
+            t.set_alert,
+            row(&w.owner_alert_template_id, t.set_none_alert),
+        ),
+    ]
+}
