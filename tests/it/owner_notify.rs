@@ -537,3 +537,56 @@ fn quiet_hours_in_the_config_file_are_checked() {
         }
     }
 }
+
+/// Staff bind their own WeChat too: each bound member gets their own message; a removed
+/// member's WeChat hears nothing more.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_member_binds_their_own_wechat_and_a_removed_member_hears_nothing_more() {
+    let t = start(None, true).await;
+    let o = bound_owner(&t).await;
+    let now = t.app.clock.unix();
+    let link = puzi::account::invite(
+        &t.app.store,
+        &t.app.base_url,
+        puzi::audit::Role::Staff,
+        "boss",
+        now,
+    )
+    .unwrap();
+    let token = link.rsplit('/').next().unwrap();
+    let pw = "pw-long-enough-1";
+    puzi::account::accept_invite(&t.app.store, token, "clerk", pw, pw, now)
+        .unwrap()
+        .unwrap();
+    let c = client();
+    let r = c
+        .post(t.url("/admin/login"))
+        .form(&[("username", "clerk"), ("password", pw)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let clerk = Owner { c };
+    let url = bind_link(&t, &clerk).await;
+    let (s, _) = scan(&t, &client(), &url, "店员").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        t.app.store.wechat_binding("clerk").unwrap().unwrap().openid,
+        openid(&t, "店员")
+    );
+
+    paid_order(&t, 1).await;
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert_eq!(received(&t, BOSS_PHONE).len(), 1);
+    assert_eq!(received(&t, "店员").len(), 1);
+
+    let r = o
+        .post(&t, "/admin/staff/clerk/revoke", &[("confirm", "1")])
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    assert!(t.app.store.wechat_binding("clerk").unwrap().is_none());
+    paid_order(&t, 1).await;
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert_eq!(received(&t, BOSS_PHONE).len(), 2);
+    assert_eq!(received(&t, "店员").len(), 1, "nothing more");
+}
