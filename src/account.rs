@@ -8,6 +8,7 @@
 //! up afresh, so a changed role applies at once and a revoked member's sessions end.
 
 mod staff;
+pub mod wechat_bind;
 pub use staff::{INVITE_TTL_SECS, accept_invite, invite, live_invite};
 
 use crate::audit::{Action, Entry, Role};

@@ -143,7 +143,15 @@ impl App {
             &base_url,
         )
         .with_auto_complete_days(config.shop.auto_complete_days)
-        .with_links(links.clone());
+        .with_links(links.clone())
+        .with_owner(crate::owner_notify::OwnerNotify {
+            order_template: config.wechat.owner_order_template_id.clone(),
+            aftersales_template: config.wechat.owner_aftersales_template_id.clone(),
+            alert_template: config.wechat.owner_alert_template_id.clone(),
+            quiet: config.owner.quiet_hours.map(|q| (q.start, q.end)),
+            lang: config.shop.language,
+            base_url: base_url.clone(),
+        });
         let config_for_socket = config.clone();
         Ok(App {
             config: Arc::new(config),

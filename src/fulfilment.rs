@@ -8,6 +8,8 @@ use crate::audit::{Action, Entry};
 use crate::carrier::Carrier;
 use crate::clock::Clock;
 use crate::order::{CompletedBy, OrderNo, OrderState, Shipment};
+use crate::owner_notify::OwnerNotify;
+use crate::store::OwnerMessage;
 use crate::store::{OutboxEntry, OutboxKind, OutboxState, Store, StoreError};
 use crate::wechat::Clients;
 use crate::wechat::official_account::{OaError, TemplateMessage, TemplateValue};
@@ -63,6 +65,8 @@ pub struct Fulfilment {
     auto_complete_days: u32,
     /// Signs the order link in the delivery message, so it opens in any session.
     links: Option<crate::link::Links>,
+    /// How owner messages (to members' bound WeChat) are sent; none: never.
+    owner: Option<Arc<OwnerNotify>>,
 }
 
 impl std::fmt::Debug for Fulfilment {
@@ -96,7 +100,14 @@ impl Fulfilment {
             base_url: base_url.to_string(),
             auto_complete_days: DEFAULT_AUTO_COMPLETE_DAYS,
             links: None,
+            owner: None,
         }
+    }
+
+    /// Sends owner messages (to members' bound WeChat) as `owner` says.
+    pub fn with_owner(mut self, owner: OwnerNotify) -> Fulfilment {
+        self.owner = Some(Arc::new(owner));
+        self
     }
 
     /// Sets the days after shipping when an order completes by itself.
@@ -365,10 +376,31 @@ impl Fulfilment {
             .collect();
         let mut sent = 0;
         for mut e in due {
-            let msg: Result<TemplateMessage, _> = serde_json::from_value(e.payload.clone());
+            let msg = if e.kind.is_owner() {
+                match self.owner_message(&e, now) {
+                    OwnerStep::Send(m) => Ok(m),
+                    OwnerStep::Hold(until) => {
+                        // Quiet hours: no attempt counted; the job finds it due at `until`.
+                        e.next_at = until;
+                        let e2 = e.clone();
+                        self.store.call(move |s| s.put_outbox(&e2)).await?;
+                        continue;
+                    }
+                    OwnerStep::Skip => {
+                        e.state = OutboxState::Skipped;
+                        let e2 = e.clone();
+                        self.store.call(move |s| s.put_outbox(&e2)).await?;
+                        continue;
+                    }
+                    OwnerStep::Broken(err) => Err(err),
+                }
+            } else {
+                serde_json::from_value::<TemplateMessage>(e.payload.clone())
+                    .map_err(|err| err.to_string())
+            };
             let result = match msg {
                 Ok(m) => self.wechat.oa.send_template(&m).await,
-                Err(err) => Err(OaError::Invalid(err.to_string())),
+                Err(err) => Err(OaError::Invalid(err)),
             };
             e.attempts += 1;
             // A problem that affects every message (the IP whitelist) is reported once.
@@ -396,7 +428,11 @@ impl Fulfilment {
                         Some(wait) => e.next_at = now + wait,
                         None => {
                             e.state = OutboxState::Failed;
-                            if shared_alert.is_none() {
+                            // An owner message that failed is logged, not alerted: the
+                            // alert would only queue more owner messages.
+                            if e.kind.is_owner() {
+                                tracing::warn!(id = e.id, error = %err, "an owner message could not be sent");
+                            } else if shared_alert.is_none() {
                                 let order = OrderNo::parse(&e.order);
                                 let msg = format!(
                                     "the delivery message for order {} could not be sent: {err}",
@@ -423,5 +459,37 @@ impl Fulfilment {
             }
         }
         Ok(sent)
+    }
+}
+
+/// What to do with an owner message now.
+enum OwnerStep {
+    Send(TemplateMessage),
+    /// Quiet hours: wait until then.
+    Hold(i64),
+    /// No template for its kind (or owner messages are off): nothing is sent.
+    Skip,
+    Broken(String),
+}
+
+impl Fulfilment {
+    fn owner_message(&self, e: &OutboxEntry, now: i64) -> OwnerStep {
+        let Some(owner) = &self.owner else {
+            return OwnerStep::Skip;
+        };
+        let msg: OwnerMessage = match serde_json::from_value(e.payload.clone()) {
+            Ok(m) => m,
+            Err(err) => return OwnerStep::Broken(err.to_string()),
+        };
+        if owner.template(e.kind).is_none() {
+            return OwnerStep::Skip;
+        }
+        if let Some(until) = owner.hold_until(&msg.event, now) {
+            return OwnerStep::Hold(until);
+        }
+        match owner.render(&msg, e.id, e.created_at) {
+            Some(m) => OwnerStep::Send(m),
+            None => OwnerStep::Skip,
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! | HTTP | `web` | everything below; nothing but `cli` depends on `web` |
 //! | wiring | `jobs`, `control`, `checklist` | `app` and below |
 //! | the shop value | `app` | flows, `sandbox`, `tls`, `config`, `store`, `wechat` |
-//! | flows | `payment`, `fulfilment`, `account`, `sandbox`, `seed` | `store`, `wechat`, domain |
+//! | flows | `payment`, `fulfilment`, `owner_notify`, `account`, `sandbox`, `seed` | `store`, `wechat`, domain |
 //! | I/O | `store` (redb), `wechat` (HTTP clients), `tls`, `link` (signed order links, its key file) | domain, leaves; `wechat` owns its settings and never reads `config` |
 //! | configuration | `config` | domain, leaves, `wechat::settings` |
 //! | domain (no I/O) | `order` → `alert`, `cart` → `catalog` → `money`; `region` | nothing else |
@@ -33,6 +33,7 @@ pub mod link;
 pub mod metrics;
 pub mod money;
 pub mod order;
+pub mod owner_notify;
 pub mod payment;
 pub mod qr;
 pub mod random;

@@ -48,6 +48,36 @@ pub struct Config {
     /// `None` runs none (tests drive them by hand).
     pub jobs_interval: Option<Duration>,
     pub backup: BackupConfig,
+    /// `[owner]`: the owner's phone.
+    pub owner: OwnerConfig,
+}
+
+/// `[owner]`: how owner messages reach the phones bound in the back office.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnerConfig {
+    /// Owner messages due inside this window wait until it ends (China time).
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// A daily window in China time, in minutes after midnight; `start > end` crosses midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: u16,
+    pub end: u16,
+}
+
+impl QuietHours {
+    /// Parses "HH:MM-HH:MM" (two different times).
+    pub fn parse(s: &str) -> Option<QuietHours> {
+        let minutes = |t: &str| -> Option<u16> {
+            let (h, m) = t.trim().split_once(':')?;
+            let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+            (h < 24 && m < 60).then_some(h * 60 + m)
+        };
+        let (a, b) = s.split_once('-')?;
+        let (start, end) = (minutes(a)?, minutes(b)?);
+        (start != end).then_some(QuietHours { start, end })
+    }
 }
 
 /// `[backup]`: scheduled backups with retention.
@@ -266,6 +296,12 @@ pub struct WechatConfig {
     /// message. Keys: `character_string1` order number, `phrase2` outcome, `amount3` refund,
     /// `thing4` the owner's reason.
     pub aftersales_template_id: Option<String>,
+    /// Owner messages (issue 14): paid orders; none = no such message.
+    pub owner_order_template_id: Option<String>,
+    /// Owner messages: after-sales requests; none = no such message.
+    pub owner_aftersales_template_id: Option<String>,
+    /// Owner messages: alerts and low stock; none = no such message.
+    pub owner_alert_template_id: Option<String>,
     /// The Official Account's QR code (PNG, JPEG, GIF or WebP), read when the config is
     /// loaded; shown on an order page whose shopper WeChat would not message.
     pub follow_qr_image: Option<FollowQr>,

@@ -24,6 +24,15 @@ pub(super) struct RawConfig {
     pub(super) jobs: RawJobs,
     #[serde(default)]
     pub(super) backup: RawBackup,
+    #[serde(default)]
+    pub(super) owner: RawOwner,
+}
+
+/// `[owner]`: the owner's phone (issue 14).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOwner {
+    pub(super) quiet_hours: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -141,6 +150,9 @@ pub(super) struct RawWechat {
     pub(super) shipped_template_id: Option<String>,
     pub(super) shipped_template_keys: Option<Vec<String>>,
     pub(super) aftersales_template_id: Option<String>,
+    pub(super) owner_order_template_id: Option<String>,
+    pub(super) owner_aftersales_template_id: Option<String>,
+    pub(super) owner_alert_template_id: Option<String>,
     pub(super) follow_qr_image: Option<String>,
     #[serde(default)]
     pub(super) menu: Vec<RawMenuButton>,

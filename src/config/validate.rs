@@ -88,7 +88,9 @@ fn validate_sections(
     let sandbox = sandbox(raw.sandbox)?;
     let jobs_interval = jobs(raw.jobs)?;
     let backup = backup(raw.backup, &storage.data_dir)?;
+    let owner = owner(raw.owner)?;
     Ok(Config {
+        owner,
         source: Some(path.to_path_buf()),
         shop,
         server,
@@ -448,6 +450,11 @@ fn wechat(
             }
         },
         aftersales_template_id: w.aftersales_template_id.filter(|t| !t.trim().is_empty()),
+        owner_order_template_id: w.owner_order_template_id.filter(|t| !t.trim().is_empty()),
+        owner_aftersales_template_id: w
+            .owner_aftersales_template_id
+            .filter(|t| !t.trim().is_empty()),
+        owner_alert_template_id: w.owner_alert_template_id.filter(|t| !t.trim().is_empty()),
         follow_qr_image: super::follow::read(w.follow_qr_image)
             .map_err(|p| invalid("wechat.follow_qr_image", p))?,
         menu: {
@@ -617,4 +624,18 @@ pub(super) fn base_url(u: &str) -> Result<String, String> {
         ));
     }
     Ok(u.trim_end_matches('/').to_string())
+}
+
+/// `[owner]`: quiet hours "HH:MM-HH:MM" in China time; empty or absent = none.
+fn owner(o: super::raw::RawOwner) -> Result<super::OwnerConfig, Invalid> {
+    let quiet_hours = match o.quiet_hours.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(super::QuietHours::parse(s).ok_or_else(|| {
+            invalid(
+                "owner.quiet_hours",
+                "expected two different times of day like \"22:00-08:00\" (China time)",
+            )
+        })?),
+    };
+    Ok(super::OwnerConfig { quiet_hours })
 }

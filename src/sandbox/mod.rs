@@ -32,6 +32,7 @@ use std::time::Duration;
 pub use booth::{Event as BoothEvent, feed as booth_feed};
 pub use notify::{Delivery, DeliveryState, RETRY_SCHEDULE};
 pub use oauth::openid;
+pub use official_account::{Message as OaMessage, messages as oa_messages};
 
 pub type Resp = Response<Full<Bytes>>;
 
@@ -435,6 +436,7 @@ impl Sandbox {
             ["control", "refill"] if post => booth::control_refill(self, &req).await,
             ["phone"] if get => phone::page(self, &req).await,
             ["phone", "name"] if post => phone::rename(self, &req).await,
+            ["phone", "open"] if get => phone::open(self, &req).await,
             ["phone", "follow"] if post => official_account::follow_toggle(self, &req).await,
             ["booth"] if get => booth::page(self).await,
             ["booth", "feed"] if get => booth::feed_json(self).await,

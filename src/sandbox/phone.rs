@@ -63,6 +63,7 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
                 }
                 @if bad { p.sb-error { (t.bad_name) } }
                 (official_account::follow_form(lang, &p))
+                (open_form(lang))
                 h2 { (t.my_orders) }
                 @if orders.is_empty() { p.sb-mute { (t.no_orders) } }
                 ul.sb-list {
@@ -162,4 +163,35 @@ pub(super) fn same_origin(req: &Request) -> bool {
         .or_else(|| origin.strip_prefix("http://"))
         .unwrap_or("");
     !origin_host.is_empty() && origin_host == host
+}
+
+/// A form that opens a link as if the phone had scanned its QR code (the back office's
+/// WeChat binding code, for one).
+fn open_form(lang: crate::text::Lang) -> maud::Markup {
+    let t = lang.owner_notify();
+    let (label, go) = (t.sb_open, t.sb_open_go);
+    m! {
+        form.sb-me method="get" action="/sandbox/phone/open" {
+            label for="open-url" { (label) }
+            input #open-url name="url" type="url" required;
+            button.sb-primary type="submit" { (go) }
+        }
+    }
+}
+
+/// `GET /sandbox/phone/open?url=…`: the phone opens a scanned link — only one of the
+/// shop's own pages (no open redirect).
+pub async fn open(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    let q = req.query_map();
+    let url = q.get("url").map(String::as_str).unwrap_or("");
+    let own = |base: &str| {
+        !base.is_empty()
+            && url
+                .strip_prefix(base.trim_end_matches('/'))
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    if own(&sb.inner.settings.shop_url) {
+        return Ok(redirect(url));
+    }
+    Ok(redirect("/sandbox/phone"))
 }

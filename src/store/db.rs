@@ -293,6 +293,12 @@ impl Db {
                 let mut alerts = tx.open_table(super::ALERTS)?;
                 insert_alert(&mut alerts, now, kind, order, message.clone())?;
             }
+            let event = super::owner_notify::OwnerEvent::Alert {
+                kind,
+                order: order.map(|o| o.to_string()),
+                message: message.clone(),
+            };
+            super::owner_notify::queue_owner_in(&tx, &[event], now)?;
             tx.commit()
         })();
         if let Err(e) = &r {

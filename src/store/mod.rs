@@ -340,6 +340,7 @@ mod order_txn;
 mod orders;
 mod outbox;
 mod owner;
+pub(crate) mod owner_notify;
 mod sandbox;
 mod verify_files;
 
@@ -355,5 +356,6 @@ pub use faults::{Faults, FaultyBackend, FaultyReopen};
 pub use order_txn::OrderTxn;
 pub use outbox::{OutboxEntry, OutboxKind, OutboxState};
 pub use owner::{AcceptRefusal, AdminSession, Invite, Member, Owner, SetupToken};
+pub use owner_notify::{BindLink, BindRefusal, OwnerEvent, OwnerMessage, WechatBinding};
 pub use sandbox::SandboxTable;
 pub use verify_files::{VERIFY_FILE_MAX, VerifyFileError, valid_verify_name};

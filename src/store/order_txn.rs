@@ -15,6 +15,8 @@ pub struct OrderTxn<'t> {
     refunds: redb::Table<'t, &'static str, &'static str>,
     alerts: redb::Table<'t, u64, &'static [u8]>,
     pub now: i64,
+    /// Alerts raised in this change, for the owner's phone (queued after the change).
+    raised: Vec<OwnerEvent>,
 }
 
 impl OrderTxn<'_> {
@@ -95,6 +97,11 @@ impl OrderTxn<'_> {
         order: Option<&OrderNo>,
         message: String,
     ) -> Result<(), StoreError> {
+        self.raised.push(OwnerEvent::Alert {
+            kind,
+            order: order.map(|o| o.to_string()),
+            message: message.clone(),
+        });
         insert_alert(&mut self.alerts, self.now, kind, order, message)
     }
 }
@@ -190,7 +197,21 @@ impl Store {
             if n.get(id)?.is_none() {
                 n.insert(id, enc(record).as_slice())?;
                 let mut alerts = tx.open_table(ALERTS)?;
-                insert_alert(&mut alerts, now, AlertKind::UnknownOrder, None, message)?;
+                insert_alert(
+                    &mut alerts,
+                    now,
+                    AlertKind::UnknownOrder,
+                    None,
+                    message.clone(),
+                )?;
+                drop(alerts);
+                drop(n);
+                let event = OwnerEvent::Alert {
+                    kind: AlertKind::UnknownOrder,
+                    order: None,
+                    message,
+                };
+                owner_notify::queue_owner_in(&tx, &[event], now)?;
             }
         }
         tx.commit()?;
@@ -239,8 +260,13 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
         refunds: tx.open_table(REFUNDS).map_err(StoreError::from)?,
         alerts: tx.open_table(ALERTS).map_err(StoreError::from)?,
         now,
+        raised: Vec::new(),
     };
+    let (had_payment, requests) = (order.payment.is_some(), order.aftersales.len());
     let r = f(&mut order, &mut otx)?;
+    let mut owner_events = std::mem::take(&mut otx.raised);
+    drop(otx);
+    owner_events.extend(owner_notify::order_events(had_payment, requests, &order));
     // An order placed before OAuth joins the openid its payment attempt carries; the
     // index follows (an openid, once set, stays).
     if order.openid.is_none() {
@@ -269,6 +295,8 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
             .map_err(StoreError::from)?,
         _ => shipped.remove(no.as_str()).map_err(StoreError::from)?,
     };
+    // The owner's phone hears of it in the same transaction.
+    owner_notify::queue_owner_in(tx, &owner_events, now)?;
     Ok(Some(r))
 }
 

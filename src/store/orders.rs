@@ -178,9 +178,16 @@ pub(crate) fn place_order_in(
     if !short.is_empty() {
         return Err(PlaceOrderError::OutOfStock(short));
     }
+    let mut low = Vec::new();
     for l in &priced.lines {
         let left = l.available - l.qty.get();
         stock.insert(l.variant.sku.as_str(), u64::from(left))?;
+        low.extend(owner_notify::low_stock(
+            &l.variant.sku,
+            &display_name(l),
+            l.available,
+            left,
+        ));
     }
     let no = OrderNo::generate(new.now, new.random);
     let at = new.now.unix_timestamp();
@@ -240,5 +247,6 @@ pub(crate) fn place_order_in(
     session.last_seen = at;
     put_openid_cart(tx, &mut session)?;
     sessions.insert(new.session.as_str(), enc(&session).as_slice())?;
+    owner_notify::queue_owner_in(tx, &low, at)?;
     Ok(order)
 }

@@ -2,6 +2,7 @@
 //! accepts them or every attempt failed.
 
 use super::alerts::insert_alert;
+use super::owner_notify::{OwnerEvent, queue_owner_in};
 use super::*;
 
 /// What an outbox message is about.
@@ -12,6 +13,27 @@ pub enum OutboxKind {
     Shipped,
     /// The Official Account message telling the shopper how a refund request was decided.
     Aftersales,
+    /// To a bound member's WeChat: an order was paid.
+    OwnerPaid,
+    /// To a bound member's WeChat: a shopper asked for a refund.
+    OwnerAftersales,
+    /// To a bound member's WeChat: a SKU's stock fell to the low-stock threshold.
+    OwnerLowStock,
+    /// To a bound member's WeChat: an alert was raised.
+    OwnerAlert,
+}
+
+impl OutboxKind {
+    /// A message to a back-office member's own WeChat (not to a shopper).
+    pub fn is_owner(self) -> bool {
+        matches!(
+            self,
+            OutboxKind::OwnerPaid
+                | OutboxKind::OwnerAftersales
+                | OutboxKind::OwnerLowStock
+                | OutboxKind::OwnerAlert
+        )
+    }
 }
 
 /// Where an outbox message stands.
@@ -27,6 +49,8 @@ pub enum OutboxState {
     /// WeChat refused it for good: the shopper does not follow the Official Account
     /// (43004). Never retried, no alert; the order page offers the account's QR code.
     NotFollower,
+    /// Not sent because no template is configured for its kind (owner messages).
+    Skipped,
 }
 
 impl OutboxState {
@@ -36,6 +60,7 @@ impl OutboxState {
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
             OutboxState::NotFollower => "not_follower",
+            OutboxState::Skipped => "skipped",
         }
     }
 }
@@ -102,7 +127,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (kind, message) = alert;
         let tx = self.db.begin_write()?;
-        {
+        let already_open = {
             tx.open_table(OUTBOX)?.insert(e.id, enc(e).as_slice())?;
             let mut alerts = tx.open_table(ALERTS)?;
             let mut open = false;
@@ -115,8 +140,17 @@ impl Store {
                 }
             }
             if !open {
-                insert_alert(&mut alerts, now, kind, None, message)?;
+                insert_alert(&mut alerts, now, kind, None, message.clone())?;
             }
+            open
+        };
+        if !already_open {
+            let event = OwnerEvent::Alert {
+                kind,
+                order: None,
+                message,
+            };
+            queue_owner_in(&tx, &[event], now)?;
         }
         tx.commit()?;
         Ok(())

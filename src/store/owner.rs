@@ -199,6 +199,8 @@ impl Store {
             else {
                 return Ok(false);
             };
+            // Their WeChat no longer hears from the shop.
+            t.remove(format!("wxbind:{}", username.to_lowercase()).as_str())?;
             let mut sessions = tx.open_table(ADMIN_SESSIONS)?;
             sessions.retain(|_, v| {
                 dec::<AdminSession>("admin_sessions", v)

@@ -425,3 +425,8 @@ pub use platform::{PLATFORM_EN, PLATFORM_ZH, PlatformText};
 // -- the storefront that sells: product page, cart flags, lists, service (issue 15) -------
 mod storefront;
 pub use storefront::{STOREFRONT_EN, STOREFRONT_ZH, StorefrontText};
+
+// -- the owner's phone: binding a member's WeChat, owner messages (issue 14 item 6) --------
+
+mod owner_notify;
+pub use owner_notify::{OWNER_NOTIFY_EN, OWNER_NOTIFY_ZH, OwnerNotifyText};

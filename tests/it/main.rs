@@ -19,6 +19,7 @@ mod login;
 mod native;
 mod ops;
 mod orders;
+mod owner_notify;
 mod payment;
 /// The same payment suite against WeChat Pay Global (a shop in HKD).
 #[path = "payment.rs"]

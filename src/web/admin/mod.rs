@@ -9,6 +9,7 @@ mod audit;
 mod catalog;
 pub(super) mod multipart;
 mod orders;
+mod owner_notify;
 mod product_edit;
 pub(crate) mod shipping;
 mod staff;
@@ -226,6 +227,8 @@ pub async fn route(
         ["setup", token] if post => return setup(ctx, req, token).await,
         ["join", token] if get => return staff::join_page(ctx, token).await,
         ["join", token] if post => return staff::join(ctx, req, token).await,
+        ["bind", token] if get => return owner_notify::start(ctx, token).await,
+        ["bind", token, "done"] if get => return owner_notify::done(ctx, req, token).await,
         _ => {}
     }
     let Some(admin) = admin_of(ctx, &req).await? else {
@@ -265,6 +268,7 @@ pub async fn route(
                 .await?;
             Ok(redirect("/admin"))
         }
+        ["notify", rest @ ..] => owner_notify::route(ctx, &admin, req, rest).await,
         ["products"] if get => catalog::list(ctx, &admin).await,
         ["products", "new"] if get => catalog::edit_page(ctx, &admin, None, false).await,
         ["products", "new"] if post => {

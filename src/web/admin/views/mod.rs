@@ -7,11 +7,13 @@
 pub mod aftersales;
 mod dashboard;
 mod orders;
+mod owner_notify;
 mod products;
 mod settings;
 mod shipping;
 mod staff;
 mod verify_files;
+pub use owner_notify::{NotifyPage, bind_result, owner_notify, owner_unbind};
 
 pub use dashboard::{FirstSteps, Stats, dashboard};
 pub use orders::{order_detail, orders, refund_confirm};
@@ -88,6 +90,7 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                         a href="/admin/aftersales" { (l.aftersales().nav) }
                         a href="/admin/products" { (l.products) }
                         a href="/admin/categories" { (l.categories) }
+                        a href="/admin/notify" { (ctx.app.config.shop.language.owner_notify().title) }
                         @if admin.is_some_and(|ad| ad.role.is_owner()) {
                             a href="/admin/settings" { (l.settings) }
                             a href="/admin/staff" { (l.staff().nav_staff) }

@@ -195,7 +195,7 @@ pub fn order_detail(
                 @for e in outbox {
                     p #message-status {
                         span class={ "tag msg-" (e.state) } {
-                            (match e.state { OutboxState::Pending => w.msg_pending, OutboxState::Sent => w.msg_sent, OutboxState::Failed => w.msg_failed, OutboxState::NotFollower => ctx.app.config.shop.language.platform().not_follower })
+                            (match e.state { OutboxState::Pending => w.msg_pending, OutboxState::Sent | OutboxState::Skipped => w.msg_sent, OutboxState::Failed => w.msg_failed, OutboxState::NotFollower => ctx.app.config.shop.language.platform().not_follower })
                         }
                         " · " (w.attempts(e.attempts))
                         @if let Some(err) = &e.last_error { " · " span.muted.small { (w.wechat_said) ": " (err) } }

@@ -117,6 +117,9 @@ fn rows(ctx: &Ctx) -> Vec<Row> {
             None => Err(w.template_none.to_string()),
         },
     });
+    for (label, value) in super::owner_notify::settings_rows(ctx) {
+        v.push(Row { label, value });
+    }
     v.push(Row {
         label: w.https,
         value: Ok(match &cfg.tls.mode {
