@@ -421,3 +421,7 @@ pub use shopper::{NativeText, ShopperText};
 
 mod platform;
 pub use platform::{PLATFORM_EN, PLATFORM_ZH, PlatformText};
+
+// -- JS-SDK: share cards, the WeChat address, the "share" channel (issue 14) ---------------
+mod jssdk;
+pub use jssdk::{JSSDK_EN, JSSDK_ZH, JssdkText};

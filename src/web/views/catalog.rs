@@ -33,7 +33,18 @@ pub fn home(
             }
         }
     };
-    layout(ctx, v.cart_units(), "", Tab::Home, body)
+    let cover = featured
+        .iter()
+        .copied()
+        .chain(products)
+        .find_map(|p| p.cover());
+    let names = featured
+        .iter()
+        .copied()
+        .chain(products)
+        .map(|p| p.name.as_str());
+    let head = share_head(ctx, v, &ctx.app.config.shop.name, names, cover, "/");
+    layout_with(ctx, v.cart_units(), "", Tab::Home, head, body)
 }
 
 pub fn category(
@@ -52,7 +63,10 @@ pub fn category(
             @for p in products { (product_card(ctx, p, stock.get(&p.id).copied().unwrap_or(0))) }
         }
     };
-    layout(ctx, v.cart_units(), &cat.name, Tab::Home, body)
+    let cover = products.iter().find_map(|p| p.cover());
+    let names = products.iter().map(|p| p.name.as_str());
+    let head = share_head(ctx, v, &cat.name, names, cover, &format!("/c/{}", cat.id));
+    layout_with(ctx, v.cart_units(), &cat.name, Tab::Home, head, body)
 }
 
 pub fn product(
@@ -133,5 +147,32 @@ pub fn product(
         }
         section.desc { p { (p.description) } }
     };
-    layout(ctx, v.cart_units(), &p.name, Tab::None, body)
+    let head = share_head(
+        ctx,
+        v,
+        &p.name,
+        [p.summary.as_str()],
+        p.cover(),
+        &format!("/p/{}", p.id),
+    );
+    layout_with(ctx, v.cart_units(), &p.name, Tab::None, head, body)
+}
+
+/// The share data and Open Graph tags of a catalog page (the description: its summary,
+/// or the first product names).
+fn share_head<'a>(
+    ctx: &Ctx,
+    v: &Visitor,
+    title: &str,
+    desc: impl IntoIterator<Item = &'a str>,
+    cover: Option<&str>,
+    path: &str,
+) -> Markup {
+    let share = crate::web::wx::Share {
+        title: title.to_string(),
+        desc: desc.into_iter().take(4).collect::<Vec<_>>().join("、"),
+        img: cover.map(|h| format!("/img/{h}")),
+        path: path.to_string(),
+    };
+    crate::web::wx::share_head(ctx, &share, v.new_channel.as_deref())
 }
