@@ -1,0 +1,361 @@
+//! The JS-SDK (issue 14): `wx.config` signatures against an independent SHA-1 (python3's
+//! hashlib), the `jsapi_ticket` cache (shared across pages, refreshed after expiry and after
+//! 40001), the sandbox's `wx.config` check with its two strings, share data and Open Graph
+//! tags, the "share" channel through to the back office, and `openAddress` → checkout codes.
+
+use crate::admin::setup_owner;
+use crate::support::*;
+use serde_json::Value;
+
+const WECHAT_UA: &str = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50";
+
+/// SHA-1 hex of `s`, by python3's hashlib (not the shop's implementation).
+fn python_sha1(s: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import hashlib,sys; print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest())",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+async fn wx_config(c: &reqwest::Client, t: &TestApp, page_url: &str) -> (u16, Value) {
+    let r = c
+        .get(url::Url::parse_with_params(&t.url("/wx/config"), [("url", page_url)]).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The sandbox's `wx.config` check, as the stand-in jweixin.js calls it from `page_url`.
+async fn sandbox_check(c: &reqwest::Client, t: &TestApp, cfg: &Value, page_url: &str) -> Value {
+    let mut body = cfg.clone();
+    body["pageUrl"] = page_url.into();
+    c.post(t.url("/sandbox/jssdk/config"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wx_config_signatures_match_an_independent_sha1_of_wechats_string() {
+    let t = TestApp::start().await;
+    let c = client();
+    let ticket = t.app.wechat.oa.jsapi_ticket().await.unwrap();
+    let base = &t.app.base_url;
+    for (asked, signed) in [
+        (format!("{base}/p/longjing"), format!("{base}/p/longjing")),
+        (
+            format!("{base}/p/stoneware-mug?ch=article-0315&sku=stoneware-mug-blue"),
+            format!("{base}/p/stoneware-mug?ch=article-0315&sku=stoneware-mug-blue"),
+        ),
+        (format!("{base}/c/tea#top"), format!("{base}/c/tea")),
+    ] {
+        let (s, cfg) = wx_config(&c, &t, &asked).await;
+        assert_eq!(s, 200, "{asked}");
+        assert_eq!(
+            cfg["url"],
+            signed.as_str(),
+            "the URL signed has no fragment"
+        );
+        assert_eq!(cfg["appId"], t.app.wechat.appid.as_str());
+        let string = format!(
+            "jsapi_ticket={ticket}&noncestr={}&timestamp={}&url={signed}",
+            cfg["nonceStr"].as_str().unwrap(),
+            cfg["timestamp"].as_i64().unwrap()
+        );
+        assert_eq!(cfg["signature"].as_str().unwrap(), python_sha1(&string));
+        // And WeChat (the sandbox) accepts it from the page, fragment and all.
+        let check = sandbox_check(&c, &t, &cfg, &asked).await;
+        assert_eq!(check["ok"], true, "{check}");
+        assert_eq!(check["errMsg"], "config:ok");
+    }
+    // Only pages of this shop are signed.
+    for bad in [
+        "https://evil.example/p/longjing",
+        "",
+        &format!("{base}.evil.example/"),
+    ] {
+        assert_eq!(wx_config(&c, &t, bad).await.0, 400, "{bad}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ticket_is_shared_across_pages_and_refreshed_after_expiry_and_after_40001() {
+    let t = TestApp::start().await;
+    t.app.clock.freeze();
+    let c = client();
+    let sb = t.sandbox();
+    let base = t.app.base_url.clone();
+    for p in ["/", "/c/tea", "/p/longjing", "/p/stoneware-mug?ch=x"] {
+        assert_eq!(wx_config(&c, &t, &format!("{base}{p}")).await.0, 200);
+    }
+    assert_eq!(sb.ticket_calls().unwrap(), 1, "one ticket for every page");
+    // Refreshed before WeChat's 7,200 s are up.
+    t.app.clock.advance(7200 - 299);
+    let (_, cfg) = wx_config(&c, &t, &format!("{base}/")).await;
+    assert_eq!(sb.ticket_calls().unwrap(), 2, "a new ticket near expiry");
+    let check = sandbox_check(&c, &t, &cfg, &format!("{base}/")).await;
+    assert_eq!(check["ok"], true, "{check}");
+    assert_eq!(wx_config(&c, &t, &format!("{base}/c/tea")).await.0, 200);
+    assert_eq!(sb.ticket_calls().unwrap(), 2);
+    // WeChat refuses the token (40001) when the next ticket is fetched: the token is
+    // replaced and the ticket fetched once more.
+    t.app.clock.advance(7200 - 299);
+    sb.set_oa_fault(puzi::sandbox::OaFault::TokenRejected);
+    let (s, cfg) = wx_config(&c, &t, &format!("{base}/p/longjing")).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        sb.ticket_calls().unwrap(),
+        4,
+        "refused once, then fetched again"
+    );
+    let check = sandbox_check(&c, &t, &cfg, &format!("{base}/p/longjing")).await;
+    assert_eq!(check["ok"], true, "{check}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_refuses_a_bad_signature_showing_both_strings() {
+    let t = TestApp::start().await;
+    let c = client();
+    let base = t.app.base_url.clone();
+    // Signed for the page without its query string, used on the page with one.
+    let (_, cfg) = wx_config(&c, &t, &format!("{base}/p/longjing")).await;
+    let page = format!("{base}/p/longjing?ch=booth#x");
+    let check = sandbox_check(&c, &t, &cfg, &page).await;
+    assert_eq!(check["ok"], false);
+    assert_eq!(check["errMsg"], "config:invalid signature");
+    let expected = check["expected"].as_str().unwrap();
+    let given = check["given"].as_str().unwrap();
+    assert!(expected.starts_with("jsapi_ticket="), "{expected}");
+    assert!(
+        expected.ends_with(&format!("&url={base}/p/longjing?ch=booth")),
+        "{expected}"
+    );
+    assert!(
+        given.ends_with(&format!("&url={base}/p/longjing")),
+        "{given}"
+    );
+    // A tampered signature on the right page is refused too; another app id as well.
+    let mut bad = cfg.clone();
+    bad["signature"] = "0".repeat(40).into();
+    let check = sandbox_check(&c, &t, &bad, &format!("{base}/p/longjing")).await;
+    assert_eq!(check["errMsg"], "config:invalid signature");
+    bad["appId"] = "wx0000000000000000".into();
+    let check = sandbox_check(&c, &t, &bad, &format!("{base}/p/longjing")).await;
+    assert_eq!(check["ok"], false);
+    // The stand-in SDK is served.
+    let (s, js) = get_text(&c, &t.url("/sandbox/jweixin.js")).await;
+    assert_eq!(s, 200);
+    assert!(js.contains("updateAppMessageShareData") && js.contains("openAddress"));
+}
+
+fn share_data(page: &str) -> Value {
+    let start = page
+        .find(r#"<script type="application/json" id="wx-share">"#)
+        .expect("share data in the page");
+    let rest = &page[start..];
+    let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
+    serde_json::from_str(json).expect("share data is JSON")
+}
+
+fn meta(page: &str, property: &str) -> String {
+    let key = format!(r#"<meta property="{property}" content=""#);
+    let i = page
+        .find(&key)
+        .unwrap_or_else(|| panic!("{property} in the page"))
+        + key.len();
+    page[i..i + page[i..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn home_category_and_product_pages_carry_share_data_and_open_graph_tags() {
+    let t =
+        TestApp::start_tuned(|cfg| cfg.shop.base_url = Some("https://shop.example".into())).await;
+    let c = client();
+    for (path, title) in [("/", ""), ("/c/tea", "茶饮"), ("/p/longjing", "")] {
+        let (s, page) = get_text(&c, &t.url(path)).await;
+        assert_eq!(s, 200, "{path}");
+        let d = share_data(&page);
+        let link = format!("https://shop.example{path}?ch=share");
+        assert_eq!(d["link"], link.as_str(), "{path}: marked as shared");
+        assert_eq!(meta(&page, "og:url"), link);
+        let img = d["imgUrl"].as_str().unwrap();
+        assert!(
+            img.starts_with("https://shop.example/img/"),
+            "{path}: {img}"
+        );
+        assert_eq!(meta(&page, "og:image"), img);
+        assert_eq!(meta(&page, "og:title"), d["title"].as_str().unwrap());
+        assert!(!d["desc"].as_str().unwrap().is_empty(), "{path}");
+        if !title.is_empty() {
+            assert_eq!(d["title"], title);
+        }
+        assert!(
+            page.contains("/assets/wx.js?v=") && page.contains(r#"data-sdk="/sandbox/jweixin.js""#)
+        );
+        // Nothing per visit in the cached bytes: the signature comes from /wx/config.
+        assert!(!page.contains("signature"), "{path}");
+    }
+    let (_, p) = get_text(&c, &t.url("/p/longjing")).await;
+    assert!(share_data(&p)["title"].as_str().unwrap().contains("龙井"));
+    // A shopper who came with a channel tag shares it on.
+    let tagged = client();
+    let (_, page) = get_text(&tagged, &t.url("/p/longjing?ch=article-0315")).await;
+    assert_eq!(
+        share_data(&page)["link"],
+        "https://shop.example/p/longjing?ch=article-0315"
+    );
+    // On a cached page (no query) the tag rides in /wx/config's answer for wx.js.
+    let (s, cfg) = wx_config(&tagged, &t, "https://shop.example/c/tea").await;
+    assert_eq!(s, 200);
+    assert_eq!(cfg["ch"], "article-0315");
+    assert_eq!(
+        wx_config(&c, &t, "https://shop.example/c/tea").await.1["ch"],
+        Value::Null
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_from_a_shared_link_shows_the_share_channel_in_words() {
+    let t = TestApp::start().await;
+    let c = client();
+    let (_, page) = get_text(&c, &t.url("/p/longjing")).await;
+    let link = share_data(&page)["link"].as_str().unwrap().to_string();
+    // A friend opens the shared link and buys.
+    let friend = client();
+    let (s, _) = get_text(&friend, &link).await;
+    assert_eq!(s, 200);
+    add_to_cart(&friend, &t, "longjing-50g", 1).await;
+    let (s, loc, body) = checkout(&friend, &t, &GOOD_FORM).await;
+    assert_eq!(s, 303, "{body}");
+    let no = placed_no(loc.as_deref().unwrap()).to_string();
+    let order = t
+        .app
+        .store
+        .order(&puzi::order::OrderNo::parse(&no).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.channel.as_deref(), Some("share"));
+    let order_no = puzi::order::OrderNo::parse(&no).unwrap();
+    pay_in_sandbox(&t, &friend, &order_no, "小李", None).await;
+    let owner = setup_owner(&t).await;
+    let (s, admin) = get_text(&owner.c, &t.url(&format!("/admin/orders/{no}"))).await;
+    assert_eq!(s, 200);
+    assert!(admin.contains("好友分享"), "the channel in words");
+    let (_, dash) = get_text(&owner.c, &t.url("/admin")).await;
+    assert!(
+        dash.contains("好友分享"),
+        "the dashboard's channel table in words"
+    );
+}
+
+#[test]
+fn open_address_codes_map_onto_the_region_selects() {
+    use puzi::wechat::jssdk::address_regions;
+    let r = address_regions("440106", "广东省", "广州市", "天河区");
+    assert_eq!(
+        (
+            r.province.as_deref(),
+            r.city.as_deref(),
+            r.district.as_deref()
+        ),
+        (Some("44"), Some("4401"), Some("440106"))
+    );
+    // A code the shop does not know: the names, level by level.
+    let r = address_regions("449999", "广东省", "广州市", "天河区");
+    assert_eq!(r.district.as_deref(), Some("440106"));
+    // A municipality: WeChat names the city after the province.
+    let r = address_regions("", "上海市", "上海市", "徐汇区");
+    assert_eq!(r.district.as_deref(), Some("310104"));
+    // Names that only partly match: the shopper picks the rest.
+    let r = address_regions("", "广东省", "广州市", "无此区");
+    assert_eq!(
+        (r.province.as_deref(), r.city.as_deref(), r.district),
+        (Some("44"), Some("4401"), None)
+    );
+    assert_eq!(address_regions("", "", "", ""), Default::default());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checkout_in_wechat_offers_the_wechat_address_and_its_answer_maps_to_codes() {
+    let t = TestApp::start().await;
+    let wechat = reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent(WECHAT_UA)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    add_to_cart(&wechat, &t, "longjing-50g", 1).await;
+    let (s, page) = get_text(&wechat, &t.url("/checkout")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains(r#"id="wx-address""#) && page.contains("使用微信地址"));
+    assert!(page.contains("/assets/wx.js?v="));
+    let outside = client();
+    add_to_cart(&outside, &t, "longjing-50g", 1).await;
+    let (_, page) = get_text(&outside, &t.url("/checkout")).await;
+    assert!(!page.contains("wx-address") && !page.contains("使用微信地址"));
+    // The sandbox's openAddress (no persona yet: a sample in a real county) → the codes.
+    let a: Value = wechat
+        .post(t.url("/sandbox/jssdk/address"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["errMsg"], "openAddress:ok");
+    let code = a["nationalCode"].as_str().unwrap();
+    let r: Value = wechat
+        .get(
+            url::Url::parse_with_params(
+                &t.url("/wx/address"),
+                [
+                    ("code", code),
+                    ("province", a["provinceName"].as_str().unwrap()),
+                    ("city", a["cityName"].as_str().unwrap()),
+                    ("county", a["countryName"].as_str().unwrap()),
+                ],
+            )
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["district"], code);
+    assert_eq!(r["city"], &code[..4]);
+    assert_eq!(r["province"], &code[..2]);
+    // The codes and street make a checkout the shop accepts.
+    let r = wechat
+        .post(t.url("/checkout"))
+        .form(&[
+            ("name", a["userName"].as_str().unwrap()),
+            ("mobile", a["telNumber"].as_str().unwrap()),
+            ("province", r["province"].as_str().unwrap()),
+            ("city", r["city"].as_str().unwrap()),
+            ("district", r["district"].as_str().unwrap()),
+            ("street", a["detailInfo"].as_str().unwrap()),
+            ("note", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
