@@ -359,3 +359,74 @@ async fn checkout_in_wechat_offers_the_wechat_address_and_its_answer_maps_to_cod
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_phone_shows_share_cards_and_open_address_answers_the_personas_address() {
+    let t = TestApp::start().await;
+    // A visitor not signed in shares a page: the card is on the phone overview.
+    let visitor = client();
+    let card = serde_json::json!({
+        "kind": "chat", "title": "西湖龙井", "desc": "明前新茶",
+        "link": format!("{}/p/longjing?ch=share", t.app.base_url),
+        "imgUrl": format!("{}/img/abc", t.app.base_url),
+    });
+    let r = visitor
+        .post(t.url("/sandbox/jssdk/share"))
+        .json(&card)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, phone) = get_text(&visitor, &t.url("/sandbox/phone")).await;
+    assert!(phone.contains("visitor-shares") && phone.contains("明前新茶"), "{phone}");
+    assert!(phone.contains("/p/longjing?ch=share"));
+
+    // A persona (signed in through the cashier's OAuth) with a saved address.
+    let c = client();
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
+    let no = puzi::order::OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
+    pay_in_sandbox(&t, &c, &no, "小李", None).await;
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    let (s, _, body) = checkout(
+        &c,
+        &t,
+        &[
+            ("name", "李四"),
+            ("mobile", "13900000001"),
+            ("province", "44"),
+            ("city", "4401"),
+            ("district", "440106"),
+            ("street", "体育西路 1 号"),
+            ("note", ""),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let a: Value = c
+        .post(t.url("/sandbox/jssdk/address"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["userName"], "李四");
+    assert_eq!(a["nationalCode"], "440106");
+    assert_eq!(
+        (&a["provinceName"], &a["cityName"], &a["countryName"]),
+        (&"广东省".into(), &"广州市".into(), &"天河区".into())
+    );
+    assert_eq!(a["detailInfo"], "体育西路 1 号");
+    // The persona's own phone shows its share card.
+    let mut mine = card.clone();
+    mine["title"] = "小李分享的茶".into();
+    c.post(t.url("/sandbox/jssdk/share"))
+        .json(&mine)
+        .send()
+        .await
+        .unwrap();
+    let (_, phone) = get_text(&c, &t.url("/sandbox/phone")).await;
+    assert!(phone.contains("小李分享的茶") && phone.contains("sb-share"), "{phone}");
+}
