@@ -254,7 +254,8 @@ try {
     await shot(sharer, "jssdk-share-card-on-phone");
     await sharer.goto(`${base}/p/longjing`);
     await sharer.click("form.buy button[type=submit]");
-    const ready = sharer.waitForResponse((r) => r.url().includes("/sandbox/jssdk/config"));
+    await sharer.waitForURL(/added=/);
+    const ready = sharer.waitForResponse((r) => r.url().includes("/sandbox/jssdk/config") && r.frame().url().includes("/checkout"));
     await sharer.goto(`${base}/checkout`);
     if (!(await (await ready).json()).ok) fail("wx.config refused at checkout");
     await sharer.click("#wx-address");

@@ -5,7 +5,7 @@
 //! without `#…`, the signature with a ticket the sandbox issued) and answers, on a bad
 //! signature, WeChat's `invalid signature` with the string it expected to be signed and the
 //! one the page's config describes; `POST /sandbox/jssdk/share` records the share data a
-//! page registered (shown as a chat card on `/sandbox/phone`); `POST /sandbox/jssdk/address`
+//! page registered, replacing the previous page's (shown as a chat card on `/sandbox/phone`); `POST /sandbox/jssdk/address`
 //! answers `openAddress` with the persona's saved address in the shop (or a sample one).
 
 use super::oauth::{cookie_persona, errcode, openid};
@@ -145,7 +145,21 @@ pub async fn share(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
         "link": s("link"), "imgUrl": s("imgUrl"),
     });
     let sb2 = sb.clone();
-    super::blocking(move || record_message(&sb2, "share", who, body)).await?;
+    super::blocking(move || {
+        // A page sets the share data; the next page replaces it: one card per kind.
+        let old: Vec<String> = super::official_account::messages(&sb2)?
+            .into_iter()
+            .filter(|m| m.kind == "share" && m.openid == who && m.body["kind"] == kind)
+            .map(|m| format!("msg/{:020}", m.seq))
+            .collect();
+        sb2.inner
+            .store
+            .sandbox_write(|t| -> Result<(), StoreError> {
+                old.iter().try_for_each(|k| t.remove(k))
+            })?;
+        record_message(&sb2, "share", who, body)
+    })
+    .await?;
     Ok(json(StatusCode::OK, &j!({ "errMsg": "ok" })))
 }
 

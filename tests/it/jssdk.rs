@@ -378,7 +378,10 @@ async fn the_sandbox_phone_shows_share_cards_and_open_address_answers_the_person
         .unwrap();
     assert_eq!(r.status(), 200);
     let (_, phone) = get_text(&visitor, &t.url("/sandbox/phone")).await;
-    assert!(phone.contains("visitor-shares") && phone.contains("明前新茶"), "{phone}");
+    assert!(
+        phone.contains("visitor-shares") && phone.contains("明前新茶"),
+        "{phone}"
+    );
     assert!(phone.contains("/p/longjing?ch=share"));
 
     // A persona (signed in through the cashier's OAuth) with a saved address.
@@ -422,11 +425,31 @@ async fn the_sandbox_phone_shows_share_cards_and_open_address_answers_the_person
     // The persona's own phone shows its share card.
     let mut mine = card.clone();
     mine["title"] = "小李分享的茶".into();
+    mine["desc"] = "小李的描述".into();
     c.post(t.url("/sandbox/jssdk/share"))
         .json(&mine)
         .send()
         .await
         .unwrap();
     let (_, phone) = get_text(&c, &t.url("/sandbox/phone")).await;
-    assert!(phone.contains("小李分享的茶") && phone.contains("sb-share"), "{phone}");
+    assert!(
+        phone.contains("小李分享的茶") && phone.contains("sb-share"),
+        "{phone}"
+    );
+    assert!(
+        !phone.contains("明前新茶"),
+        "another visitor's card is not on this phone"
+    );
+    // The next page's share data replaces the card: one per kind.
+    mine["title"] = "下一页".into();
+    c.post(t.url("/sandbox/jssdk/share"))
+        .json(&mine)
+        .send()
+        .await
+        .unwrap();
+    let (_, phone) = get_text(&c, &t.url("/sandbox/phone")).await;
+    assert!(
+        phone.contains("下一页") && !phone.contains("小李分享的茶"),
+        "{phone}"
+    );
 }
