@@ -453,3 +453,76 @@ async fn the_sandbox_phone_shows_share_cards_and_open_address_answers_the_person
         "{phone}"
     );
 }
+
+/// A live-mode shop whose WeChat is another shop's sandbox at `sns` (or nothing there).
+async fn live_shop(wx: &TestApp, sns: &str) -> TestApp {
+    let k: Value = serde_json::from_str(
+        &std::fs::read_to_string(wx.data.join("sandbox/sandbox.json")).unwrap(),
+    )
+    .unwrap();
+    let s = |key: &str| k[key].as_str().unwrap().to_string();
+    TestApp::start_tuned(|cfg| {
+        cfg.shop.base_url = Some("https://shop.example".into());
+        let w = &mut cfg.wechat;
+        w.mode = puzi::config::WechatMode::Live;
+        w.appid = Some(s("appid"));
+        w.app_secret = Some(puzi::config::Secret::new(s("app_secret")));
+        w.mchid = Some(s("mchid"));
+        w.merchant_serial_no = Some(s("merchant_serial_no"));
+        w.merchant_key_file = Some(wx.data.join("sandbox/apiclient_key.pem"));
+        w.apiv3_key = Some(puzi::config::Secret::new(s("apiv3_key")));
+        w.public_key_id = Some(s("public_key_id"));
+        w.public_key_file = Some(wx.data.join("sandbox/pub_key.pem"));
+        w.platform_certificates = false;
+        w.api_base = format!("http://{}/sandbox", wx.addr);
+        w.oauth_base = w.api_base.clone();
+        w.sns_base = sns.to_string();
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_mode_allows_wechats_script_only_on_jssdk_pages_in_wechat_and_survives_no_ticket() {
+    let wx = TestApp::start().await;
+    let t = live_shop(&wx, &format!("http://{}/sandbox", wx.addr)).await;
+    assert!(t.app.sandbox.is_none(), "live mode");
+    let wechat = reqwest::Client::builder()
+        .user_agent(WECHAT_UA)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let csp = |r: &reqwest::Response| {
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    for path in ["/", "/c/tea", "/p/longjing"] {
+        let r = wechat.get(t.url(path)).send().await.unwrap();
+        let policy = csp(&r);
+        assert!(
+            policy.contains("script-src 'self' https://res.wx.qq.com;"),
+            "{path}: {policy}"
+        );
+        let page = r.text().await.unwrap();
+        assert!(page.contains(r#"data-sdk="https://res.wx.qq.com/open/js/jweixin-1.6.0.js""#));
+        // Outside WeChat, the same page's policy stays as it was.
+        let r = client().get(t.url(path)).send().await.unwrap();
+        assert!(csp(&r).contains("script-src 'self';"), "{path}");
+    }
+    let r = wechat.get(t.url("/cart")).send().await.unwrap();
+    assert!(!csp(&r).contains("res.wx.qq.com"), "not a JS-SDK page");
+    // The live client fetches the ticket from "WeChat" and signs.
+    let (s, cfg) = wx_config(&client(), &t, "https://shop.example/p/longjing").await;
+    assert_eq!(s, 200, "{cfg}");
+    assert_eq!(wx.sandbox().ticket_calls().unwrap(), 1);
+    drop(t);
+
+    // WeChat unreachable: no ticket, but the pages render and /wx/config says 503.
+    let dead = live_shop(&wx, "http://127.0.0.1:9/sandbox").await;
+    let (s, page) = get_text(&wechat, &dead.url("/p/longjing")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("wx-share"));
+    let (s, _) = wx_config(&client(), &dead, "https://shop.example/p/longjing").await;
+    assert_eq!(s, 503);
+}
