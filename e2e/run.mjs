@@ -315,6 +315,38 @@ try {
   }
   // ---- end of issue 15 (s4-product) ----
 
+  // ---- issue 14 (JS-SDK): share card and "use my WeChat address" — begin ----
+  // A new phone inside WeChat opens a product: wx.js gets the signed wx.config, the sandbox's
+  // stand-in JS-SDK checks it like WeChat and the page's share data shows on the phone as a
+  // chat card. At checkout "使用微信地址" fills the recipient and the three region selects.
+  {
+    const sharer = await phone();
+    const configured = sharer.waitForResponse((r) => r.url().includes("/sandbox/jssdk/config"));
+    const shared = sharer.waitForResponse((r) => r.url().includes("/sandbox/jssdk/share"));
+    await sharer.goto(`${base}/p/longjing`);
+    const check = await (await configured).json();
+    if (!check.ok) fail(`wx.config refused: ${JSON.stringify(check)}`);
+    await shared;
+    await sharer.waitForSelector("#wx-config", { state: "attached" });
+    if (await sharer.$("#sb-wx-debug")) fail("the sandbox shows a wx.config debug panel");
+    await shot(sharer, "jssdk-product-in-wechat");
+    await sharer.goto(`${base}/sandbox/phone`);
+    await sharer.waitForSelector("#visitor-shares li.sb-share[data-link*='/p/longjing?ch=share']");
+    await shot(sharer, "jssdk-share-card-on-phone");
+    await sharer.goto(`${base}/p/longjing`);
+    await sharer.click("form.buy button[type=submit]");
+    await sharer.waitForURL(/added=/);
+    const ready = sharer.waitForResponse((r) => r.url().includes("/sandbox/jssdk/config") && r.frame().url().includes("/checkout"));
+    await sharer.goto(`${base}/checkout`);
+    if (!(await (await ready).json()).ok) fail("wx.config refused at checkout");
+    await sharer.click("#wx-address");
+    await sharer.waitForSelector("#wx-address[data-filled='1']");
+    const filled = await sharer.evaluate(() => ["name", "mobile", "province", "city", "district", "street"].map((id) => document.getElementById(id).value));
+    if (filled[4] !== "110105" || !filled[0] || !filled[5]) fail(`WeChat address not filled: ${filled}`);
+    await shot(sharer, "jssdk-checkout-wechat-address");
+  }
+  // ---- issue 14 (JS-SDK) — end ----
+
   if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
   console.log("browser suite: OK");
 } catch (e) {

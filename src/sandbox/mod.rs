@@ -8,6 +8,7 @@
 //! Records live in the store's sandbox table, so a restart loses no pending delivery.
 
 mod booth;
+mod jssdk;
 pub mod keys;
 mod notify;
 mod oauth;
@@ -421,6 +422,11 @@ impl Sandbox {
             ["cgi-bin", "menu", "create"] if post => {
                 official_account::menu_create(self, &req).await
             }
+            ["cgi-bin", "ticket", "getticket"] if get => jssdk::getticket(self, &req).await,
+            ["jweixin.js"] if get => Ok(jssdk::jweixin_js()),
+            ["jssdk", "config"] if post => jssdk::check_config(self, &req).await,
+            ["jssdk", "share"] if post => jssdk::share(self, &req).await,
+            ["jssdk", "address"] if post => jssdk::address(self, &req).await,
             ["bridge.js"] if get => Ok(sheet::bridge_js()),
             ["sheet.css"] if get => Ok(sheet::sheet_css()),
             ["pay", "sheet"] if post => sheet::sheet_info(self, &req).await,

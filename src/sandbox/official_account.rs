@@ -180,7 +180,7 @@ fn force_allowed(sb: &Sandbox, appid: &str) -> Result<bool, StoreError> {
         })
 }
 
-fn check_token(sb: &Sandbox, req: &Request) -> Result<Option<Resp>, StoreError> {
+pub(super) fn check_token(sb: &Sandbox, req: &Request) -> Result<Option<Resp>, StoreError> {
     match sb.take_oa_fault() {
         Some(super::OaFault::TokenRejected) => {
             return Ok(Some(errcode(

@@ -106,6 +106,7 @@ pub async fn phone(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
             h1 { "📱 顾客的手机" }
             p.sb-mute { "每位模拟顾客在微信里会收到的内容：微信支付凭证与公众号消息。" }
             @if people.is_empty() { p { "还没有顾客。在商城中通过微信授权后会出现在这里。" } }
+            (super::jssdk::visitor_shares(sb.inner.settings.lang, &msgs))
             @for p in &people {
                 @if chosen.as_deref().is_none_or(|c| c == p.name) {
                     section.sb-persona-box data-persona=(p.name) {
@@ -114,7 +115,9 @@ pub async fn phone(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
                         @if list.is_empty() { p.sb-mute { "暂无消息" } }
                         ul.sb-list {
                             @for msg in list {
-                                @if msg.kind == "voucher" {
+                                @if msg.kind == "share" {
+                                    (super::jssdk::share_card(sb.inner.settings.lang, msg, None))
+                                } @else if msg.kind == "voucher" {
                                     li.sb-voucher {
                                         div.sb-row { strong { "微信支付 · 支付凭证" } span.sb-mute { (rfc3339_cst(msg.at)) } }
                                         div { (msg.body["merchant"].as_str().unwrap_or("")) " · " (msg.body["description"].as_str().unwrap_or("")) }

@@ -79,7 +79,9 @@ async fn own(sb: &Sandbox, req: &Request, p: Persona) -> Result<Resp, SandboxErr
                 @if msgs.is_empty() { p.sb-mute { (t.no_messages) } }
                 ul.sb-list {
                     @for msg in &msgs {
-                        @if msg.kind == "voucher" {
+                        @if msg.kind == "share" {
+                            (super::jssdk::share_card(lang, msg, None))
+                        } @else if msg.kind == "voucher" {
                             li.sb-voucher {
                                 div.sb-row { strong { (t.voucher) } span.sb-mute { (short_time(msg.at)) } }
                                 div { (msg.body["merchant"].as_str().unwrap_or("")) " · " (msg.body["description"].as_str().unwrap_or("")) }

@@ -430,3 +430,7 @@ pub use storefront::{STOREFRONT_EN, STOREFRONT_ZH, StorefrontText};
 
 mod owner_notify;
 pub use owner_notify::{OWNER_NOTIFY_EN, OWNER_NOTIFY_ZH, OwnerNotifyText};
+
+// -- JS-SDK: share cards, the WeChat address, the "share" channel (issue 14) ---------------
+mod jssdk;
+pub use jssdk::{JSSDK_EN, JSSDK_ZH, JssdkText};

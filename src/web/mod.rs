@@ -29,6 +29,7 @@ mod shop;
 mod shopper;
 mod throttle;
 mod views;
+mod wx;
 
 use crate::app::App;
 use bytes::Bytes;
@@ -421,6 +422,7 @@ async fn handle(
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
+    let wx_origin = wx::csp_script_origin(ctx, &req);
     let resp = async {
         let routed = if too_long {
             Err(WebError::UriTooLong)
@@ -441,21 +443,27 @@ async fn handle(
     span.record("latency_ms", elapsed.as_secs_f64() * 1e3);
     tracing::debug!(parent: &span, "served");
     ctx.app.metrics.request(status, elapsed.as_secs_f64());
-    finish(resp, ctx.app.tls.is_some())
+    finish(resp, ctx.app.tls.is_some(), wx_origin)
 }
 
 /// Security headers for every response; HSTS too when the shop serves TLS itself.
-fn finish(mut resp: Response<Full<Bytes>>, tls: bool) -> Response<Full<Bytes>> {
+/// `script_origin`: one more script origin (WeChat's JS-SDK, on the pages that load it).
+fn finish(
+    mut resp: Response<Full<Bytes>>,
+    tls: bool,
+    script_origin: Option<&'static str>,
+) -> Response<Full<Bytes>> {
     use hyper::header::{HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
     let h = resp.headers_mut();
-    h.insert(
-        hyper::header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
-             frame-ancestors 'none'",
-        ),
+    let csp = format!(
+        "default-src 'self'; script-src 'self'{}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+         frame-ancestors 'none'",
+        script_origin.map(|o| format!(" {o}")).unwrap_or_default()
     );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(hyper::header::CONTENT_SECURITY_POLICY, v);
+    }
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(
         REFERRER_POLICY,

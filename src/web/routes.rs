@@ -1,7 +1,7 @@
 //! The route table: every URL the shop answers, in one `match`.
 
 use super::http::{Resp, WebError, read_body, text};
-use super::{Ctx, address, addresses, aftersales, cart, checkout, pay, shop, shopper};
+use super::{Ctx, address, addresses, aftersales, cart, checkout, pay, shop, shopper, wx};
 use crate::metrics::{GAUGE_TTL_SECS, Gauges};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -24,6 +24,7 @@ pub fn label(path: &str) -> &'static str {
         ["orders", _, "aftersales", _] => "/orders/{no}/aftersales/{photo}",
         ["img", _] => "/img/{hash}",
         ["regions", _] => "/regions/{code}",
+        ["wx", _] => "/wx/{what}",
         ["addresses"] => "/addresses",
         ["addresses", _, _] => "/addresses/{id}/{action}",
         ["pay", _] => "/pay/{no}",
@@ -71,6 +72,8 @@ pub async fn route(
         }
         ["img", hash] if get => shop::image(ctx, req, hash).await,
         ["regions", code] if get => address::children(code).await,
+        ["wx", "config"] if get => wx::config(ctx, req).await,
+        ["wx", "address"] if get => wx::address(req).await,
         ["addresses"] if get => addresses::list(ctx, req).await,
         ["addresses", id, "default"] if post => addresses::change(ctx, req, id, false).await,
         ["addresses", id, "delete"] if post => addresses::change(ctx, req, id, true).await,

@@ -19,6 +19,8 @@ pub struct Visitor {
     /// An entry tag (`?ch=`) this request brought: it rides in a cookie, not the store,
     /// until the first cart action.
     pub new_channel: Option<String>,
+    /// The request came from WeChat's browser (its user agent): JS-SDK features show.
+    pub in_wechat: bool,
 }
 
 /// The cookie that carries the entry channel until the first cart action.
@@ -63,6 +65,7 @@ pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visito
         sid,
         session,
         new_channel,
+        in_wechat: super::pay::in_wechat(req),
     })
 }
 

@@ -1,10 +1,12 @@
 //! WeChat clients, independent of orders and pages: the Pay API v3 client (signing,
 //! verification, keyring, operations), notification parsing, OAuth (openid) and the
-//! Official Account (access token, template message, menu). Every endpoint base URL is
+//! Official Account (access token, template message, menu) with the JS-SDK's
+//! `jsapi_ticket` and signature. Every endpoint base URL is
 //! configurable, so the same code talks to real WeChat or to the built-in sandbox. The
 //! clients own their settings types (`settings`); they do not read `crate::config`.
 
 pub mod crypto;
+pub mod jssdk;
 pub mod keyring;
 pub mod notify;
 pub mod oauth;

@@ -51,7 +51,7 @@ impl OaError {
     }
 
     /// The access token was rejected (expired or replaced): renew and try once more.
-    fn token_rejected(&self) -> bool {
+    pub(super) fn token_rejected(&self) -> bool {
         matches!(
             self,
             OaError::Api {
@@ -164,12 +164,14 @@ struct TokenState {
 
 #[derive(Clone)]
 pub struct OfficialAccount {
-    sns_base: String,
-    appid: String,
+    pub(super) sns_base: String,
+    pub(super) appid: String,
     secret: crate::secret::Secret,
-    http: reqwest::Client,
-    clock: Clock,
+    pub(super) http: reqwest::Client,
+    pub(super) clock: Clock,
     token: Arc<Mutex<TokenState>>,
+    /// The cached `jsapi_ticket` (see `jssdk`).
+    pub(super) ticket: Arc<Mutex<Option<super::jssdk::CachedTicket>>>,
 }
 
 impl std::fmt::Debug for OfficialAccount {
@@ -197,6 +199,7 @@ impl OfficialAccount {
                 .expect("HTTP client builds"),
             clock,
             token: Arc::new(Mutex::new(TokenState::default())),
+            ticket: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -273,7 +276,7 @@ impl OfficialAccount {
     /// caller has replaced it already, else a forced refresh. `None` when a forced refresh
     /// happened less than 30 s ago (WeChat would refuse another): the caller gives up and
     /// retries later.
-    async fn replace_token(&self, rejected: &str) -> Result<Option<String>, OaError> {
+    pub(super) async fn replace_token(&self, rejected: &str) -> Result<Option<String>, OaError> {
         let mut guard = self.token.lock().await;
         let now = self.clock.unix();
         if let Some(c) = guard.cached.as_ref()

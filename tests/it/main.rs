@@ -14,6 +14,7 @@ mod disk;
 mod exposure;
 mod global;
 mod identity;
+mod jssdk;
 mod limits;
 mod login;
 mod native;

@@ -214,6 +214,7 @@ pub fn checkout(
         (totals(ctx, priced.items, priced.shipping, priced.total))
         form.checkout method="post" action="/checkout" novalidate {
             h2 { (tx.recipient) }
+            @if v.in_wechat { (crate::web::wx::address_button(ctx)) }
             div.field.bad[has(Field::Name)] {
                 label for="name" { (tx.recipient_name) }
                 input #name name="name" value=(form.name) autocomplete="name" maxlength="30" required;
@@ -243,6 +244,7 @@ pub fn checkout(
     };
     let head = html! {
         script src={ "/assets/order.js?v=" (ctx.assets.version("order.js")) } defer {}
+        @if v.in_wechat { (crate::web::wx::script(ctx)) }
     };
     layout_with(ctx, v.cart_units(), tx.checkout, Tab::Cart, head, body)
 }

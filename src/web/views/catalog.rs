@@ -34,7 +34,18 @@ pub fn home(
             }
         }
     };
-    layout(ctx, v.cart_units(), "", Tab::Home, body)
+    let cover = featured
+        .iter()
+        .copied()
+        .chain(products)
+        .find_map(|p| p.cover());
+    let names = featured
+        .iter()
+        .copied()
+        .chain(products)
+        .map(|p| p.name.as_str());
+    let head = share_head(ctx, v, &ctx.app.config.shop.name, names, cover, "/");
+    layout_with(ctx, v.cart_units(), "", Tab::Home, head, body)
 }
 
 pub fn category(
@@ -53,7 +64,10 @@ pub fn category(
             @for p in products { (product_card(ctx, p, stock.get(&p.id).copied().unwrap_or(0))) }
         }
     };
-    layout(ctx, v.cart_units(), &cat.name, Tab::Home, body)
+    let cover = products.iter().find_map(|p| p.cover());
+    let names = products.iter().map(|p| p.name.as_str());
+    let head = share_head(ctx, v, &cat.name, names, cover, &format!("/c/{}", cat.id));
+    layout_with(ctx, v.cart_units(), &cat.name, Tab::Home, head, body)
 }
 
 pub fn product(
@@ -179,7 +193,16 @@ pub fn product(
         (body)
         script src={ "/assets/product.js?v=" (ctx.assets.version("product.js")) } defer {}
     };
-    layout(ctx, v.cart_units(), &p.name, Tab::Product, body)
+    let head = share_head(
+        ctx,
+        v,
+        &p.name,
+        [p.summary.as_str()],
+        p.cover(),
+        &format!("/p/{}", p.id),
+    );
+
+    layout_with(ctx, v.cart_units(), &p.name, Tab::Product, head, body)
 }
 
 /// A shopping-bag outline, decorative (the link around it carries the words).
@@ -188,4 +211,23 @@ fn cart_icon() -> Markup {
         r#"<svg class="icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false"><path d="M6 7h12l-1 13H7L6 7z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/><path d="M9 7a3 3 0 0 1 6 0" fill="none" stroke="currentColor" stroke-width="1.8"/></svg>"#
             .to_string(),
     )
+}
+
+/// The share data and Open Graph tags of a catalog page (the description: its summary,
+/// or the first product names).
+fn share_head<'a>(
+    ctx: &Ctx,
+    v: &Visitor,
+    title: &str,
+    desc: impl IntoIterator<Item = &'a str>,
+    cover: Option<&str>,
+    path: &str,
+) -> Markup {
+    let share = crate::web::wx::Share {
+        title: title.to_string(),
+        desc: desc.into_iter().take(4).collect::<Vec<_>>().join("、"),
+        img: cover.map(|h| format!("/img/{h}")),
+        path: path.to_string(),
+    };
+    crate::web::wx::share_head(ctx, &share, v.new_channel.as_deref())
 }

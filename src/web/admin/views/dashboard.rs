@@ -174,7 +174,7 @@ pub fn dashboard(
                 h2 { (l.by_channel) }
                 table.grid-table {
                     @for (ch, (n, m)) in &s.by_channel {
-                        tr { td { @if ch.is_empty() { (l.direct) } @else { (ch) } } td { (n) } td { (money(ctx, *m)) } }
+                        tr { td { @if ch.is_empty() { (l.direct) } @else { (ctx.app.config.shop.language.jssdk().channel(ch)) } } td { (n) } td { (money(ctx, *m)) } }
                     }
                 }
             }
