@@ -2,8 +2,8 @@
 //!
 //! A cart never stores prices: `price` looks every line up in the catalog at the moment
 //! it is shown or turned into an order, so a price change is seen at once and a form can
-//! never smuggle one in. Totals are items + shipping, where shipping is a flat fee that
-//! falls away above a threshold.
+//! never smuggle one in. Totals are items − coupon discount + shipping, where shipping is a
+//! flat fee that falls away when the items (after the discount) reach a threshold.
 
 use crate::catalog::{Product, Quantity, Variant};
 use crate::money::{Money, Overflow};
@@ -86,6 +86,8 @@ pub struct PricedLine {
     pub line_total: Money,
     /// Units available right now.
     pub available: u32,
+    /// This line's share of a coupon's discount (zero without one).
+    pub discount: Money,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -94,6 +96,8 @@ pub struct Priced {
     /// SKUs in the cart that are no longer sold (deleted or unpublished).
     pub unavailable: Vec<String>,
     pub items: Money,
+    /// Money a coupon takes off the items (zero without one).
+    pub discount: Money,
     pub shipping: Money,
     pub total: Money,
 }
@@ -134,11 +138,60 @@ pub fn price(
             qty: line.qty,
             line_total,
             available,
+            discount: Money::ZERO,
         });
     }
     out.shipping = rule.fee_for(out.items);
     out.total = out.items.checked_add(out.shipping)?;
     Ok(out)
+}
+
+/// How much more the items must cost for shipping to be free under `rule` (None when
+/// already free or when the rule has no threshold).
+pub fn free_shipping_gap(rule: ShippingRule, items: Money) -> Option<Money> {
+    match rule.free_over {
+        Some(threshold) if items < threshold => Some(Money(threshold.minor() - items.minor())),
+        _ => None,
+    }
+}
+
+impl Priced {
+    /// The lines as a coupon sees them (category and total).
+    pub fn basket(&self) -> Vec<crate::coupon::BasketLine<'_>> {
+        self.lines
+            .iter()
+            .map(|l| crate::coupon::BasketLine {
+                category: &l.product.category,
+                line_total: l.line_total,
+            })
+            .collect()
+    }
+
+    /// Takes `discount` off the lines `covers` accepts (split in proportion to their
+    /// totals, `coupon::split`), and prices shipping again on the items after it.
+    pub fn apply_discount(
+        &mut self,
+        discount: Money,
+        covers: impl Fn(&PricedLine) -> bool,
+        rule: ShippingRule,
+    ) -> Result<(), Overflow> {
+        let totals: Vec<i64> = self
+            .lines
+            .iter()
+            .map(|l| if covers(l) { l.line_total.minor() } else { 0 })
+            .collect();
+        // WeChat Pay takes no order of zero: at least one fen of the items is paid.
+        let discount = Money(discount.minor().min(self.items.minor() - 1).max(0));
+        let parts = crate::coupon::split(discount.minor(), &totals);
+        for (l, d) in self.lines.iter_mut().zip(&parts) {
+            l.discount = Money(*d);
+        }
+        self.discount = Money(parts.iter().sum());
+        let goods = self.items.checked_sub(self.discount)?;
+        self.shipping = rule.fee_for(goods);
+        self.total = goods.checked_add(self.shipping)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

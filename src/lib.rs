@@ -27,6 +27,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod coupon;
 pub mod fulfilment;
 pub mod jobs;
 pub mod link;

@@ -416,6 +416,7 @@ mod tests {
                 unit_price: Money(1_000),
                 qty: 3,
                 line_total: Money(3_000),
+                discount: Money::ZERO,
             },
             OrderLine {
                 product_id: "tea".into(),
@@ -425,6 +426,7 @@ mod tests {
                 unit_price: Money(800),
                 qty: 1,
                 line_total: Money(800),
+                discount: Money::ZERO,
             },
         ];
         o.state = OrderState::Paid;

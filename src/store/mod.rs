@@ -149,6 +149,9 @@ pub enum PlaceOrderError {
     /// The shopper (session, openid or mobile number) already holds this many unpaid orders.
     #[error("too many unpaid orders")]
     TooManyUnpaid(u32),
+    /// The coupon asked for does not apply (any more).
+    #[error("coupon refused: {0}")]
+    Coupon(crate::coupon::CouponProblem),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -175,6 +178,11 @@ pub struct NewOrder {
     pub random: u64,
     /// Unpaid orders one shopper may hold at once (`[shop] max_unpaid_orders`).
     pub max_unpaid: u32,
+    // -- coupons and buy-now (issue 15) --
+    /// A coupon code the shopper entered (checked and counted in the order's transaction).
+    pub coupon: Option<String>,
+    /// Buy now: the order is made of these items, and the session's cart is left alone.
+    pub items: Option<Cart>,
 }
 
 #[derive(Clone)]
@@ -330,6 +338,7 @@ mod aftersales;
 mod audit;
 mod backup;
 mod catalog;
+mod coupons;
 use catalog::{lookup_sku, put_product_in, stock_change_in};
 mod alerts;
 mod csv_io;

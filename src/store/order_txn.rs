@@ -240,7 +240,17 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
         alerts: tx.open_table(ALERTS).map_err(StoreError::from)?,
         now,
     };
+    let was = order.state;
     let r = f(&mut order, &mut otx)?;
+    // A coupon follows its order: an order closing unpaid gives its use back (the total and
+    // the shopper's count), and a closed order a late payment revives takes it again.
+    if let Some(applied) = &order.coupon {
+        match (was, order.state) {
+            (OrderState::PendingPayment, OrderState::Closed) => coupons::release_use(tx, applied)?,
+            (OrderState::Closed, s) if s != OrderState::Closed => coupons::count_use(tx, applied)?,
+            _ => {}
+        }
+    }
     // An order placed before OAuth joins the openid its payment attempt carries; the
     // index follows (an openid, once set, stays).
     if order.openid.is_none() {

@@ -421,3 +421,7 @@ pub use shopper::{NativeText, ShopperText};
 
 mod platform;
 pub use platform::{PLATFORM_EN, PLATFORM_ZH, PlatformText};
+
+// -- coupons, shipping templates and buy-now (issue 15) ------------------------------------
+mod pricing;
+pub use pricing::PricingText;

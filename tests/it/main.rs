@@ -10,6 +10,7 @@ mod binary;
 mod booth;
 mod cli_wechat;
 mod config;
+mod coupons;
 mod disk;
 mod exposure;
 mod global;

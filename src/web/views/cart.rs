@@ -166,6 +166,7 @@ pub fn checkout(
     problem: Option<&str>,
     book: &AddressBook,
     input: &AddressInput,
+    extras: &CheckoutExtras,
 ) -> Markup {
     let tx = t(ctx);
     let has = |f: Field| errors.iter().any(|(ef, _)| *ef == f);
@@ -180,8 +181,9 @@ pub fn checkout(
                 }
             }
         }
-        (totals(ctx, priced.items, priced.shipping, priced.total))
+        (checkout_totals(ctx, priced))
         form.checkout method="post" action="/checkout" novalidate {
+            (buy_now_fields(extras))
             h2 { (tx.recipient) }
             div.field.bad[has(Field::Name)] {
                 label for="name" { (tx.recipient_name) }
@@ -207,7 +209,8 @@ pub fn checkout(
                 input #note name="note" value=(form.note) placeholder=(tx.note_placeholder) maxlength="200";
                 (field_error(tx, errors, Field::Note))
             }
-            button.primary.wide type="submit" { (tx.place_order) " · " (money(ctx, priced.total)) }
+            (coupon_field(ctx, extras))
+            button.primary.wide #place-order type="submit" { (tx.place_order) " · " (money(ctx, priced.total)) }
         }
     };
     let head = html! {
