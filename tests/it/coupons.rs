@@ -4,6 +4,7 @@
 //! given back when the order closes unpaid, prorated line refunds, the bill comparison,
 //! and the back office's coupon page.
 
+use crate::admin::setup_owner;
 use crate::support::*;
 use puzi::coupon::{Coupon, CouponKind};
 use puzi::money::Money;
@@ -131,6 +132,32 @@ async fn a_fixed_code_is_previewed_split_over_lines_and_the_prepay_is_what_the_s
     assert_eq!(o.state, OrderState::Paid);
     assert_eq!(o.payment.as_ref().unwrap().amount, Money(11_700));
     assert!(o.dispute.is_none());
+    // WeChat's bill has the paid total: the comparison finds nothing.
+    let today = t.app.clock.now_cst().date().to_string();
+    let report = t.app.payments.reconcile_bill(&today).await.unwrap();
+    assert_eq!(report.lines, 1);
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    // The back office shows the discount; the CSV carries it and the code.
+    let owner = setup_owner(&t).await;
+    let (_, detail) = get_text(&owner.c, &t.url(&format!("/admin/orders/{no}"))).await;
+    assert!(
+        detail.contains("id=\"order-discount\">−¥10.00 · SAVE10"),
+        "{detail}"
+    );
+    let csv = owner
+        .c
+        .get(t.url("/admin/orders.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",discount,coupon"));
+    assert!(
+        csv.contains("117.00") && csv.contains(",10.00,SAVE10"),
+        "{csv}"
+    );
     t.stop().await;
 }
 
@@ -389,4 +416,89 @@ async fn buy_now_places_only_that_item_and_leaves_the_cart() {
     assert_ne!(s, 303);
     assert_eq!(t.app.store.order_count().unwrap(), n);
     t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_creates_lists_and_disables_codes_in_words_with_audit_entries() {
+    for (lang, words) in [
+        (
+            puzi::text::Lang::Zh,
+            ["优惠券", "已用次数", "停用后", "减 15%"],
+        ),
+        (
+            puzi::text::Lang::En,
+            ["Coupons", "Used", "Once disabled", "15% off"],
+        ),
+    ] {
+        let t = TestApp::start_tuned(|c| c.shop.language = lang).await;
+        let o = setup_owner(&t).await;
+        let (s, page) = get_text(&o.c, &t.url("/admin/coupons")).await;
+        assert_eq!(s, 200);
+        assert!(page.contains(words[0]));
+        // A bad form says why and stores nothing.
+        let r = o
+            .post(
+                &t,
+                "/admin/coupons",
+                &[
+                    ("code", "ab"),
+                    ("kind", "fixed"),
+                    ("value", "5"),
+                    ("starts", "2026-01-01T00:00"),
+                    ("ends", "2027-01-01T00:00"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(t.app.store.coupons().unwrap().is_empty());
+        let r = o
+            .post(
+                &t,
+                "/admin/coupons",
+                &[
+                    ("code", "spring15"),
+                    ("kind", "percent"),
+                    ("value", "15"),
+                    ("min_spend", "50"),
+                    ("starts", "2026-01-01T00:00"),
+                    ("ends", "2027-01-01T00:00"),
+                    ("total_cap", "100"),
+                    ("per_shopper_cap", "1"),
+                    ("cat_tea", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let c = t.app.store.coupon("SPRING15").unwrap().unwrap();
+        assert_eq!(c.kind, CouponKind::Percent { percent: 15 });
+        assert_eq!(c.categories, vec!["tea".to_string()]);
+        let (_, page) = get_text(&o.c, &t.url("/admin/coupons")).await;
+        assert!(page.contains("SPRING15") && page.contains(words[1]) && page.contains(words[3]));
+        assert!(page.contains("0 / 100"), "uses so far");
+        for bad in ["Debug", "Percent {", "{\"", "CouponKind"] {
+            assert!(!page.contains(bad), "{bad} on the page");
+        }
+        // Disabling asks first.
+        let (_, ask) = get_text(&o.c, &t.url("/admin/coupons/SPRING15/disable")).await;
+        assert!(ask.contains(words[2]));
+        let r = o.post(&t, "/admin/coupons/SPRING15/disable", &[]).await;
+        assert_eq!(r.status(), 200, "asked again without the confirmation");
+        assert!(!t.app.store.coupon("SPRING15").unwrap().unwrap().disabled);
+        let r = o
+            .post(&t, "/admin/coupons/SPRING15/disable", &[("confirm", "1")])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert!(t.app.store.coupon("SPRING15").unwrap().unwrap().disabled);
+        let entries = t.app.store.audit_entries(None, None, 50).unwrap();
+        let kinds: Vec<_> = entries.iter().map(|e| e.action.clone()).collect();
+        assert!(kinds.contains(&puzi::audit::Action::CouponCreated {
+            code: "SPRING15".into()
+        }));
+        assert!(kinds.contains(&puzi::audit::Action::CouponDisabled {
+            code: "SPRING15".into()
+        }));
+        let (_, audit) = get_text(&o.c, &t.url("/admin/audit")).await;
+        assert!(audit.contains("SPRING15"));
+        t.stop().await;
+    }
 }

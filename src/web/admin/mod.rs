@@ -7,6 +7,7 @@
 mod aftersales;
 mod audit;
 mod catalog;
+mod coupons;
 pub(super) mod multipart;
 mod orders;
 mod product_edit;
@@ -60,6 +61,7 @@ impl Admin {
 pub fn allowed(role: Role, segs: &[&str], post: bool) -> bool {
     match segs {
         ["settings", ..] | ["staff", ..] | ["audit", ..] | ["audit.csv"] => role.is_owner(),
+        ["coupons", ..] | ["shipping-rules", ..] => role.is_owner(),
         ["logout"] => true,
         ["orders", _, "refund"] | ["aftersales", _, "approve"] | ["catalog.csv"] if post => {
             role.is_owner()
@@ -334,6 +336,7 @@ pub async fn route(
         }
         ["aftersales", rest @ ..] => aftersales::route(ctx, &admin, req, rest).await,
         ["staff", rest @ ..] => staff::route(ctx, &admin, req, rest).await,
+        ["coupons", rest @ ..] => coupons::route(ctx, &admin, req, rest).await,
         ["audit"] if get => audit::list(ctx, &admin, &q).await,
         ["audit.csv"] if get => audit::export_csv(ctx, &q).await,
         ["settings"] if get => settings(ctx, &admin, None).await,

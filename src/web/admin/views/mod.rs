@@ -5,6 +5,7 @@
 //! style.
 
 pub mod aftersales;
+mod coupons;
 mod dashboard;
 mod orders;
 mod products;
@@ -13,6 +14,7 @@ mod shipping;
 mod staff;
 mod verify_files;
 
+pub use coupons::{coupon_disable, coupons};
 pub use dashboard::{FirstSteps, Stats, dashboard};
 pub use orders::{order_detail, orders, refund_confirm};
 pub use products::{categories, product_form, products, products_with, qr_sheet};
@@ -90,6 +92,7 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                         a href="/admin/categories" { (l.categories) }
                         @if admin.is_some_and(|ad| ad.role.is_owner()) {
                             a href="/admin/settings" { (l.settings) }
+                            a href="/admin/coupons" { (ctx.app.config.shop.language.pricing().nav_coupons) }
                             a href="/admin/staff" { (l.staff().nav_staff) }
                             a href="/admin/audit" { (l.staff().nav_audit) }
                         }
