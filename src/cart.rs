@@ -167,6 +167,23 @@ impl Priced {
             .collect()
     }
 
+    /// Units in the priced lines.
+    pub fn units(&self) -> u32 {
+        self.lines.iter().map(|l| l.qty.get()).sum()
+    }
+
+    /// The goods after the discount: what shipping's "free over" compares.
+    pub fn goods(&self) -> Money {
+        Money(self.items.minor() - self.discount.minor())
+    }
+
+    /// Puts a shipping fee in (a regional template's) and totals again.
+    pub fn set_shipping(&mut self, fee: Money) -> Result<(), Overflow> {
+        self.shipping = fee;
+        self.total = self.goods().checked_add(fee)?;
+        Ok(())
+    }
+
     /// Takes `discount` off the lines `covers` accepts (split in proportion to their
     /// totals, `coupon::split`), and prices shipping again on the items after it.
     pub fn apply_discount(

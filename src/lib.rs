@@ -41,6 +41,7 @@ pub mod region;
 pub mod sandbox;
 pub mod secret;
 pub mod seed;
+pub mod shipping;
 pub mod store;
 pub mod text;
 pub mod tls;

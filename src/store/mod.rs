@@ -152,6 +152,9 @@ pub enum PlaceOrderError {
     /// The coupon asked for does not apply (any more).
     #[error("coupon refused: {0}")]
     Coupon(crate::coupon::CouponProblem),
+    /// The recipient's province has a template saying the shop does not deliver there.
+    #[error("{0}")]
+    NotDelivered(crate::shipping::NotDelivered),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -331,6 +334,7 @@ impl Store {
 
 mod schema;
 mod sessions;
+mod shipping;
 pub use sessions::{OAuthPending, Session};
 pub(crate) use sessions::{put_openid_cart, session_in, take_openid_cart};
 mod addresses;

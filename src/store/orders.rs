@@ -219,6 +219,22 @@ pub(crate) fn place_order_in(
             })
         }
     };
+    // Shipping by the recipient's province: its template, else the flat rule; a province
+    // the shop does not deliver to places nothing.
+    if let Some(parts) = &new.recipient.parts {
+        let t = tx.open_table(shipping::SHIPPING_TEMPLATES)?;
+        let template = shipping::template_in(&t, &parts.province)?;
+        let fee = crate::shipping::fee_for(
+            template.as_ref(),
+            new.shipping,
+            priced.units(),
+            priced.goods(),
+        )
+        .map_err(PlaceOrderError::NotDelivered)?;
+        priced
+            .set_shipping(fee)
+            .map_err(|_| PlaceOrderError::Overflow)?;
+    }
     for l in &priced.lines {
         let left = l.available - l.qty.get();
         stock.insert(l.variant.sku.as_str(), u64::from(left))?;

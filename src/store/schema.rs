@@ -77,6 +77,7 @@ impl Store {
             tx.open_table(AUDIT)?;
             tx.open_table(coupons::COUPONS)?;
             tx.open_table(coupons::COUPON_USES)?;
+            tx.open_table(shipping::SHIPPING_TEMPLATES)?;
         }
         tx.commit()?;
         Ok(())

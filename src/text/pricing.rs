@@ -49,6 +49,24 @@ pub struct PricingText {
     pub no_limit: &'static str,
     pub every_item: &'static str,
     pub line_paid: &'static str,
+    pub nav_shipping: &'static str,
+    pub ship_title: &'static str,
+    pub ship_hint: &'static str,
+    pub ship_default: &'static str,
+    pub ship_none: &'static str,
+    pub province: &'static str,
+    pub first_fee: &'static str,
+    pub additional_fee: &'static str,
+    pub free_over: &'static str,
+    pub no_delivery_label: &'static str,
+    pub not_delivered: &'static str,
+    pub save_template: &'static str,
+    pub delete_template: &'static str,
+    pub delete_template_ask: &'static str,
+    pub delete_template_yes: &'static str,
+    pub bad_province: &'static str,
+    pub bad_fee: &'static str,
+    pub free_word: &'static str,
 }
 
 impl Lang {
@@ -212,22 +230,23 @@ impl PricingText {
     /// The audit sentence of a coupon or shipping-template change.
     pub fn sentence(&self, a: &Action) -> String {
         let zh = self.zh();
+        let named = |code: &str| crate::region::name(code).unwrap_or(code).to_string();
         match a {
             Action::CouponCreated { code } if zh => format!("创建优惠码 {code}"),
             Action::CouponCreated { code } => format!("Created the coupon code {code}"),
             Action::CouponDisabled { code } if zh => format!("停用优惠码 {code}"),
             Action::CouponDisabled { code } => format!("Disabled the coupon code {code}"),
             Action::ShippingTemplateSaved { province } if zh => {
-                format!("保存运费模板：{province}")
+                format!("保存运费模板：{}", named(province))
             }
             Action::ShippingTemplateSaved { province } => {
-                format!("Saved the shipping template for {province}")
+                format!("Saved the shipping template for {}", named(province))
             }
             Action::ShippingTemplateDeleted { province } if zh => {
-                format!("删除运费模板：{province}")
+                format!("删除运费模板：{}", named(province))
             }
             Action::ShippingTemplateDeleted { province } => {
-                format!("Deleted the shipping template for {province}")
+                format!("Deleted the shipping template for {}", named(province))
             }
             _ => String::new(),
         }
@@ -275,6 +294,24 @@ static PRICING_ZH: PricingText = PricingText {
     no_limit: "不限",
     every_item: "全部商品",
     line_paid: "实付",
+    nav_shipping: "运费模板",
+    ship_title: "运费模板",
+    ship_hint: "按收货省份设置运费：首件运费、每多一件加收的运费、满多少包邮（按优惠后的商品金额计算），或暂不配送。没有单独设置的省份按默认运费计算。",
+    ship_default: "默认运费（其他省份）",
+    ship_none: "还没有按省份设置的运费模板",
+    province: "省份",
+    first_fee: "首件运费",
+    additional_fee: "每多一件加收",
+    free_over: "满多少包邮（可留空）",
+    no_delivery_label: "暂不配送到这个省份",
+    not_delivered: "暂不配送",
+    save_template: "保存",
+    delete_template: "删除",
+    delete_template_ask: "删除后，这个省份按默认运费计算。确定删除吗？",
+    delete_template_yes: "确定删除",
+    bad_province: "请选择省份",
+    bad_fee: "运费格式不对，例如 8 或 12.50",
+    free_word: "包邮",
 };
 
 static PRICING_EN: PricingText = PricingText {
@@ -318,4 +355,22 @@ static PRICING_EN: PricingText = PricingText {
     no_limit: "No limit",
     every_item: "Every item",
     line_paid: "paid",
+    nav_shipping: "Shipping",
+    ship_title: "Shipping by region",
+    ship_hint: "Set shipping by the recipient's province: a fee for the first item, a fee for each further item, free over an amount (of the items after any discount), or no delivery. Provinces without their own template use the default.",
+    ship_default: "Default (every other province)",
+    ship_none: "No province has its own template yet",
+    province: "Province",
+    first_fee: "First item",
+    additional_fee: "Each further item",
+    free_over: "Free over (optional)",
+    no_delivery_label: "Do not deliver to this province",
+    not_delivered: "Not delivered",
+    save_template: "Save",
+    delete_template: "Delete",
+    delete_template_ask: "Once deleted, this province uses the default shipping. Delete it?",
+    delete_template_yes: "Delete it",
+    bad_province: "Choose a province",
+    bad_fee: "A fee is an amount, e.g. 8 or 12.50",
+    free_word: "free",
 };

@@ -118,6 +118,63 @@ async fn quote(
     Ok((priced, Some(note)))
 }
 
+/// Puts the province's shipping fee in (its template, else the flat rule); the words
+/// saying the shop does not deliver there, when it does not.
+async fn regional(
+    ctx: &Ctx,
+    priced: &mut Priced,
+    province: &str,
+) -> Result<Option<String>, WebError> {
+    if province.is_empty() {
+        return Ok(None);
+    }
+    let p = province.to_string();
+    let template = ctx.app.store.call(move |s| s.shipping_template(&p)).await?;
+    let rule = ctx.app.config.shop.shipping;
+    match crate::shipping::fee_for(template.as_ref(), rule, priced.units(), priced.goods()) {
+        Ok(fee) => {
+            priced
+                .set_shipping(fee)
+                .map_err(|_| WebError::BadRequest("order total out of range".into()))?;
+            Ok(None)
+        }
+        Err(_) => Ok(Some(no_delivery_words(ctx, province))),
+    }
+}
+
+/// "We do not deliver to X yet", with the province's name.
+fn no_delivery_words(ctx: &Ctx, province: &str) -> String {
+    let name = crate::region::name(province).unwrap_or(province);
+    ctx.app.config.shop.language.pricing().no_delivery(name)
+}
+
+/// `GET /checkout/shipping?province=…` → `{"fee": minor units, "text": the fee in words,
+/// "delivers": bool, "message": words when not}` for the checkout's script: the fee of
+/// the shopper's checkout (cart or `sku`/`qty`, with `coupon`) to that province.
+pub async fn shipping_json(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
+    let v = visitor(ctx, &req).await?;
+    let q = super::http::query(&req);
+    let buy_now = buy_now_of(ctx, &q)?;
+    let code = q.get("coupon").cloned().unwrap_or_default();
+    let (mut priced, _) = quote(ctx, &v, basket_of(&v, &buy_now), &code, None).await?;
+    let province = q.get("province").map(|p| p.trim()).unwrap_or("");
+    if !province.is_empty() && crate::region::name(province).is_none() {
+        return Err(WebError::NotFound);
+    }
+    let refused = regional(ctx, &mut priced, province).await?;
+    let cur = ctx.app.config.shop.currency;
+    let t = ctx.app.config.shop.language.text();
+    let body = serde_json::json!({
+        "delivers": refused.is_none(),
+        "message": refused,
+        "fee": priced.shipping.minor(),
+        "text": if priced.shipping == crate::money::Money::ZERO { t.free_shipping.to_string() } else { priced.shipping.display(cur) },
+        "total": priced.total.minor(),
+        "total_text": priced.total.display(cur),
+    });
+    Ok(super::http::json(&body))
+}
+
 pub async fn checkout_form(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
     let v = visitor(ctx, &req).await?;
     let q = super::http::query(&req);
@@ -126,7 +183,7 @@ pub async fn checkout_form(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, We
         return Ok(with_cookie(ctx, &v.sid, redirect("/cart")));
     }
     let code = q.get("coupon").cloned().unwrap_or_default();
-    let (priced, coupon_note) = quote(ctx, &v, basket_of(&v, &buy_now), &code, None).await?;
+    let (mut priced, coupon_note) = quote(ctx, &v, basket_of(&v, &buy_now), &code, None).await?;
     if buy_now.is_some() && (priced.lines.is_empty() || !priced.unavailable.is_empty()) {
         let words = ctx.app.config.shop.language.pricing();
         return Err(WebError::Shown(words.buy_now_bad.to_string()));
@@ -137,14 +194,16 @@ pub async fn checkout_form(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, We
         let t = ctx.app.config.shop.language.text();
         return Err(WebError::Shown(t.short_stock(&l.product.name, l.available)));
     }
+    let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
+    let book = ctx.app.store.call(move |s| s.address_book(&owner)).await?;
+    let input = AddressInput::from_book(&book);
+    let ship_note = regional(ctx, &mut priced, &input.parts.province).await?;
     let extras = CheckoutExtras {
         buy_now: buy_now.map(|(s, q)| (s, q.get())),
         coupon: code,
         coupon_note,
+        ship_note,
     };
-    let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
-    let book = ctx.app.store.call(move |s| s.address_book(&owner)).await?;
-    let input = AddressInput::from_book(&book);
     let mut form = CheckoutForm::default();
     if let Some(e) = book.default_entry() {
         form.name = e.name.clone();
@@ -241,6 +300,7 @@ pub async fn checkout(
                     vec![],
                 ),
                 Err(PlaceOrderError::TooManyUnpaid(n)) => (t.too_many_unpaid(n), vec![]),
+                Err(PlaceOrderError::NotDelivered(n)) => (no_delivery_words(ctx, &n.0), vec![]),
                 Err(PlaceOrderError::Coupon(p)) => (
                     ctx.app
                         .config
@@ -272,12 +332,20 @@ pub async fn checkout(
                 .cart
         }
     };
-    let (priced, coupon_note) = quote(ctx, &v, basket, &code, Some(form.mobile.clone())).await?;
+    let (mut priced, coupon_note) =
+        quote(ctx, &v, basket, &code, Some(form.mobile.clone())).await?;
     let coupon_refused = matches!(coupon_note, Some(Err(_)));
+    let province = if input.structured {
+        input.parts.province.clone()
+    } else {
+        String::new()
+    };
+    let ship_note = regional(ctx, &mut priced, &province).await?;
     let extras = CheckoutExtras {
         buy_now: buy_now.map(|(s, q)| (s, q.get())),
         coupon: code,
         coupon_note,
+        ship_note,
     };
     let status = if applying && coupon_refused {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -31,6 +31,7 @@ mod quiet;
 mod refunds;
 mod sandbox;
 mod sandbox_sdk;
+mod shipping_rules;
 mod staff;
 mod storefront;
 mod tls;

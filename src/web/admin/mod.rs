@@ -12,6 +12,7 @@ pub(super) mod multipart;
 mod orders;
 mod product_edit;
 pub(crate) mod shipping;
+mod shipping_rules;
 mod staff;
 mod verify_files;
 mod views;
@@ -337,6 +338,7 @@ pub async fn route(
         ["aftersales", rest @ ..] => aftersales::route(ctx, &admin, req, rest).await,
         ["staff", rest @ ..] => staff::route(ctx, &admin, req, rest).await,
         ["coupons", rest @ ..] => coupons::route(ctx, &admin, req, rest).await,
+        ["shipping-rules", rest @ ..] => shipping_rules::route(ctx, &admin, req, rest).await,
         ["audit"] if get => audit::list(ctx, &admin, &q).await,
         ["audit.csv"] if get => audit::export_csv(ctx, &q).await,
         ["settings"] if get => settings(ctx, &admin, None).await,

@@ -181,7 +181,7 @@ pub fn checkout(
                 }
             }
         }
-        (checkout_totals(ctx, priced))
+        (checkout_totals(ctx, priced, extras))
         form.checkout method="post" action="/checkout" novalidate {
             (buy_now_fields(extras))
             h2 { (tx.recipient) }

@@ -10,10 +10,12 @@ pub struct CheckoutExtras {
     pub buy_now: Option<(String, u32)>,
     pub coupon: String,
     pub coupon_note: Option<Result<String, String>>,
+    /// "We do not deliver to X yet", when the chosen province is not delivered to.
+    pub ship_note: Option<String>,
 }
 
 /// Items, the discount (when there is one), shipping and the total to pay.
-pub fn checkout_totals(ctx: &Ctx, priced: &Priced) -> Markup {
+pub fn checkout_totals(ctx: &Ctx, priced: &Priced, extras: &CheckoutExtras) -> Markup {
     let tx = t(ctx);
     let p = ctx.app.config.shop.language.pricing();
     html! {
@@ -22,7 +24,9 @@ pub fn checkout_totals(ctx: &Ctx, priced: &Priced) -> Markup {
             @if priced.discount > Money::ZERO {
                 dt.discount { (p.discount) } dd.discount #discount { "−" (money(ctx, priced.discount)) }
             }
+            @if let Some(n) = &extras.ship_note { dt.ship-no { (tx.shipping) } dd.ship-no #ship-note role="alert" { (n) } } @else {
             dt { (tx.shipping) } dd #shipping-fee { @if priced.shipping == Money::ZERO && priced.items > Money::ZERO { (tx.free_shipping) } @else { (money(ctx, priced.shipping)) } }
+            }
             dt.grand { (tx.total) } dd.grand #grand-total { (money(ctx, priced.total)) }
         }
     }

@@ -11,6 +11,7 @@ mod orders;
 mod products;
 mod settings;
 mod shipping;
+mod shipping_rules;
 mod staff;
 mod verify_files;
 
@@ -20,6 +21,7 @@ pub use orders::{order_detail, orders, refund_confirm};
 pub use products::{categories, product_form, products, products_with, qr_sheet};
 pub use settings::settings;
 pub use shipping::{BulkView, bulk_ship, packing_slips};
+pub use shipping_rules::{shipping_rule_delete, shipping_rules};
 pub use staff::{audit, forbidden, join, revoke_confirm, staff};
 pub use verify_files::{verify_file_delete, verify_files};
 
@@ -93,6 +95,7 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                         @if admin.is_some_and(|ad| ad.role.is_owner()) {
                             a href="/admin/settings" { (l.settings) }
                             a href="/admin/coupons" { (ctx.app.config.shop.language.pricing().nav_coupons) }
+                            a href="/admin/shipping-rules" { (ctx.app.config.shop.language.pricing().nav_shipping) }
                             a href="/admin/staff" { (l.staff().nav_staff) }
                             a href="/admin/audit" { (l.staff().nav_audit) }
                         }
