@@ -502,3 +502,66 @@ async fn the_owner_creates_lists_and_disables_codes_in_words_with_audit_entries(
         t.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_refund_is_prorated_to_what_the_line_paid_after_the_discount() {
+    let t = TestApp::start().await;
+    coupon(
+        &t,
+        "SAVE10",
+        CouponKind::Fixed {
+            amount: Money(1000),
+        },
+        |_| {},
+    );
+    let c = client();
+    add_to_cart(&c, &t, "stoneware-mug-white", 1).await; // 59.00, its share 4.64
+    add_to_cart(&c, &t, "longjing-50g", 1).await; // 68.00, its share 5.36
+    let no = place(&c, &t, 1, "SAVE10").await.unwrap();
+    pay_in_sandbox(&t, &c, &no, "阿珍", None).await;
+    let o = order(&t, &no);
+    let mug = o
+        .lines
+        .iter()
+        .find(|l| l.sku == "stoneware-mug-white")
+        .unwrap();
+    assert_eq!(mug.paid(), Money(5436));
+    // The shopper asks for the mug back.
+    let now = t.app.clock.unix();
+    let f: std::collections::HashMap<String, String> = [
+        ("scope", "lines"),
+        ("qty_stoneware-mug-white", "1"),
+        ("reason", "damaged"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let d = puzi::order::parse_request(&o, &f).unwrap();
+    t.app
+        .store
+        .update_order(&no, now, |o, _| {
+            Ok::<_, puzi::store::StoreError>(o.request_aftersales(d, vec![], now))
+        })
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    // The owner's form starts at what the mug paid; more is refused, nothing refunded.
+    let owner = setup_owner(&t).await;
+    let (_, detail) = get_text(&owner.c, &t.url(&format!("/admin/orders/{no}"))).await;
+    assert!(
+        detail.contains("value=\"54.36\""),
+        "pre-filled with the line's paid amount"
+    );
+    let path = format!("/admin/aftersales/{no}/approve");
+    let r = owner
+        .post(&t, &path, &[("amount", "59.00"), ("confirm", "1")])
+        .await;
+    assert_ne!(r.status(), 303, "the mug's price is more than it paid");
+    assert!(order(&t, &no).refunds.is_empty());
+    let r = owner
+        .post(&t, &path, &[("amount", "54.36"), ("confirm", "1")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(order(&t, &no).refunds[0].amount, Money(5436));
+    t.stop().await;
+}
