@@ -347,6 +347,48 @@ try {
   }
   // ---- issue 14 (JS-SDK) — end ----
 
+
+  // ---- issue 15 (pricing): buy now with a variant, a coupon and a regional shipping fee ----
+  {
+    // The owner: a coupon and a Zhejiang template (12.00 the first item, 3.00 each further).
+    await office.goto(`${base}/admin/coupons`);
+    await office.fill("#code", "E2E10");
+    await office.fill("#value", "10");
+    await office.click("#coupon-new button.primary[type=submit]");
+    await office.waitForSelector("#coupon-list >> text=E2E10");
+    await shot(office, "pricing-coupons");
+    await office.goto(`${base}/admin/shipping-rules`);
+    await office.selectOption("#province", "33");
+    await office.fill("#first_fee", "12");
+    await office.fill("#additional_fee", "3");
+    await office.click("#shipping-rule-new button.primary[type=submit]");
+    await office.waitForSelector("#shipping-rules >> text=浙江省");
+    await shot(office, "pricing-shipping-rules");
+    // A new phone buys the celadon mug now (two of them), to Hangzhou, with the code.
+    const buyer = await phone();
+    await buyer.goto(`${base}/checkout?sku=stoneware-mug-green&qty=2`);
+    await buyer.fill("#name", "韩梅梅");
+    await buyer.fill("#mobile", "13900139000");
+    await fillAddress(buyer, ["33", "3301", "330106"], "文三路 1 号");
+    await buyer.fill("#coupon", "e2e10");
+    await buyer.click("#apply-coupon");
+    await buyer.waitForSelector("#discount");
+    // 2 × 69.00 − 10.00 + 12.00 + 3.00 = 143.00
+    await buyer.waitForSelector("#grand-total >> text=¥143.00");
+    await shot(buyer, "pricing-checkout-discount-regional-fee");
+    await buyer.click("#place-order");
+    await buyer.waitForURL(/\/pay\/\d+/);
+    await buyer.waitForSelector(".sb-sheet");
+    const bought = buyer.url().match(/\/pay\/(\d+)/)[1];
+    for (const d of ["1", "2", "3", "4", "5", "6"]) await buyer.click(`.sb-key[data-key='${d}']`);
+    await buyer.waitForURL(/\/pay\/\d+\/result/);
+    await buyer.waitForSelector("#thanks", { timeout: 20000 });
+    await buyer.goto(`${base}/orders/${bought}`);
+    await buyer.waitForSelector("text=−¥10.00");
+    await shot(buyer, "pricing-order-with-discount");
+  }
+  // ---- end of issue 15 (pricing) ----
+
   if (problems.length) fail(`console errors or failed requests:\n  ${problems.join("\n  ")}`);
   console.log("browser suite: OK");
 } catch (e) {

@@ -112,6 +112,19 @@ pub enum Action {
     AlertDismissed {
         alert: crate::alert::AlertKind,
     },
+    // -- coupons and shipping templates (issue 15) --
+    CouponCreated {
+        code: String,
+    },
+    CouponDisabled {
+        code: String,
+    },
+    ShippingTemplateSaved {
+        province: String,
+    },
+    ShippingTemplateDeleted {
+        province: String,
+    },
 }
 
 /// One line of the audit log.

@@ -3,9 +3,10 @@
 //! A cart never charges a stored price: `price` looks every line up in the catalog at the
 //! moment it is shown or turned into an order, so a price change is seen at once and a form
 //! can never smuggle one in. A line remembers the price the shopper saw when adding it, only
-//! so the cart can say that the price changed since. Totals are items + shipping, where
-//! shipping is a flat fee that falls away above a threshold (`free_shipping_gap` says how
-//! far away that is).
+//! so the cart can say that the price changed since. Totals are items − coupon discount +
+//! shipping, where shipping is a flat fee that falls away when the items (after the
+//! discount) reach a threshold (`free_shipping_gap` says how far away that is); regional
+//! templates in `crate::shipping` replace the flat fee by the recipient's province.
 
 use crate::catalog::{Product, Quantity, Variant};
 use crate::money::{Money, Overflow};
@@ -123,6 +124,8 @@ pub struct PricedLine {
     pub line_total: Money,
     /// Units available right now.
     pub available: u32,
+    /// This line's share of a coupon's discount (zero without one).
+    pub discount: Money,
     /// The unit price the shopper saw when adding the line, if known.
     pub price_seen: Option<Money>,
 }
@@ -142,6 +145,8 @@ pub struct Priced {
     /// SKUs in the cart that are no longer sold (deleted or unpublished).
     pub unavailable: Vec<String>,
     pub items: Money,
+    /// Money a coupon takes off the items (zero without one).
+    pub discount: Money,
     pub shipping: Money,
     pub total: Money,
 }
@@ -188,11 +193,68 @@ pub fn price(
             line_total,
             available,
             price_seen: line.price_seen,
+            discount: Money::ZERO,
         });
     }
     out.shipping = rule.fee_for(out.items);
     out.total = out.items.checked_add(out.shipping)?;
     Ok(out)
+}
+
+impl Priced {
+    /// The lines as a coupon sees them (category and total).
+    pub fn basket(&self) -> Vec<crate::coupon::BasketLine<'_>> {
+        self.lines
+            .iter()
+            .map(|l| crate::coupon::BasketLine {
+                category: &l.product.category,
+                line_total: l.line_total,
+            })
+            .collect()
+    }
+
+    /// Units in the priced lines.
+    pub fn units(&self) -> u32 {
+        self.lines.iter().map(|l| l.qty.get()).sum()
+    }
+
+    /// The goods after the discount: what shipping's "free over" compares.
+    pub fn goods(&self) -> Money {
+        Money(self.items.minor() - self.discount.minor())
+    }
+
+    /// Puts a shipping fee in (a regional template's) and totals again.
+    pub fn set_shipping(&mut self, fee: Money) -> Result<(), Overflow> {
+        self.shipping = fee;
+        self.total = self.goods().checked_add(fee)?;
+        Ok(())
+    }
+
+    /// Takes `discount` off the lines `covers` accepts (split in proportion to their
+    /// totals, `coupon::split`), and prices shipping again on the items after it.
+    pub fn apply_discount(
+        &mut self,
+        discount: Money,
+        covers: impl Fn(&PricedLine) -> bool,
+        rule: ShippingRule,
+    ) -> Result<(), Overflow> {
+        let totals: Vec<i64> = self
+            .lines
+            .iter()
+            .map(|l| if covers(l) { l.line_total.minor() } else { 0 })
+            .collect();
+        // WeChat Pay takes no order of zero: at least one fen of the items is paid.
+        let discount = Money(discount.minor().min(self.items.minor() - 1).max(0));
+        let parts = crate::coupon::split(discount.minor(), &totals);
+        for (l, d) in self.lines.iter_mut().zip(&parts) {
+            l.discount = Money(*d);
+        }
+        self.discount = Money(parts.iter().sum());
+        let goods = self.items.checked_sub(self.discount)?;
+        self.shipping = rule.fee_for(goods);
+        self.total = goods.checked_add(self.shipping)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! | flows | `payment`, `fulfilment`, `owner_notify`, `account`, `sandbox`, `seed` | `store`, `wechat`, domain |
 //! | I/O | `store` (redb), `wechat` (HTTP clients), `tls`, `link` (signed order links, its key file) | domain, leaves; `wechat` owns its settings and never reads `config` |
 //! | configuration | `config` | domain, leaves, `wechat::settings` |
-//! | domain (no I/O) | `order` → `alert`, `cart` → `catalog` → `money`; `region` | nothing else |
+//! | domain (no I/O) | `order` → `alert`, `coupon`, `cart` → `catalog` → `money`; `shipping` → `cart`, `region` | nothing else |
 //! | leaves | `money`, `alert`, `random`, `clock`, `secret`, `x509`, `qr`, `metrics`, `text` | nothing (`text` names order states) |
 
 pub mod account;
@@ -27,6 +27,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod coupon;
 pub mod fulfilment;
 pub mod jobs;
 pub mod link;
@@ -41,6 +42,7 @@ pub mod region;
 pub mod sandbox;
 pub mod secret;
 pub mod seed;
+pub mod shipping;
 pub mod store;
 pub mod text;
 pub mod tls;

@@ -70,3 +70,49 @@
     city.addEventListener("change", function () { fill(district, city.value); });
   }
 })();
+
+// ---- issue 15 (pricing): the checkout's shipping follows the province; Enter keys ----
+(function () {
+  var form = document.querySelector("form.checkout");
+  var province = document.getElementById("province");
+  var place = document.getElementById("place-order");
+  if (!form || !place) return;
+  // Enter in the coupon field applies the code; anywhere else it places the order (the
+  // apply button comes first in the form, so it would otherwise be the default).
+  form.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || e.target.tagName !== "INPUT") return;
+    e.preventDefault();
+    var apply = document.getElementById("apply-coupon");
+    (e.target.id === "coupon" && apply ? apply : place).click();
+  });
+  if (!province) return;
+  var fee = document.getElementById("shipping-fee");
+  var total = document.getElementById("grand-total");
+  province.addEventListener("change", function () {
+    if (!province.value) return;
+    var q = new URLSearchParams({ province: province.value });
+    ["sku", "qty", "coupon"].forEach(function (k) {
+      var el = form.elements[k];
+      if (el && el.value) q.set(k, el.value);
+    });
+    fetch("/checkout/shipping?" + q.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j) return;
+        var note = document.getElementById("ship-note");
+        if (!note) {
+          note = document.createElement("p");
+          note.id = "ship-note";
+          note.className = "notice err ship-no";
+          note.setAttribute("role", "alert");
+          province.closest(".field").appendChild(note);
+        }
+        note.hidden = j.delivers;
+        note.textContent = j.delivers ? "" : j.message;
+        place.disabled = !j.delivers;
+        if (j.delivers && fee) fee.textContent = j.text;
+        if (j.delivers && total) total.textContent = j.total_text;
+      });
+  });
+})();
+// ---- end of issue 15 (pricing) ----

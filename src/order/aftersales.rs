@@ -263,7 +263,10 @@ impl Order {
     }
 
     /// What the asked lines are worth (the whole order: its total, shipping included),
-    /// at most what is still refundable: the amount the owner's form starts with.
+    /// at most what is still refundable: the amount the owner's form starts with, and the
+    /// most a refund of those lines may be. A line is worth what was paid for it — its
+    /// total less its share of a coupon's discount — prorated by the units asked (rounded
+    /// down).
     pub fn aftersales_value(&self, r: &AftersalesRequest) -> Money {
         let value = if r.whole_order {
             self.total.minor()
@@ -272,7 +275,9 @@ impl Order {
                 .iter()
                 .filter_map(|a| {
                     let l = self.lines.iter().find(|l| l.sku == a.sku)?;
-                    Some(l.unit_price.minor().saturating_mul(i64::from(a.qty)))
+                    let units = i128::from(a.qty.min(l.qty));
+                    let paid = i128::from(l.paid().minor());
+                    Some((paid * units / i128::from(l.qty.max(1))) as i64)
                 })
                 .sum()
         };
@@ -338,6 +343,12 @@ impl Order {
             .iter()
             .position(|r| r.status == AftersalesStatus::Requested)
             .ok_or(AftersalesProblem::NotOpen)?;
+        // A refund of some lines gives back at most what was paid for them.
+        if !self.aftersales[idx].whole_order
+            && amount > self.aftersales_value(&self.aftersales[idx])
+        {
+            return Err(AftersalesProblem::BadAmount);
+        }
         let refund_no = self
             .request_refund(amount, refund_reason, now)
             .map_err(|RefundError::TooLarge| AftersalesProblem::BadAmount)?;
@@ -416,6 +427,7 @@ mod tests {
                 unit_price: Money(1_000),
                 qty: 3,
                 line_total: Money(3_000),
+                discount: Money::ZERO,
             },
             OrderLine {
                 product_id: "tea".into(),
@@ -425,6 +437,7 @@ mod tests {
                 unit_price: Money(800),
                 qty: 1,
                 line_total: Money(800),
+                discount: Money::ZERO,
             },
         ];
         o.state = OrderState::Paid;
@@ -495,6 +508,32 @@ mod tests {
         );
         let whole = parse_request(&o, &form(&[("scope", "whole"), ("reason", "other")])).unwrap();
         assert!(whole.whole_order && whole.lines.len() == 2);
+    }
+
+    #[test]
+    fn a_line_refund_is_capped_at_what_the_line_paid_after_its_discount() {
+        let mut o = paid();
+        // A coupon took 3.80 off: 3.00 from the mugs, 0.80 from the tea.
+        o.lines[0].discount = Money(300);
+        o.lines[1].discount = Money(80);
+        o.discount = Money(380);
+        let d = parse_request(
+            &o,
+            &form(&[
+                ("scope", "lines"),
+                ("qty_mug-white", "1"),
+                ("reason", "damaged"),
+            ]),
+        )
+        .unwrap();
+        o.request_aftersales(d, vec![], 10).unwrap();
+        // One mug of three: (30.00 − 3.00) / 3 = 9.00, not its 10.00 price.
+        assert_eq!(o.aftersales_value(&o.aftersales[0]), Money(900));
+        assert_eq!(
+            o.approve_aftersales(Money(901), "x", 12),
+            Err(AftersalesProblem::BadAmount)
+        );
+        assert!(o.approve_aftersales(Money(900), "x", 12).is_ok());
     }
 
     #[test]

@@ -135,6 +135,21 @@ pub struct OrderLine {
     pub unit_price: Money,
     pub qty: u32,
     pub line_total: Money,
+    /// This line's share of the order's coupon discount (Σ over lines = `Order::discount`).
+    #[serde(default, skip_serializing_if = "no_money")]
+    pub discount: Money,
+}
+
+/// For `skip_serializing_if`: a zero amount is left out of the stored record.
+fn no_money(m: &Money) -> bool {
+    *m == Money::ZERO
+}
+
+impl OrderLine {
+    /// What the shopper paid for this line: its total less its share of the discount.
+    pub fn paid(&self) -> Money {
+        Money((self.line_total.minor() - self.discount.minor()).max(0))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,9 +198,17 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
     pub items_total: Money,
     pub shipping: Money,
+    /// What `total` pays: `items_total − discount + shipping` (the WeChat Pay amount).
     pub total: Money,
     pub recipient: Recipient,
     pub note: String,
+    // -- coupons (issue 15) --
+    /// Money the coupon took off the items (zero without one).
+    #[serde(default, skip_serializing_if = "no_money")]
+    pub discount: Money,
+    /// The coupon used, with the keys its use was counted under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<crate::coupon::OrderCoupon>,
     /// Entry channel (`?ch=` tag) the shopper came through, if any.
     #[serde(default)]
     pub channel: Option<String>,
@@ -380,6 +403,8 @@ impl Order {
                 parts: None,
             },
             note: String::new(),
+            discount: Money::ZERO,
+            coupon: None,
             channel: None,
             created_at: 0,
             history: vec![],

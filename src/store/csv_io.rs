@@ -155,6 +155,8 @@ pub fn orders_csv(orders: &[Order]) -> String {
         "refunded",
         "courier",
         "tracking_no",
+        "discount",
+        "coupon",
     ])
     .expect("in-memory write");
     for o in orders {
@@ -191,6 +193,8 @@ pub fn orders_csv(orders: &[Order]) -> String {
                 .as_ref()
                 .map(|s| s.tracking_no.as_str())
                 .unwrap_or(""),
+            &o.discount.decimal(cur),
+            o.coupon.as_ref().map(|c| c.code.as_str()).unwrap_or(""),
         ];
         w.write_record(row.iter().map(|c| spreadsheet_safe(c).into_owned()))
             .expect("in-memory write");

@@ -149,6 +149,12 @@ pub enum PlaceOrderError {
     /// The shopper (session, openid or mobile number) already holds this many unpaid orders.
     #[error("too many unpaid orders")]
     TooManyUnpaid(u32),
+    /// The coupon asked for does not apply (any more).
+    #[error("coupon refused: {0}")]
+    Coupon(crate::coupon::CouponProblem),
+    /// The recipient's province has a template saying the shop does not deliver there.
+    #[error("{0}")]
+    NotDelivered(crate::shipping::NotDelivered),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -175,6 +181,11 @@ pub struct NewOrder {
     pub random: u64,
     /// Unpaid orders one shopper may hold at once (`[shop] max_unpaid_orders`).
     pub max_unpaid: u32,
+    // -- coupons and buy-now (issue 15) --
+    /// A coupon code the shopper entered (checked and counted in the order's transaction).
+    pub coupon: Option<String>,
+    /// Buy now: the order is made of these items, and the session's cart is left alone.
+    pub items: Option<Cart>,
 }
 
 #[derive(Clone)]
@@ -323,6 +334,7 @@ impl Store {
 
 mod schema;
 mod sessions;
+mod shipping;
 pub use sessions::{OAuthPending, Session};
 pub(crate) use sessions::{put_openid_cart, session_in, take_openid_cart};
 mod addresses;
@@ -330,6 +342,7 @@ mod aftersales;
 mod audit;
 mod backup;
 mod catalog;
+mod coupons;
 use catalog::{lookup_sku, put_product_in, stock_change_in};
 mod alerts;
 mod csv_io;

@@ -262,11 +262,21 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
         now,
         raised: Vec::new(),
     };
-    let (had_payment, requests) = (order.payment.is_some(), order.aftersales.len());
+    let (had_payment, requests, was) =
+        (order.payment.is_some(), order.aftersales.len(), order.state);
     let r = f(&mut order, &mut otx)?;
     let mut owner_events = std::mem::take(&mut otx.raised);
     drop(otx);
     owner_events.extend(owner_notify::order_events(had_payment, requests, &order));
+    // A coupon follows its order: an order closing unpaid gives its use back (the total and
+    // the shopper's count), and a closed order a late payment revives takes it again.
+    if let Some(applied) = &order.coupon {
+        match (was, order.state) {
+            (OrderState::PendingPayment, OrderState::Closed) => coupons::release_use(tx, applied)?,
+            (OrderState::Closed, s) if s != OrderState::Closed => coupons::count_use(tx, applied)?,
+            _ => {}
+        }
+    }
     // An order placed before OAuth joins the openid its payment attempt carries; the
     // index follows (an openid, once set, stays).
     if order.openid.is_none() {

@@ -127,10 +127,18 @@ pub(crate) fn place_order_in(
 
     let mut session: Session = match sessions.get(new.session.as_str())? {
         Some(v) => dec("sessions", v.value())?,
+        // Buy now from a visitor who never used the cart: the order starts the session.
+        None if new.items.is_some() => Session {
+            created_at: new.now.unix_timestamp(),
+            ..Session::default()
+        },
         None => return Err(PlaceOrderError::EmptyCart),
     };
     take_openid_cart(tx, &mut session)?;
-    if session.cart.is_empty() {
+    // Buy now: just the item asked for; the cart stays as it is.
+    let buy_now = new.items.is_some();
+    let basket = new.items.clone().unwrap_or_else(|| session.cart.clone());
+    if basket.is_empty() {
         return Err(PlaceOrderError::EmptyCart);
     }
     // Stock cannot be hoarded: a shopper — by session, WeChat openid or mobile number —
@@ -155,7 +163,7 @@ pub(crate) fn place_order_in(
         }
     }
     let mut failure = None;
-    let priced = cart::price(&session.cart, new.shipping, |sku| {
+    let mut priced = cart::price(&basket, new.shipping, |sku| {
         match lookup_sku(&skus, &products, &stock, sku) {
             Ok(found) => found,
             Err(e) => {
@@ -177,6 +185,55 @@ pub(crate) fn place_order_in(
         .collect();
     if !short.is_empty() {
         return Err(PlaceOrderError::OutOfStock(short));
+    }
+    // The coupon is checked again here, in the transaction that counts its use: of two
+    // shoppers racing for the last use, the second sees it used up.
+    let applied = match new.coupon.as_deref().filter(|c| !c.trim().is_empty()) {
+        None => None,
+        Some(code) => {
+            let keys = crate::coupon::shopper_keys(
+                session.openid.as_deref(),
+                &new.session,
+                Some(new.recipient.mobile.as_str()),
+            );
+            let found = {
+                let coupons = tx.open_table(coupons::COUPONS)?;
+                let uses = tx.open_table(coupons::COUPON_USES)?;
+                coupons::check(
+                    &coupons,
+                    &uses,
+                    code,
+                    &keys,
+                    &priced.basket(),
+                    new.now.unix_timestamp(),
+                )?
+            };
+            let (c, off) = found.map_err(PlaceOrderError::Coupon)?;
+            priced
+                .apply_discount(off, |l| c.covers(&l.product.category), new.shipping)
+                .map_err(|_| PlaceOrderError::Overflow)?;
+            Some(crate::coupon::OrderCoupon {
+                code: c.code,
+                discount: priced.discount,
+                keys,
+            })
+        }
+    };
+    // Shipping by the recipient's province: its template, else the flat rule; a province
+    // the shop does not deliver to places nothing.
+    if let Some(parts) = &new.recipient.parts {
+        let t = tx.open_table(shipping::SHIPPING_TEMPLATES)?;
+        let template = shipping::template_in(&t, &parts.province)?;
+        let fee = crate::shipping::fee_for(
+            template.as_ref(),
+            new.shipping,
+            priced.units(),
+            priced.goods(),
+        )
+        .map_err(PlaceOrderError::NotDelivered)?;
+        priced
+            .set_shipping(fee)
+            .map_err(|_| PlaceOrderError::Overflow)?;
     }
     let mut low = Vec::new();
     for l in &priced.lines {
@@ -208,6 +265,7 @@ pub(crate) fn place_order_in(
                 unit_price: l.variant.price,
                 qty: l.qty.get(),
                 line_total: l.line_total,
+                discount: l.discount,
             })
             .collect(),
         items_total: priced.items,
@@ -215,6 +273,8 @@ pub(crate) fn place_order_in(
         total: priced.total,
         recipient: new.recipient,
         note: new.note,
+        discount: priced.discount,
+        coupon: applied.clone(),
         channel: session.channel.clone(),
         created_at: at,
         history: vec![OrderEvent {
@@ -243,7 +303,12 @@ pub(crate) fn place_order_in(
             .insert(openid.as_str(), no.as_str())?;
     }
     tx.open_table(OPEN_ORDERS)?.insert(no.as_str(), at as u64)?;
-    session.cart = Cart::default();
+    if let Some(applied) = &applied {
+        coupons::count_use(tx, applied)?;
+    }
+    if !buy_now {
+        session.cart = Cart::default();
+    }
     session.last_seen = at;
     put_openid_cart(tx, &mut session)?;
     sessions.insert(new.session.as_str(), enc(&session).as_slice())?;

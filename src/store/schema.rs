@@ -75,6 +75,9 @@ impl Store {
             tx.open_table(OPENID_CARTS)?;
             tx.open_table(AFTERSALES_PHOTOS)?;
             tx.open_table(AUDIT)?;
+            tx.open_table(coupons::COUPONS)?;
+            tx.open_table(coupons::COUPON_USES)?;
+            tx.open_table(shipping::SHIPPING_TEMPLATES)?;
         }
         tx.commit()?;
         Ok(())

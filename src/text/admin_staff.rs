@@ -248,6 +248,10 @@ impl AdminStaffText {
                     format!("Dismissed the alert: {k}")
                 }
             }
+            Action::CouponCreated { .. }
+            | Action::CouponDisabled { .. }
+            | Action::ShippingTemplateSaved { .. }
+            | Action::ShippingTemplateDeleted { .. } => self.lang.pricing().sentence(a),
             Action::LoginSucceeded => (if zh { "登录成功" } else { "Signed in" }).to_string(),
             Action::LoginFailed => (if zh {
                 "登录失败（用户名或密码错误）"

@@ -434,3 +434,7 @@ pub use owner_notify::{OWNER_NOTIFY_EN, OWNER_NOTIFY_ZH, OwnerNotifyText};
 // -- JS-SDK: share cards, the WeChat address, the "share" channel (issue 14) ---------------
 mod jssdk;
 pub use jssdk::{JSSDK_EN, JSSDK_ZH, JssdkText};
+
+// -- coupons, shipping templates and buy-now (issue 15) ------------------------------------
+mod pricing;
+pub use pricing::PricingText;

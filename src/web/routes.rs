@@ -17,6 +17,7 @@ pub fn label(path: &str) -> &'static str {
         ["cart"] => "/cart",
         ["cart", _] => "/cart/{action}",
         ["checkout"] => "/checkout",
+        ["checkout", "shipping"] => "/checkout/shipping",
         ["orders"] => "/orders",
         ["service"] => "/service",
         ["orders", _] => "/orders/{no}",
@@ -60,6 +61,7 @@ pub async fn route(
         ["cart", "remove"] if post => cart::cart_remove(ctx, req).await,
         ["checkout"] if get => checkout::checkout_form(ctx, req).await,
         ["checkout"] if post => checkout::checkout(ctx, req, peer).await,
+        ["checkout", "shipping"] if get => checkout::shipping_json(ctx, req).await,
         ["orders"] if get => shopper::orders(ctx, req).await,
         ["service"] if get => super::service::service(ctx, req).await,
         ["orders", no] if get => shopper::order(ctx, req, no).await,
@@ -128,6 +130,7 @@ pub async fn route(
         | ["p", _]
         | ["cart", ..]
         | ["checkout"]
+        | ["checkout", "shipping"]
         | ["orders", ..]
         | ["img", _]
         | ["pay", ..]

@@ -7,11 +7,13 @@
 mod aftersales;
 mod audit;
 mod catalog;
+mod coupons;
 pub(super) mod multipart;
 mod orders;
 mod owner_notify;
 mod product_edit;
 pub(crate) mod shipping;
+mod shipping_rules;
 mod staff;
 mod verify_files;
 mod views;
@@ -61,6 +63,7 @@ impl Admin {
 pub fn allowed(role: Role, segs: &[&str], post: bool) -> bool {
     match segs {
         ["settings", ..] | ["staff", ..] | ["audit", ..] | ["audit.csv"] => role.is_owner(),
+        ["coupons", ..] | ["shipping-rules", ..] => role.is_owner(),
         ["logout"] => true,
         ["orders", _, "refund"] | ["aftersales", _, "approve"] | ["catalog.csv"] if post => {
             role.is_owner()
@@ -338,6 +341,8 @@ pub async fn route(
         }
         ["aftersales", rest @ ..] => aftersales::route(ctx, &admin, req, rest).await,
         ["staff", rest @ ..] => staff::route(ctx, &admin, req, rest).await,
+        ["coupons", rest @ ..] => coupons::route(ctx, &admin, req, rest).await,
+        ["shipping-rules", rest @ ..] => shipping_rules::route(ctx, &admin, req, rest).await,
         ["audit"] if get => audit::list(ctx, &admin, &q).await,
         ["audit.csv"] if get => audit::export_csv(ctx, &q).await,
         ["settings"] if get => settings(ctx, &admin, None).await,

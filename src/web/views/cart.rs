@@ -197,6 +197,7 @@ pub fn checkout(
     problem: Option<&str>,
     book: &AddressBook,
     input: &AddressInput,
+    extras: &CheckoutExtras,
 ) -> Markup {
     let tx = t(ctx);
     let has = |f: Field| errors.iter().any(|(ef, _)| *ef == f);
@@ -211,8 +212,9 @@ pub fn checkout(
                 }
             }
         }
-        (totals(ctx, priced.items, priced.shipping, priced.total))
+        (checkout_totals(ctx, priced, extras))
         form.checkout method="post" action="/checkout" novalidate {
+            (buy_now_fields(extras))
             h2 { (tx.recipient) }
             @if v.in_wechat { (crate::web::wx::address_button(ctx)) }
             div.field.bad[has(Field::Name)] {
@@ -239,7 +241,8 @@ pub fn checkout(
                 input #note name="note" value=(form.note) placeholder=(tx.note_placeholder) maxlength="200";
                 (field_error(tx, errors, Field::Note))
             }
-            button.primary.wide type="submit" { (tx.place_order) " · " (money(ctx, priced.total)) }
+            (coupon_field(ctx, extras))
+            button.primary.wide #place-order type="submit" { (tx.place_order) " · " (money(ctx, priced.total)) }
         }
     };
     let head = html! {

@@ -197,6 +197,7 @@ mod cart;
 mod catalog;
 mod orders;
 mod pay;
+mod pricing;
 mod service;
 
 pub use addresses::*;
@@ -205,4 +206,5 @@ pub use cart::*;
 pub use catalog::*;
 pub use orders::*;
 pub use pay::*;
+pub use pricing::*;
 pub use service::*;

@@ -156,7 +156,7 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Mar
                 }
             }
         }
-        (totals(ctx, o.items_total, o.shipping, o.total))
+        (order_totals(ctx, o))
         section.recipient {
             h2 { (tx.recipient) }
             p { (o.recipient.name) " " (o.recipient.mobile) }

@@ -5,21 +5,25 @@
 //! style.
 
 pub mod aftersales;
+mod coupons;
 mod dashboard;
 mod orders;
 mod owner_notify;
 mod products;
 mod settings;
 mod shipping;
+mod shipping_rules;
 mod staff;
 mod verify_files;
 pub use owner_notify::{NotifyPage, bind_result, owner_notify, owner_unbind};
 
+pub use coupons::{coupon_disable, coupons};
 pub use dashboard::{FirstSteps, Stats, dashboard};
 pub use orders::{order_detail, orders, refund_confirm};
 pub use products::{categories, product_form, products, products_with, qr_sheet};
 pub use settings::settings;
 pub use shipping::{BulkView, bulk_ship, packing_slips};
+pub use shipping_rules::{shipping_rule_delete, shipping_rules};
 pub use staff::{audit, forbidden, join, revoke_confirm, staff};
 pub use verify_files::{verify_file_delete, verify_files};
 
@@ -93,6 +97,8 @@ fn shell(ctx: &Ctx, admin: Option<&Admin>, title: &str, body: Markup) -> Markup 
                         a href="/admin/notify" { (ctx.app.config.shop.language.owner_notify().title) }
                         @if admin.is_some_and(|ad| ad.role.is_owner()) {
                             a href="/admin/settings" { (l.settings) }
+                            a href="/admin/coupons" { (ctx.app.config.shop.language.pricing().nav_coupons) }
+                            a href="/admin/shipping-rules" { (ctx.app.config.shop.language.pricing().nav_shipping) }
                             a href="/admin/staff" { (l.staff().nav_staff) }
                             a href="/admin/audit" { (l.staff().nav_audit) }
                         }

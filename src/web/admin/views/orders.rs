@@ -111,11 +111,14 @@ pub fn order_detail(
             }
             ul.summary {
                 @for li in &o.lines {
-                    li { span { (li.product_name) " · " (li.variant_name) " × " (li.qty) } span { (money(ctx, li.line_total)) } }
+                    li { span { (li.product_name) " · " (li.variant_name) " × " (li.qty) } span { (money(ctx, li.line_total)) @if li.discount > Money::ZERO { " · " (ctx.app.config.shop.language.pricing().line_paid) " " (money(ctx, li.paid())) } } }
                 }
             }
             dl.meta {
                 dt { (t.items_total) } dd { (money(ctx, o.items_total)) }
+                @if o.discount > Money::ZERO {
+                    dt { (ctx.app.config.shop.language.pricing().discount) } dd #order-discount { "−" (money(ctx, o.discount)) @if let Some(c) = &o.coupon { " · " (c.code) } }
+                }
                 dt { (t.shipping) } dd { (money(ctx, o.shipping)) }
                 dt { (t.total) } dd { (money(ctx, o.total)) }
                 dt { (t.recipient) } dd { (o.recipient.name) " " (o.recipient.mobile) br; (o.recipient.address) }
