@@ -421,3 +421,7 @@ pub use shopper::{NativeText, ShopperText};
 
 mod platform;
 pub use platform::{PLATFORM_EN, PLATFORM_ZH, PlatformText};
+
+// -- storefront search (issue 15) ----------------------------------------------------------
+mod search;
+pub use search::{SEARCH_EN, SEARCH_ZH, SearchText};

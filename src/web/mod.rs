@@ -22,6 +22,7 @@ mod http;
 mod page_cache;
 mod pay;
 mod routes;
+mod search;
 mod server;
 mod session;
 mod shop;
@@ -74,6 +75,8 @@ pub(crate) struct Ctx {
     pub app: App,
     pub assets: assets::Assets,
     pub pages: PageCache,
+    /// The storefront search index (`/search`).
+    pub search: search::Searcher,
     /// Checkouts per client address and hour (`[shop] checkouts_per_hour`).
     pub checkouts: throttle::Throttle,
 }
@@ -86,6 +89,7 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
         app,
         assets: assets::Assets::load(),
         pages: PageCache::default(),
+        search: search::Searcher::default(),
         checkouts,
     });
     let mut builder = Builder::new(TokioExecutor::new());

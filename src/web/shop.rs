@@ -78,7 +78,7 @@ pub(super) fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
     page_bytes(ctx, v, Bytes::from(markup.into_string()))
 }
 
-fn page_bytes(ctx: &Ctx, v: &Visitor, body: Bytes) -> Resp {
+pub(super) fn page_bytes(ctx: &Ctx, v: &Visitor, body: Bytes) -> Resp {
     let mut r = super::http::html_bytes(body);
     if let Some(ch) = &v.new_channel {
         let secure = if ctx.app.config.served_over_https() {
@@ -198,7 +198,7 @@ pub async fn category(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Res
 }
 
 /// Total units available per product id.
-async fn stock_map(
+pub(super) async fn stock_map(
     ctx: &Ctx,
     products: &[crate::catalog::Product],
 ) -> Result<HashMap<String, u32>, WebError> {

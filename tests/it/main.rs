@@ -30,6 +30,7 @@ mod quiet;
 mod refunds;
 mod sandbox;
 mod sandbox_sdk;
+mod search;
 mod staff;
 mod storefront;
 mod tls;

@@ -189,6 +189,7 @@ mod cart;
 mod catalog;
 mod orders;
 mod pay;
+mod search;
 
 pub use addresses::*;
 pub use aftersales::*;
@@ -196,3 +197,4 @@ pub use cart::*;
 pub use catalog::*;
 pub use orders::*;
 pub use pay::*;
+pub use search::*;
