@@ -119,6 +119,17 @@ fn fast_cached(ctx: &Ctx, req: &Request<Incoming>) -> Option<Resp> {
         .map(super::http::html_bytes)
 }
 
+/// The fast path taken before routing (see `web::handle`): a GET or HEAD of a catalog page
+/// in the cache, from a visitor without a session. Only catalog paths are cached under
+/// `path|0`, so a hit is one of them.
+pub(super) fn fast_page(ctx: &Ctx, req: &Request<Incoming>) -> Option<Resp> {
+    let m = req.method();
+    if m != hyper::Method::GET && m != hyper::Method::HEAD {
+        return None;
+    }
+    fast_cached(ctx, req)
+}
+
 fn from_cache(ctx: &Ctx, key: &Option<String>, generation: u64, v: &Visitor) -> Option<Resp> {
     let k = key.as_ref()?;
     ctx.pages.get(k, generation).map(|b| page_bytes(ctx, v, b))
