@@ -3,8 +3,13 @@
 # the same machine. Results print as a table; BENCHMARKS.md records a run.
 #
 #   storefront  puzi's home and product pages vs nginx serving the same bytes as files,
-#               wrk keep-alive, plain HTTP and TLS (same ECDSA certificate), server pinned
-#               to core 0 and wrk to core 1.
+#               wrk keep-alive, plain HTTP and TLS (same ECDSA certificate), both servers
+#               pinned to core 0 and wrk to core 1; interleaved: ROUNDS (5) rounds of
+#               RDUR-second (3) runs, puzi and nginx alternating which goes first, reporting
+#               the median ratio and its spread (min–max) per page and mode.
+#               PUZI_BIN=… measures another build (e.g. the one before a change).
+#   search      2,000 generated products with Chinese names imported by catalog CSV
+#               (SEARCH_PRODUCTS to change): in-process query time and GET /search?q=….
 #   checkout    orders placed and prepaid per second (in-process sandbox) vs the limit
 #               `openssl speed rsa2048` sets: 3 RSA signatures per checkout, 2 cores.
 #   notify      notifications verified, decrypted and durably applied per second vs
@@ -14,7 +19,7 @@
 #               an anonymous flood and 20 concurrent wrong logins hit the shop and WeChat's
 #               notifications arrive; nothing acknowledged lost; data file size.
 #
-#   bench/run.sh [all|storefront|checkout|footprint|abuse]    (default all)
+#   bench/run.sh [all|storefront|search|checkout|footprint|abuse]    (default all)
 #
 # Needs: nginx, wrk, openssl, taskset (apt: nginx-light wrk openssl util-linux); abuse needs
 # only python3 and taskset.
@@ -27,10 +32,11 @@ DUR=${DUR:-10}
 MODE=${1:-all}
 want() { [[ $MODE == all || $MODE == "$1" ]]; }
 
-cargo build --release --locked -q
-(cd bench && cargo build --release -q)
-BIN=$ROOT/target/release/puzi
-DRV=$ROOT/bench/target/release/puzi-bench
+[[ -n ${SKIP_BUILD:-} ]] || cargo build --release --locked -q
+[[ -n ${SKIP_BUILD:-} ]] || (cd bench && cargo build --release -q)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=${PUZI_BIN:-$TARGET/release/puzi}
+DRV=${CARGO_TARGET_DIR:-$ROOT/bench/target}/release/puzi-bench
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wrk_rps() { taskset -c 1 wrk -t1 -c64 -d"${DUR}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
@@ -112,22 +118,58 @@ NGINX
 taskset -c 0 nginx -c "$W/nginx.conf" & NGINX=$!
 curl -s -o /dev/null "http://127.0.0.1:$N_HTTP/" || true
 
-declare -A R
-for page in / /p/stoneware-mug; do
-  R["puzi http $page"]=$(wrk_rps "http://127.0.0.1:$P_HTTP$page")
-  R["nginx http $page"]=$(wrk_rps "http://127.0.0.1:$N_HTTP$page")
-  R["puzi tls $page"]=$(wrk_rps "https://127.0.0.1:$P_TLS$page")
-  R["nginx tls $page"]=$(wrk_rps "https://127.0.0.1:$N_TLS$page")
+# Interleaved: each round measures puzi and nginx back to back (the first alternating), so
+# a neighbour's load falls on both; the ratio is taken per round.
+ROUNDS=${ROUNDS:-5}; RDUR=${RDUR:-3}
+wrk_for() { taskset -c 1 wrk -t1 -c64 -d"${RDUR}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
+: > "$W/rounds"
+for round in $(seq 1 "$ROUNDS"); do
+  for page in / /p/stoneware-mug; do
+    for mode in http tls; do
+      if [[ $mode == http ]]; then pu="http://127.0.0.1:$P_HTTP$page"; ng="http://127.0.0.1:$N_HTTP$page"
+      else pu="https://127.0.0.1:$P_TLS$page"; ng="https://127.0.0.1:$N_TLS$page"; fi
+      if (( round % 2 )); then p=$(wrk_for "$pu"); n=$(wrk_for "$ng")
+      else n=$(wrk_for "$ng"); p=$(wrk_for "$pu"); fi
+      echo "$mode $page $p $n" >> "$W/rounds"
+    done
+  done
 done
 RSS_LOAD=$(awk '/VmHWM/ {print $2/1024}' /proc/$PID_HTTP/status)
 kill $NGINX $PID_HTTP $PID_TLS; wait $NGINX $PID_HTTP $PID_TLS 2>/dev/null || true
 
 echo
-echo "| storefront (wrk -t1 -c64, keep-alive, pinned) | puzi req/s | nginx req/s | ratio |"
-echo "|---|---|---|---|"
-for mode in http tls; do for page in / /p/stoneware-mug; do
-  echo "| $mode $page | ${R["puzi $mode $page"]} | ${R["nginx $mode $page"]} | $(ratio ${R["puzi $mode $page"]} ${R["nginx $mode $page"]}) |"
-done; done
+echo "storefront: wrk -t1 -c64 keep-alive, both servers on core 0, wrk on core 1; $ROUNDS interleaved rounds of ${RDUR}s; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$W/rounds" <<'PY'
+import sys, statistics as st
+rows = {}
+for line in open(sys.argv[1]):
+    mode, page, p, n = line.split()
+    rows.setdefault((mode, page), []).append((float(p), float(n)))
+print("| storefront | puzi req/s (median) | nginx req/s (median) | ratio (median) | ratio spread (min–max) |")
+print("|---|---|---|---|---|")
+for (mode, page), runs in sorted(rows.items()):
+    ratios = [p / n for p, n in runs]
+    print(f"| {mode} {page} | {st.median(p for p, _ in runs):.0f} | {st.median(n for _, n in runs):.0f} "
+          f"| {st.median(ratios):.2f} | {min(ratios):.2f}–{max(ratios):.2f} |")
+PY
+fi
+
+# --- search ----------------------------------------------------------------------------
+# A demo shop plus SEARCH_PRODUCTS generated products (Chinese names and descriptions, two
+# variants each) imported through `puzi catalog import`; the driver times the same index
+# in-process and GET /search over HTTP (puzi on core 0, the driver on core 1).
+if want search; then
+SD="$W/search"
+S=$(start_puzi seed-search demo --data "$SD" --listen 127.0.0.1:0); kill "$S"; tail --pid="$S" -f /dev/null
+printf '[server]\nlisten = "127.0.0.1:0"\n[storage]\ndata_dir = "%s"\n' "$SD" > "$SD.toml"
+"$DRV" search-gen "$W/search.csv" "${SEARCH_PRODUCTS:-2000}"
+"$BIN" catalog import --config "$SD.toml" "$W/search.csv" > /dev/null
+P=$(free_port)
+SP=$(start_puzi search demo --data "$SD" --listen 127.0.0.1:$P)
+echo
+echo "search: load $(cut -d' ' -f1-3 /proc/loadavg)"
+taskset -c 1 "$DRV" search "http://127.0.0.1:$P" "$W/search.csv"
+kill $SP; tail --pid=$SP -f /dev/null
 fi
 
 # --- checkout and notifications ------------------------------------------------------

@@ -10,6 +10,7 @@
 //!   `abuse-counts DATA` then reads the sessions and orders in the stopped shop's file.
 
 mod abuse;
+mod search;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -200,7 +201,9 @@ async fn main() {
         Some("redb") => redb_reference(a[2].clone(), a[3].parse().unwrap()),
         Some("startup") => startup(a[2].clone()).await,
         Some("abuse-counts") => abuse::counts(&a[2]),
+        Some("search-gen") => search::generate(&a[2], a[3].parse().unwrap()),
+        Some("search") => search::run(a[2].clone(), a[3].clone()).await,
         Some("abuse") => abuse::run(a[2].clone(), a[3].clone(), a[4].parse().unwrap()).await,
-        _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup|abuse …"),
+        _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup|abuse|search-gen|search …"),
     }
 }

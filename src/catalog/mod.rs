@@ -158,3 +158,4 @@ mod tests {
 }
 
 pub mod csv;
+pub mod search;

@@ -438,3 +438,7 @@ pub use jssdk::{JSSDK_EN, JSSDK_ZH, JssdkText};
 // -- coupons, shipping templates and buy-now (issue 15) ------------------------------------
 mod pricing;
 pub use pricing::PricingText;
+
+// -- storefront search (issue 15) ----------------------------------------------------------
+mod search;
+pub use search::{SEARCH_EN, SEARCH_ZH, SearchText};

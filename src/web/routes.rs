@@ -1,7 +1,7 @@
 //! The route table: every URL the shop answers, in one `match`.
 
 use super::http::{Resp, WebError, read_body, text};
-use super::{Ctx, address, addresses, aftersales, cart, checkout, pay, shop, shopper, wx};
+use super::{Ctx, address, addresses, aftersales, cart, checkout, pay, search, shop, shopper, wx};
 use crate::metrics::{GAUGE_TTL_SECS, Gauges};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -14,6 +14,7 @@ pub fn label(path: &str) -> &'static str {
         [""] => "/",
         ["c", _] => "/c/{category}",
         ["p", _] => "/p/{product}",
+        ["search"] => "/search",
         ["cart"] => "/cart",
         ["cart", _] => "/cart/{action}",
         ["checkout"] => "/checkout",
@@ -55,6 +56,7 @@ pub async fn route(
         [""] if get => shop::home(ctx, req).await,
         ["c", id] if get => shop::category(ctx, req, id).await,
         ["p", id] if get => shop::product(ctx, req, id).await,
+        ["search"] if get => search::search(ctx, req).await,
         ["cart"] if get => cart::cart(ctx, req).await,
         ["cart", "add"] if post => cart::cart_add(ctx, req).await,
         ["cart", "update"] if post => cart::cart_update(ctx, req).await,
@@ -128,6 +130,7 @@ pub async fn route(
         [""]
         | ["c", _]
         | ["p", _]
+        | ["search"]
         | ["cart", ..]
         | ["checkout"]
         | ["checkout", "shipping"]

@@ -81,7 +81,7 @@ pub(super) fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {
     page_bytes(ctx, v, Bytes::from(markup.into_string()))
 }
 
-fn page_bytes(ctx: &Ctx, v: &Visitor, body: Bytes) -> Resp {
+pub(super) fn page_bytes(ctx: &Ctx, v: &Visitor, body: Bytes) -> Resp {
     let mut r = super::http::html_bytes(body);
     if let Some(ch) = &v.new_channel {
         let secure = if ctx.app.config.served_over_https() {
@@ -120,6 +120,17 @@ fn fast_cached(ctx: &Ctx, req: &Request<Incoming>) -> Option<Resp> {
     ctx.pages
         .get(&key, ctx.app.store.generation())
         .map(super::http::html_bytes)
+}
+
+/// The fast path taken before routing (see `web::handle`): a GET or HEAD of a catalog page
+/// in the cache, from a visitor without a session. Only catalog paths are cached under
+/// `path|0`, so a hit is one of them.
+pub(super) fn fast_page(ctx: &Ctx, req: &Request<Incoming>) -> Option<Resp> {
+    let m = req.method();
+    if m != hyper::Method::GET && m != hyper::Method::HEAD {
+        return None;
+    }
+    fast_cached(ctx, req)
 }
 
 fn from_cache(ctx: &Ctx, key: &Option<String>, generation: u64, v: &Visitor) -> Option<Resp> {
@@ -201,7 +212,7 @@ pub async fn category(ctx: &Ctx, req: Request<Incoming>, id: &str) -> Result<Res
 }
 
 /// Total units available per product id.
-async fn stock_map(
+pub(super) async fn stock_map(
     ctx: &Ctx,
     products: &[crate::catalog::Product],
 ) -> Result<HashMap<String, u32>, WebError> {

@@ -34,6 +34,7 @@ mod quiet;
 mod refunds;
 mod sandbox;
 mod sandbox_sdk;
+mod search;
 mod shipping_rules;
 mod staff;
 mod storefront;

@@ -13,6 +13,7 @@ pub fn home(
     let featured: Vec<&Product> = products.iter().filter(|p| p.featured).collect();
     let units = |p: &Product| stock.get(&p.id).copied().unwrap_or(0);
     let body = html! {
+        (search_form(ctx, ""))
         (category_nav(cats, None, tx.all_products))
         @if let Some(over) = ctx.app.config.shop.shipping.free_over {
             p.banner { (tx.free_shipping_over(&money(ctx, over))) }
@@ -58,6 +59,7 @@ pub fn category(
 ) -> Markup {
     let tx = t(ctx);
     let body = html! {
+        (search_form(ctx, ""))
         (category_nav(cats, Some(&cat.id), tx.all_products))
         h1 { (cat.name) }
         div.grid {

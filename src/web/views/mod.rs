@@ -198,6 +198,7 @@ mod catalog;
 mod orders;
 mod pay;
 mod pricing;
+mod search;
 mod service;
 
 pub use addresses::*;
@@ -207,4 +208,5 @@ pub use catalog::*;
 pub use orders::*;
 pub use pay::*;
 pub use pricing::*;
+pub use search::*;
 pub use service::*;
