@@ -291,7 +291,8 @@ impl Db {
             let tx = self.begin_write()?;
             {
                 let mut alerts = tx.open_table(super::ALERTS)?;
-                insert_alert(&mut alerts, now, kind, order, message.clone())?;
+                let mut open = tx.open_table(super::OPEN_ALERTS)?;
+                insert_alert(&mut alerts, &mut open, now, kind, order, message.clone())?;
             }
             tx.commit()
         })();

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The schema this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub(crate) const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const CATEGORIES: TableDefinition<'static, &str, &[u8]> =
@@ -342,6 +342,13 @@ mod outbox;
 mod owner;
 mod sandbox;
 mod verify_files;
+
+// Secondary indexes over orders and alerts (schema 4).
+mod indexes;
+pub use indexes::OrderQuery;
+pub(crate) use indexes::{
+    AFTERSALES_ORDERS, OPEN_ALERTS, ORDERS_BY_STATE, REFUNDS_DUE, UNPAID_BY_SHOPPER, index_order,
+};
 
 pub use addresses::AddressBookOwner;
 pub use aftersales::NewPhoto;

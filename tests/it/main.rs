@@ -14,6 +14,7 @@ mod disk;
 mod exposure;
 mod global;
 mod identity;
+mod indexes;
 mod limits;
 mod login;
 mod native;
