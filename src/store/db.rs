@@ -102,6 +102,9 @@ pub(crate) struct Db {
     current: RwLock<Option<Arc<Database>>>,
     reopen: Box<dyn Reopen>,
     broken: AtomicBool,
+    /// A commit that was not synced (`WriteTx::commit_unsynced`) waits for the next synced
+    /// one; `Store::sync_unsynced` makes one when nothing else did.
+    unsynced: AtomicBool,
     health: Mutex<Health>,
     clock: RwLock<Clock>,
     pub(crate) counters: StorageCounters,
@@ -123,7 +126,30 @@ impl std::ops::Deref for WriteTx<'_> {
 impl WriteTx<'_> {
     /// Commits durably; a storage failure marks the database for reopening.
     pub(crate) fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().map_err(|e| self.db.noticed(e.into()))
+        let db = self.db;
+        self.tx.commit().map_err(|e| db.noticed(e.into()))?;
+        // A synced commit carries every unsynced one before it to the disk.
+        db.unsynced.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// Commits without syncing to disk (redb's `Durability::None`): for what is not money
+    /// (shopper sessions and carts, the sandbox's own prepay records). The change is
+    /// visible at once and reaches the disk with the next synced commit; a crash before
+    /// that loses it, never an order, a prepay or a payment, which always sync.
+    pub(crate) fn commit_unsynced(mut self) -> Result<(), StoreError> {
+        if self.tx.set_durability(redb::Durability::None).is_err() {
+            return self.commit();
+        }
+        let db = self.db;
+        self.tx.commit().map_err(|e| db.noticed(e.into()))?;
+        db.unsynced.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Whether a commit since the last synced one was not synced; clears the flag.
+    pub(crate) fn take_unsynced(db: &Db) -> bool {
+        db.unsynced.swap(false, Ordering::AcqRel)
     }
 
     pub(crate) fn abort(self) -> Result<(), StoreError> {
@@ -146,6 +172,7 @@ impl Db {
             current: RwLock::new(Some(Arc::new(db))),
             reopen,
             broken: AtomicBool::new(false),
+            unsynced: AtomicBool::new(false),
             health: Mutex::default(),
             clock: RwLock::default(),
             counters: StorageCounters::default(),

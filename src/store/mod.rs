@@ -344,6 +344,7 @@ mod sandbox;
 mod verify_files;
 
 // Secondary indexes over orders and alerts (schema 4).
+mod generate;
 mod indexes;
 pub use indexes::OrderQuery;
 pub(crate) use indexes::{
