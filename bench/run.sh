@@ -35,10 +35,11 @@ DUR=${DUR:-10}
 MODE=${1:-all}
 want() { [[ $MODE == all || $MODE == "$1" ]]; }
 
-cargo build --release --locked -q
-(cd bench && cargo build --release -q)
-BIN=$ROOT/target/release/puzi
-DRV=$ROOT/bench/target/release/puzi-bench
+# BIN and DRV may name binaries built elsewhere (then nothing is built here).
+if [[ -z ${BIN:-} ]]; then cargo build --release --locked -q; fi
+if [[ -z ${DRV:-} ]]; then (cd bench && cargo build --release -q); fi
+BIN=${BIN:-$ROOT/target/release/puzi}
+DRV=${DRV:-$ROOT/bench/target/release/puzi-bench}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wrk_rps() { taskset -c 1 wrk -t1 -c64 -d"${DUR}s" "$@" | awk '/Requests\/sec/ {print $2}'; }

@@ -33,7 +33,7 @@ fn order(i: u64, n: u64, now: i64) -> Order {
         OrderState::PendingPayment
     } else if i + n / 100 >= n {
         OrderState::Paid
-    } else if i % 6 == 0 {
+    } else if i.is_multiple_of(6) {
         OrderState::Closed
     } else if i % 50 == 1 {
         OrderState::Refunded
@@ -82,7 +82,7 @@ fn order(i: u64, n: u64, now: i64) -> Order {
                 .expect("a recipient")
         },
         note: String::new(),
-        channel: (i % 3 == 0).then(|| "group-chat".to_string()),
+        channel: i.is_multiple_of(3).then(|| "group-chat".to_string()),
         created_at: at,
         history: vec![OrderEvent {
             at,

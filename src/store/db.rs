@@ -44,9 +44,16 @@ impl Reopen for PathReopen {
     }
 
     fn open(&self) -> Result<Database, redb::DatabaseError> {
-        Database::create(&self.0)
+        Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&self.0)
     }
 }
+
+/// redb's page cache. Its default (1 GiB) lets resident memory grow with every page ever
+/// read — a CSV export of a large shop, a backup — up to that; the pages the shop reads
+/// again and again (catalog, indexes, newest orders) fit in far less.
+pub(crate) const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// For a store opened on one backend value: it cannot be opened again.
 pub(crate) struct NoReopen;
