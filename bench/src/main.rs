@@ -42,21 +42,24 @@ async fn place(c: &reqwest::Client, base: &str, sku: &str, mobile: &str) -> Opti
 
 /// Signs the client in through the sandbox's OAuth once.
 pub(crate) async fn sign_in(c: &reqwest::Client, base: &str, no: &str, persona: &str) {
-    let r = c.get(format!("{base}/pay/{no}")).send().await.unwrap();
+    // A failed step leaves the client signed out: the prepay that follows says so.
+    let Ok(r) = c.get(format!("{base}/pay/{no}")).send().await else { return };
     if r.status() != 302 {
         return;
     }
     let auth = r.headers()["location"].to_str().unwrap().replace("#wechat_redirect", "");
     let q: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
-    let r = c
+    let Ok(r) = c
         .post(format!("{base}/sandbox/connect/oauth2/approve"))
         .form(&[("appid", q["appid"].as_str()), ("redirect_uri", q["redirect_uri"].as_str()), ("state", q["state"].as_str()), ("persona", persona)])
         .send()
         .await
-        .unwrap();
-    let back = r.headers()["location"].to_str().unwrap().to_string();
-    c.get(back).send().await.unwrap();
+    else {
+        return;
+    };
+    let Some(back) = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string) else { return };
+    let _ = c.get(back).send().await;
 }
 
 async fn checkout(base: String, secs: u64, conc: usize) {
