@@ -12,7 +12,7 @@ pub const BILL_READY_HOUR: u8 = 10;
 /// One pass over every job.
 pub async fn tick(app: &App) {
     let p = &app.payments;
-    // Cart and session changes are committed without a sync; this makes them durable.
+    // Session changes are committed without a sync; this makes them durable.
     if let Err(e) = app.store.call(|s| s.sync_unsynced()).await {
         tracing::warn!(error = %e, "syncing cart changes failed");
     }

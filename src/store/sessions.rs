@@ -63,7 +63,7 @@ impl Store {
     ) -> Result<R, StoreError> {
         let tx = self.db.begin_write()?;
         let r = session_in(&tx, id, now, f)?;
-        // Carts are not money: not synced on every change (see `sync_unsynced`).
+        // Sessions are not money: not synced on every change (see `sync_unsynced`).
         tx.commit_unsynced()?;
         Ok(r)
     }
@@ -88,9 +88,9 @@ impl Store {
         Ok(Some(r))
     }
 
-    /// Syncs the commits that were not synced (cart and session changes) when no synced
+    /// Syncs the commits that were not synced (session changes) when no synced
     /// commit has carried them to the disk since. The job tick calls it, so a crash loses
-    /// at most one job interval of cart changes. Returns whether it wrote.
+    /// at most one job interval of session changes. Returns whether it wrote.
     pub fn sync_unsynced(&self) -> Result<bool, StoreError> {
         if !db::WriteTx::take_unsynced(&self.db) {
             return Ok(false);

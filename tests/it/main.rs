@@ -11,6 +11,7 @@ mod booth;
 mod cli_wechat;
 mod config;
 mod disk;
+mod durability;
 mod exposure;
 mod global;
 mod identity;
