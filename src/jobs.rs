@@ -12,6 +12,10 @@ pub const BILL_READY_HOUR: u8 = 10;
 /// One pass over every job.
 pub async fn tick(app: &App) {
     let p = &app.payments;
+    // Session changes are committed without a sync; this makes them durable.
+    if let Err(e) = app.store.call(|s| s.sync_unsynced()).await {
+        tracing::warn!(error = %e, "syncing cart changes failed");
+    }
     // Platform certificates are refreshed here, not while a notification waits.
     app.wechat.pay.refresh_if_due().await;
     if let Err(e) = p.close_expired().await {

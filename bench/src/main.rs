@@ -6,17 +6,19 @@
 //!   applied per second (each answered 204 after its own commit).
 //! - `redb DIR SECS`: redb's raw durable commit rate on the same disk (the reference).
 //! - `startup BIN`: milliseconds from spawn to the first answered request.
+//! - `flash BASE PRODUCT_ID SKU SHOPPERS [burst]`: a flash sale (see `flash.rs`).
 //! - `abuse BASE DATA SECS`: a shopper's purchases quiet vs under abuse (see `abuse.rs`);
 //!   `abuse-counts DATA` then reads the sessions and orders in the stopped shop's file.
 
 mod abuse;
 mod search;
+mod flash;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -33,27 +35,32 @@ async fn place(c: &reqwest::Client, base: &str, sku: &str, mobile: &str) -> Opti
         return None;
     }
     let loc = r.headers()["location"].to_str().ok()?;
-    // An empty cart (sold out) sends the shopper back to /cart.
-    loc.strip_prefix("/orders/").map(str::to_string)
+    // Checkout goes straight to the cashier (`/pay/{no}?go=1`); an empty cart (sold out)
+    // sends the shopper back to /cart.
+    let no = loc.strip_prefix("/pay/")?;
+    Some(no.strip_suffix("?go=1").unwrap_or(no).to_string())
 }
 
 /// Signs the client in through the sandbox's OAuth once.
-async fn sign_in(c: &reqwest::Client, base: &str, no: &str, persona: &str) {
-    let r = c.get(format!("{base}/pay/{no}")).send().await.unwrap();
+pub(crate) async fn sign_in(c: &reqwest::Client, base: &str, no: &str, persona: &str) {
+    // A failed step leaves the client signed out: the prepay that follows says so.
+    let Ok(r) = c.get(format!("{base}/pay/{no}")).send().await else { return };
     if r.status() != 302 {
         return;
     }
     let auth = r.headers()["location"].to_str().unwrap().replace("#wechat_redirect", "");
     let q: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
-    let r = c
+    let Ok(r) = c
         .post(format!("{base}/sandbox/connect/oauth2/approve"))
         .form(&[("appid", q["appid"].as_str()), ("redirect_uri", q["redirect_uri"].as_str()), ("state", q["state"].as_str()), ("persona", persona)])
         .send()
         .await
-        .unwrap();
-    let back = r.headers()["location"].to_str().unwrap().to_string();
-    c.get(back).send().await.unwrap();
+    else {
+        return;
+    };
+    let Some(back) = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string) else { return };
+    let _ = c.get(back).send().await;
 }
 
 async fn checkout(base: String, secs: u64, conc: usize) {
@@ -64,12 +71,15 @@ async fn checkout(base: String, secs: u64, conc: usize) {
     for i in 0..conc {
         let (base, done) = (base.clone(), done.clone());
         tasks.push(tokio::spawn(async move {
-            let c = client();
-            let mobile = format!("137{i:08}");
-            let first = place(&c, &base, "cotton-tee-m", &mobile).await.expect("first order");
-            sign_in(&c, &base, &first, &format!("bench{i}")).await;
+            // Each checkout is a new shopper: its own session, mobile number and persona, so
+            // the cap of unpaid orders per shopper never applies (and is not weakened).
+            let mut k = 0u32;
             while Instant::now() < deadline {
+                k += 1;
+                let c = client();
+                let mobile = format!("137{i:03}{k:05}");
                 let Some(no) = place(&c, &base, "cotton-tee-m", &mobile).await else { break };
+                sign_in(&c, &base, &no, &format!("bench{i}-{k}")).await;
                 let r = c.post(format!("{base}/pay/{no}/jsapi")).header("content-type", "application/json").body("{}").send().await.unwrap();
                 assert_eq!(r.status(), 200, "prepay");
                 let p: serde_json::Value = r.json().await.unwrap();
@@ -203,6 +213,7 @@ async fn main() {
         Some("abuse-counts") => abuse::counts(&a[2]),
         Some("search-gen") => search::generate(&a[2], a[3].parse().unwrap()),
         Some("search") => search::run(a[2].clone(), a[3].clone()).await,
+        Some("flash") => flash::run(a[2].clone(), a[3].clone(), a[4].parse().unwrap(), a[5].parse().unwrap(), a.get(6).is_some_and(|b| b == "burst")).await,
         Some("abuse") => abuse::run(a[2].clone(), a[3].clone(), a[4].parse().unwrap()).await,
         _ => eprintln!("usage: puzi-bench checkout|notify|redb|startup|abuse|search-gen|search …"),
     }

@@ -4,6 +4,7 @@
 //! 2 bad configuration or usage).
 
 mod error;
+mod growth;
 pub mod lan;
 mod ops;
 mod wechat;
@@ -106,6 +107,14 @@ enum Command {
         url: String,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// The growth benchmark's generator and timings (`bench/run.sh growth`).
+    #[command(hide = true)]
+    BenchGrowth {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        orders: u64,
     },
 }
 
@@ -278,6 +287,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Restore { config, from } => ops::restore(&config, &from),
         Command::Doctor { config } => ops::doctor(&config),
         Command::Qr { url, out } => ops::qr(&url, &out),
+        Command::BenchGrowth { data, orders } => growth::run(&data, orders),
         Command::Serve { config } => serve_config(config::load(&config)?, None),
     }
 }

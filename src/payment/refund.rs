@@ -196,8 +196,13 @@ impl Payments {
     /// Re-sends refunds WeChat has not accepted and asks about those still processing,
     /// each when its backoff says so. Returns how many calls were made.
     pub async fn retry_refunds(&self) -> Result<usize, PaymentError> {
-        let orders = self.inner.store.call(|s| s.all_orders()).await?;
         let now = self.now();
+        // Only orders with a refund still to settle (the store's index), not every order.
+        let orders = self
+            .inner
+            .store
+            .call(move |s| s.orders_with_refunds_due(now))
+            .await?;
         let mut n = 0;
         for o in orders {
             for r in o

@@ -62,7 +62,7 @@ pub fn feed(sb: &Sandbox) -> Result<Vec<Event>, crate::store::StoreError> {
     };
     let store = &sb.inner.store;
     let mut events = Vec::new();
-    for o in store.all_orders()?.iter().take(FEED_LEN) {
+    for o in store.recent_orders(FEED_LEN)?.iter() {
         let openid = match o.owner_openid() {
             Some(a) => Some(a.to_string()),
             None => store.session(&o.session)?.and_then(|s| s.openid),

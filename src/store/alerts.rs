@@ -55,6 +55,7 @@ impl Store {
                     let mut a = a?;
                     a.acknowledged = true;
                     t.insert(id, enc(&a).as_slice())?;
+                    tx.open_table(OPEN_ALERTS)?.remove(id)?;
                     let action = crate::audit::Action::AlertDismissed { alert: a.kind };
                     audit::write_in(&tx, &crate::audit::Entry::new(by.1, by.0, action))?;
                     true
@@ -70,6 +71,7 @@ impl Store {
 /// Appends an alert to the alerts table of a write transaction.
 pub(super) fn insert_alert(
     alerts: &mut redb::Table<'_, u64, &'static [u8]>,
+    open: &mut redb::Table<'_, u64, u64>,
     at: i64,
     kind: AlertKind,
     order: Option<&OrderNo>,
@@ -85,5 +87,6 @@ pub(super) fn insert_alert(
         acknowledged: false,
     };
     alerts.insert(id, enc(&a).as_slice())?;
+    open.insert(id, at.max(0) as u64)?;
     Ok(())
 }

@@ -44,9 +44,16 @@ impl Reopen for PathReopen {
     }
 
     fn open(&self) -> Result<Database, redb::DatabaseError> {
-        Database::create(&self.0)
+        Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&self.0)
     }
 }
+
+/// redb's page cache. Its default (1 GiB) lets resident memory grow with every page ever
+/// read — a CSV export of a large shop, a backup — up to that; the pages the shop reads
+/// again and again (catalog, indexes, newest orders) fit in far less.
+pub(crate) const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// For a store opened on one backend value: it cannot be opened again.
 pub(crate) struct NoReopen;
@@ -102,6 +109,9 @@ pub(crate) struct Db {
     current: RwLock<Option<Arc<Database>>>,
     reopen: Box<dyn Reopen>,
     broken: AtomicBool,
+    /// A commit that was not synced (`WriteTx::commit_unsynced`) waits for the next synced
+    /// one; `Store::sync_unsynced` makes one when nothing else did.
+    unsynced: AtomicBool,
     health: Mutex<Health>,
     clock: RwLock<Clock>,
     pub(crate) counters: StorageCounters,
@@ -123,7 +133,30 @@ impl std::ops::Deref for WriteTx<'_> {
 impl WriteTx<'_> {
     /// Commits durably; a storage failure marks the database for reopening.
     pub(crate) fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().map_err(|e| self.db.noticed(e.into()))
+        let db = self.db;
+        self.tx.commit().map_err(|e| db.noticed(e.into()))?;
+        // A synced commit carries every unsynced one before it to the disk.
+        db.unsynced.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// Commits without syncing to disk (redb's `Durability::None`): for what is not money
+    /// (shopper sessions and carts, the sandbox's own prepay records). The change is
+    /// visible at once and reaches the disk with the next synced commit; a crash before
+    /// that loses it, never an order, a prepay or a payment, which always sync.
+    pub(crate) fn commit_unsynced(mut self) -> Result<(), StoreError> {
+        if self.tx.set_durability(redb::Durability::None).is_err() {
+            return self.commit();
+        }
+        let db = self.db;
+        self.tx.commit().map_err(|e| db.noticed(e.into()))?;
+        db.unsynced.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Whether a commit since the last synced one was not synced; clears the flag.
+    pub(crate) fn take_unsynced(db: &Db) -> bool {
+        db.unsynced.swap(false, Ordering::AcqRel)
     }
 
     pub(crate) fn abort(self) -> Result<(), StoreError> {
@@ -146,6 +179,7 @@ impl Db {
             current: RwLock::new(Some(Arc::new(db))),
             reopen,
             broken: AtomicBool::new(false),
+            unsynced: AtomicBool::new(false),
             health: Mutex::default(),
             clock: RwLock::default(),
             counters: StorageCounters::default(),
@@ -291,7 +325,8 @@ impl Db {
             let tx = self.begin_write()?;
             {
                 let mut alerts = tx.open_table(super::ALERTS)?;
-                insert_alert(&mut alerts, now, kind, order, message.clone())?;
+                let mut open = tx.open_table(super::OPEN_ALERTS)?;
+                insert_alert(&mut alerts, &mut open, now, kind, order, message.clone())?;
             }
             let event = super::owner_notify::OwnerEvent::Alert {
                 kind,

@@ -4,7 +4,9 @@
 //! redb's own type encodings) so the file survives redb's planned encoding changes. The
 //! schema version is written when the file is created and checked on open; a file from a
 //! newer puzi is refused rather than misread. Every state change is one write transaction
-//! committed with `Durability::Immediate`. Methods are synchronous; async callers go
+//! committed with `Durability::Immediate`, except shopper-session writes (`update_session`:
+//! OAuth state, openid; not money), which commit unsynced and reach the disk with the next synced commit
+//! (`WriteTx::commit_unsynced`, `Store::sync_unsynced`). Methods are synchronous; async callers go
 //! through `Store::call`, which runs them on the blocking pool.
 
 use crate::cart::{self, Cart, ShippingRule};
@@ -21,7 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The schema this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub(crate) const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const CATEGORIES: TableDefinition<'static, &str, &[u8]> =
@@ -356,6 +358,14 @@ mod owner;
 pub(crate) mod owner_notify;
 mod sandbox;
 mod verify_files;
+
+// Secondary indexes over orders and alerts (schema 4).
+mod generate;
+mod indexes;
+pub use indexes::OrderQuery;
+pub(crate) use indexes::{
+    AFTERSALES_ORDERS, OPEN_ALERTS, ORDERS_BY_STATE, REFUNDS_DUE, UNPAID_BY_SHOPPER, index_order,
+};
 
 pub use addresses::AddressBookOwner;
 pub use aftersales::NewPhoto;

@@ -14,6 +14,7 @@ pub struct OrderTxn<'t> {
     notifications: redb::Table<'t, &'static str, &'static [u8]>,
     refunds: redb::Table<'t, &'static str, &'static str>,
     alerts: redb::Table<'t, u64, &'static [u8]>,
+    open_alerts: redb::Table<'t, u64, u64>,
     pub now: i64,
     /// Alerts raised in this change, for the owner's phone (queued after the change).
     raised: Vec<OwnerEvent>,
@@ -102,7 +103,14 @@ impl OrderTxn<'_> {
             order: order.map(|o| o.to_string()),
             message: message.clone(),
         });
-        insert_alert(&mut self.alerts, self.now, kind, order, message)
+        insert_alert(
+            &mut self.alerts,
+            &mut self.open_alerts,
+            self.now,
+            kind,
+            order,
+            message,
+        )
     }
 }
 
@@ -197,13 +205,16 @@ impl Store {
             if n.get(id)?.is_none() {
                 n.insert(id, enc(record).as_slice())?;
                 let mut alerts = tx.open_table(ALERTS)?;
+                let mut open = tx.open_table(OPEN_ALERTS)?;
                 insert_alert(
                     &mut alerts,
+                    &mut open,
                     now,
                     AlertKind::UnknownOrder,
                     None,
                     message.clone(),
                 )?;
+                drop(open);
                 drop(alerts);
                 drop(n);
                 let event = OwnerEvent::Alert {
@@ -253,12 +264,14 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
     };
     let mut order: Order = dec("orders", bytes.value())?;
     drop(bytes);
+    let before = order.clone();
     let mut otx = OrderTxn {
         stock: tx.open_table(STOCK).map_err(StoreError::from)?,
         payments: tx.open_table(PAYMENTS).map_err(StoreError::from)?,
         notifications: tx.open_table(NOTIFICATIONS).map_err(StoreError::from)?,
         refunds: tx.open_table(REFUNDS).map_err(StoreError::from)?,
         alerts: tx.open_table(ALERTS).map_err(StoreError::from)?,
+        open_alerts: tx.open_table(OPEN_ALERTS).map_err(StoreError::from)?,
         now,
         raised: Vec::new(),
     };
@@ -291,6 +304,7 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
     orders
         .insert(no.as_str(), enc(&order).as_slice())
         .map_err(StoreError::from)?;
+    index_order(tx, Some(&before), &order)?;
     let mut open = tx.open_table(OPEN_ORDERS).map_err(StoreError::from)?;
     if order.state == OrderState::PendingPayment {
         open.insert(no.as_str(), order.created_at as u64)

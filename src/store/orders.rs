@@ -143,23 +143,19 @@ pub(crate) fn place_order_in(
     }
     // Stock cannot be hoarded: a shopper — by session, WeChat openid or mobile number —
     // holds at most `max_unpaid` unpaid orders (their stock is reserved until they close).
+    // Counted through the unpaid-orders index (schema 4): no scan of the open orders.
     {
-        let open = tx.open_table(OPEN_ORDERS)?;
-        let (mut by_sid, mut by_openid, mut by_mobile) = (0u32, 0u32, 0u32);
-        for row in open.iter()? {
-            let (no, _) = row?;
-            let Some(v) = orders.get(no.value())? else {
-                continue;
-            };
-            let o: Order = dec("orders", v.value())?;
-            by_sid += u32::from(o.session == new.session);
-            by_openid += u32::from(
-                session.openid.is_some() && o.owner_openid() == session.openid.as_deref(),
-            );
-            by_mobile += u32::from(o.recipient.mobile == new.recipient.mobile);
+        let mut keys = vec![
+            format!("session:{}", new.session),
+            format!("mobile:{}", new.recipient.mobile),
+        ];
+        if let Some(openid) = &session.openid {
+            keys.push(format!("openid:{openid}"));
         }
-        if by_sid.max(by_openid).max(by_mobile) >= new.max_unpaid {
-            return Err(PlaceOrderError::TooManyUnpaid(new.max_unpaid));
+        for k in keys {
+            if indexes::unpaid_count(tx, &k)? >= new.max_unpaid {
+                return Err(PlaceOrderError::TooManyUnpaid(new.max_unpaid));
+            }
         }
     }
     let mut failure = None;
@@ -306,6 +302,8 @@ pub(crate) fn place_order_in(
     if let Some(applied) = &applied {
         coupons::count_use(tx, applied)?;
     }
+    // The schema-4 indexes (state, unpaid per shopper).
+    index_order(tx, None, &order)?;
     if !buy_now {
         session.cart = Cart::default();
     }

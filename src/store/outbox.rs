@@ -130,17 +130,29 @@ impl Store {
         let already_open = {
             tx.open_table(OUTBOX)?.insert(e.id, enc(e).as_slice())?;
             let mut alerts = tx.open_table(ALERTS)?;
+            let mut open_alerts = tx.open_table(OPEN_ALERTS)?;
+            // Only the open alerts are read (schema 4's index), not every alert.
             let mut open = false;
-            for row in alerts.iter()? {
-                let (_, b) = row?;
+            for row in open_alerts.iter()? {
+                let (id, _) = row?;
+                let Some(b) = alerts.get(id.value())? else {
+                    continue;
+                };
                 let a: Alert = dec("alerts", b.value())?;
-                if !a.acknowledged && a.kind == kind && a.message == message {
+                if a.kind == kind && a.message == message {
                     open = true;
                     break;
                 }
             }
             if !open {
-                insert_alert(&mut alerts, now, kind, None, message.clone())?;
+                insert_alert(
+                    &mut alerts,
+                    &mut open_alerts,
+                    now,
+                    kind,
+                    None,
+                    message.clone(),
+                )?;
             }
             open
         };

@@ -78,6 +78,11 @@ impl Store {
             tx.open_table(coupons::COUPONS)?;
             tx.open_table(coupons::COUPON_USES)?;
             tx.open_table(shipping::SHIPPING_TEMPLATES)?;
+            tx.open_table(ORDERS_BY_STATE)?;
+            tx.open_multimap_table(UNPAID_BY_SHOPPER)?;
+            tx.open_table(AFTERSALES_ORDERS)?;
+            tx.open_table(REFUNDS_DUE)?;
+            tx.open_table(OPEN_ALERTS)?;
         }
         tx.commit()?;
         Ok(())
@@ -111,6 +116,11 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
                 by_openid.insert(openid, k.value())?;
             }
         }
+    }
+    if from < 4 {
+        // Schema 4 indexes orders by state, unpaid orders by shopper, after-sales and
+        // refunds still open, and open alerts, so pages and jobs stop reading every order.
+        indexes::build(tx)?;
     }
     Ok(())
 }

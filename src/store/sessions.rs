@@ -63,7 +63,8 @@ impl Store {
     ) -> Result<R, StoreError> {
         let tx = self.db.begin_write()?;
         let r = session_in(&tx, id, now, f)?;
-        tx.commit()?;
+        // Sessions are not money: not synced on every change (see `sync_unsynced`).
+        tx.commit_unsynced()?;
         Ok(r)
     }
 
@@ -83,8 +84,20 @@ impl Store {
             return Ok(None);
         }
         let r = session_in(&tx, id, now, f)?;
-        tx.commit()?;
+        tx.commit_unsynced()?;
         Ok(Some(r))
+    }
+
+    /// Syncs the commits that were not synced (session changes) when no synced
+    /// commit has carried them to the disk since. The job tick calls it, so a crash loses
+    /// at most one job interval of session changes. Returns whether it wrote.
+    pub fn sync_unsynced(&self) -> Result<bool, StoreError> {
+        if !db::WriteTx::take_unsynced(&self.db) {
+            return Ok(false);
+        }
+        let tx = self.db.begin_write()?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Deletes shopper sessions last seen before `before` (unix seconds): their carts and

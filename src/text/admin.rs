@@ -328,3 +328,14 @@ pub static ADMIN_EN: AdminText = AdminText {
     run_check: "Run the live check",
     config: "Configuration (read-only)",
 };
+
+// Paging the back office's order list (issue 19): a page holds the newest orders only.
+impl Lang {
+    /// The link under a full page of the order list to the orders before it.
+    pub fn older_orders(self) -> &'static str {
+        match self {
+            Lang::Zh => "更早的订单",
+            Lang::En => "Older orders",
+        }
+    }
+}

@@ -51,16 +51,8 @@ async fn load(ctx: &Ctx, no: &str) -> Result<Order, WebError> {
 /// `GET /admin/aftersales`: orders with an open request (oldest first), then the latest
 /// decided ones.
 async fn list(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
-    let orders = ctx.app.store.call(|s| s.all_orders()).await?;
-    let mut open: Vec<Order> = Vec::new();
-    let mut decided: Vec<Order> = Vec::new();
-    for o in orders.into_iter().filter(|o| !o.aftersales.is_empty()) {
-        if o.aftersales_open() {
-            open.push(o);
-        } else if decided.len() < 20 {
-            decided.push(o);
-        }
-    }
+    // Through the after-sales index: only orders that ever had a request are read.
+    let (mut open, decided) = ctx.app.store.call(|s| s.aftersales_orders(20)).await?;
     open.sort_by_key(|o| o.open_aftersales().map(|r| r.created_at));
     Ok(page(views::aftersales::list(ctx, admin, &open, &decided)))
 }

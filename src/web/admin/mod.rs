@@ -516,7 +516,7 @@ async fn dashboard(ctx: &Ctx, admin: &Admin) -> Result<Resp, WebError> {
             }
             let published = products.iter().any(|p| p.published);
             let cats = !s.categories()?.is_empty();
-            Ok((s.all_orders()?, s.alerts()?, low, cats, published))
+            Ok((s.all_orders()?, s.open_alerts()?, low, cats, published))
         })
         .await?;
     let stats = views::Stats::compute(&orders, ctx.app.clock.now_cst());

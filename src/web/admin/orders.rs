@@ -36,33 +36,56 @@ impl Filter {
             q: q.get("q").map(|s| s.trim().to_string()).unwrap_or_default(),
         }
     }
+}
 
-    pub fn matches(&self, o: &Order) -> bool {
-        let day = views::cst_date(o.created_at);
-        self.state.is_none_or(|s| s == o.state)
-            && self
-                .from
-                .as_ref()
-                .is_none_or(|f| day.as_str() >= f.as_str())
-            && self.to.as_ref().is_none_or(|t| day.as_str() <= t.as_str())
-            && (self.q.is_empty()
-                || o.no.as_str().contains(&self.q)
-                || o.recipient.mobile.contains(&self.q)
-                || o.recipient.name.contains(&self.q))
+/// Orders on one page of the back office's list.
+pub const ORDERS_PAGE: usize = 100;
+
+impl Filter {
+    /// The store query for this filter, starting before order `before` (exclusive).
+    fn query<'a>(&'a self, before: Option<&'a str>) -> crate::store::OrderQuery<'a> {
+        crate::store::OrderQuery {
+            state: self.state,
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            q: &self.q,
+            before,
+        }
     }
 }
 
+/// `GET /admin/orders`: the newest `ORDERS_PAGE` matching orders, read through the store's
+/// indexes, and a link to the orders before them when there are more.
 pub async fn list(ctx: &Ctx, admin: &Admin, q: &HashMap<String, String>) -> Result<Resp, WebError> {
     let f = Filter::from_query(q);
-    let orders: Vec<Order> = ctx
+    let before = q
+        .get("before")
+        .and_then(|b| OrderNo::parse(b))
+        .map(|n| n.as_str().to_string());
+    let (f2, b2) = (f.clone(), before.clone());
+    let mut orders: Vec<Order> = ctx
         .app
         .store
-        .call(|s| s.all_orders())
-        .await?
-        .into_iter()
-        .filter(|o| f.matches(o))
-        .collect();
-    Ok(page(views::orders(ctx, admin, &orders, &f)))
+        .call(move |s| s.orders_page(&f2.query(b2.as_deref()), ORDERS_PAGE + 1))
+        .await?;
+    let older = (orders.len() > ORDERS_PAGE).then(|| {
+        orders.truncate(ORDERS_PAGE);
+        let last = orders.last().map(|o| o.no.as_str()).unwrap_or_default();
+        format!(
+            "/admin/orders?state={}&from={}&to={}&q={}&before={last}",
+            f.state.map(|s| s.as_str()).unwrap_or(""),
+            f.from.clone().unwrap_or_default(),
+            f.to.clone().unwrap_or_default(),
+            form_urlencoded::byte_serialize(f.q.as_bytes()).collect::<String>()
+        )
+    });
+    Ok(page(views::orders(
+        ctx,
+        admin,
+        &orders,
+        &f,
+        older.as_deref(),
+    )))
 }
 
 pub async fn export_csv(ctx: &Ctx, q: &HashMap<String, String>) -> Result<Resp, WebError> {
@@ -70,11 +93,8 @@ pub async fn export_csv(ctx: &Ctx, q: &HashMap<String, String>) -> Result<Resp, 
     let orders: Vec<Order> = ctx
         .app
         .store
-        .call(|s| s.all_orders())
-        .await?
-        .into_iter()
-        .filter(|o| f.matches(o))
-        .collect();
+        .call(move |s| s.orders_page(&f.query(None), usize::MAX))
+        .await?;
     // A BOM so spreadsheet programs read the Chinese text as UTF-8.
     let body = format!("\u{feff}{}", crate::store::orders_csv(&orders));
     let mut r = hyper::Response::new(http_body_util::Full::new(Bytes::from(body)));

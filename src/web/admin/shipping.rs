@@ -56,11 +56,8 @@ pub async fn slips(ctx: &Ctx, one: Option<&str>, size: SlipSize) -> Result<Resp,
             let mut v: Vec<Order> = ctx
                 .app
                 .store
-                .call(|s| s.all_orders())
-                .await?
-                .into_iter()
-                .filter(|o| o.state == OrderState::Paid)
-                .collect();
+                .call(|s| s.orders_in_state(OrderState::Paid))
+                .await?;
             // Oldest first: the order they were paid in is the order they are packed in.
             v.reverse();
             v

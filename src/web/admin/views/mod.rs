@@ -41,10 +41,6 @@ fn money(ctx: &Ctx, m: Money) -> String {
     m.display(ctx.app.config.shop.currency)
 }
 
-pub fn cst_date(unix: i64) -> String {
-    cst_datetime(unix).get(..10).unwrap_or_default().to_string()
-}
-
 pub fn cst_datetime(unix: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     time::OffsetDateTime::from_unix_timestamp(unix)

@@ -16,6 +16,7 @@ pub fn orders(
     admin: &Admin,
     orders: &[Order],
     f: &crate::web::admin::orders::Filter,
+    older: Option<&str>,
 ) -> Markup {
     let l = a(ctx);
     let t = ctx.app.config.shop.language.text();
@@ -61,6 +62,9 @@ pub fn orders(
                         }
                     }
                 }
+            }
+            @if let Some(href) = older {
+                p.filters { a.button href=(href) { (ctx.app.config.shop.language.older_orders()) } }
             }
         },
     )
