@@ -210,7 +210,8 @@ pub fn parse_request(o: &Order, f: &HashMap<String, String>) -> Result<Draft, Af
                 .iter()
                 .find(|l| l.sku == sku)
                 .ok_or(AftersalesProblem::UnknownLine)?;
-            if qty > line.qty {
+            // Units refunded through earlier requests cannot be asked for again.
+            if qty > line.qty.saturating_sub(o.units_refunded(sku)) {
                 return Err(AftersalesProblem::TooMany);
             }
             if qty > 0 {
@@ -236,6 +237,28 @@ pub fn parse_request(o: &Order, f: &HashMap<String, String>) -> Result<Draft, Af
 }
 
 impl Order {
+    /// Units of a line refunded (or being refunded) through approved requests: a whole-order
+    /// request counts every unit. What a later request may still ask for is the rest.
+    pub fn units_refunded(&self, sku: &str) -> u32 {
+        let Some(line) = self.lines.iter().find(|l| l.sku == sku) else {
+            return 0;
+        };
+        let asked: u32 = self
+            .aftersales
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.status,
+                    AftersalesStatus::Approved | AftersalesStatus::Closed
+                )
+            })
+            .flat_map(|r| r.lines.iter())
+            .filter(|a| a.sku == sku)
+            .map(|a| a.qty)
+            .sum();
+        asked.min(line.qty)
+    }
+
     /// The request waiting for the owner, if any.
     pub fn open_aftersales(&self) -> Option<&AftersalesRequest> {
         self.aftersales

@@ -282,11 +282,14 @@ pub(super) fn update_order_in<R, E: From<StoreError>>(
     drop(otx);
     owner_events.extend(owner_notify::order_events(had_payment, requests, &order));
     // A coupon follows its order: an order closing unpaid gives its use back (the total and
-    // the shopper's count), and a closed order a late payment revives takes it again.
+    // the shopper's count), and a closed order a late payment revives takes it again. A late
+    // payment refunded in full (no stock left) leaves the order closed, then refunded: the
+    // use stays given back. A revival may take the use past the cap (the shopper paid the
+    // discounted price when it was theirs); the payment is accepted all the same.
     if let Some(applied) = &order.coupon {
         match (was, order.state) {
             (OrderState::PendingPayment, OrderState::Closed) => coupons::release_use(tx, applied)?,
-            (OrderState::Closed, s) if s != OrderState::Closed => coupons::count_use(tx, applied)?,
+            (OrderState::Closed, OrderState::Paid) => coupons::count_use(tx, applied)?,
             _ => {}
         }
     }

@@ -358,7 +358,7 @@ async fn bad_requests_are_refused_with_a_message_and_change_nothing() {
         (
             vec![("scope", "lines"), (&qty, "3"), ("reason", "damaged")],
             vec![],
-            "退款数量不能超过购买数量",
+            "退款数量不能超过购买后尚未退款的数量",
         ),
         (
             vec![("scope", "lines"), (&qty, "0"), ("reason", "damaged")],

@@ -563,5 +563,66 @@ async fn a_line_refund_is_prorated_to_what_the_line_paid_after_the_discount() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(order(&t, &no).refunds[0].amount, Money(5436));
+    // The mug is refunded: a second request for it is refused (only the tea is left).
+    let o = order(&t, &no);
+    assert_eq!(o.units_refunded("stoneware-mug-white"), 1);
+    assert!(matches!(
+        puzi::order::parse_request(&o, &f),
+        Err(puzi::order::AftersalesProblem::TooMany)
+    ));
+    t.stop().await;
+}
+
+/// WeChat's late payment for a closed order (the sandbox pays the expired prepay).
+async fn late_payment(t: &TestApp, no: &OrderNo) {
+    let r = reqwest::Client::new()
+        .post(t.url("/sandbox/control/pay"))
+        .json(&serde_json::json!({"out_trade_no": no.as_str(), "late": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// An order of one `sku` with `code`, prepaid, expired unpaid and closed.
+async fn closed_with_coupon(t: &TestApp, i: usize, sku: &str, code: &str) -> OrderNo {
+    let c = client();
+    add_to_cart(&c, t, sku, 1).await;
+    let no = place(&c, t, i, code).await.unwrap();
+    prepay_in_sandbox(t, &c, &no, "阿珍").await;
+    t.app.clock.advance(15 * 60);
+    t.app.payments.close_expired().await.unwrap();
+    assert_eq!(order(t, &no).state, OrderState::Closed);
+    no
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_payment_takes_the_use_again_unless_it_is_refunded_for_want_of_stock() {
+    let t = TestApp::start().await;
+    t.app.clock.freeze();
+    coupon(&t, "LATE", CouponKind::Fixed { amount: Money(100) }, |_| {});
+    // Stock left: the order revives, and so does its use of the code.
+    let no = closed_with_coupon(&t, 1, "dianhong-100g", "LATE").await;
+    assert_eq!(used(&t, "LATE"), 0, "given back in the close");
+    late_payment(&t, &no).await;
+    assert_eq!(order(&t, &no).state, OrderState::Paid);
+    assert_eq!(used(&t, "LATE"), 1, "taken again by the revival");
+    // No stock left: the late payment is refunded in full and the order ends refunded,
+    // never fulfilled — the use stays given back.
+    let no = closed_with_coupon(&t, 2, "dianhong-100g", "LATE").await;
+    assert_eq!(used(&t, "LATE"), 1);
+    t.app.store.set_stock("dianhong-100g", 0).unwrap();
+    late_payment(&t, &no).await;
+    t.app.payments.idle().await;
+    t.app
+        .clock
+        .advance(t.sandbox().settings().refund_delay_secs);
+    t.sandbox().deliver_due().await.unwrap();
+    assert_eq!(order(&t, &no).state, OrderState::Refunded);
+    assert_eq!(
+        used(&t, "LATE"),
+        1,
+        "a refunded late payment does not use the code"
+    );
     t.stop().await;
 }

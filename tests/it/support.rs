@@ -400,6 +400,33 @@ pub async fn pay_in_sandbox(
     persona: &str,
     fault: Option<puzi::sandbox::NotificationFault>,
 ) -> serde_json::Value {
+    let params = prepay_in_sandbox(t, c, no, persona).await;
+    if let Some(f) = fault {
+        t.sandbox().set_notification_fault(f);
+    }
+    let mut body = params.clone();
+    body["password"] = "654321".into();
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(t.url("/sandbox/pay/confirm"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    params
+}
+
+/// The cashier's silent OAuth (a persona the first time) and the JSAPI parameters — an
+/// order with a prepay at WeChat, not paid. Returns the `getBrandWCPayRequest` parameters.
+pub async fn prepay_in_sandbox(
+    t: &TestApp,
+    c: &reqwest::Client,
+    no: &puzi::order::OrderNo,
+    persona: &str,
+) -> serde_json::Value {
     let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
     if r.status() == 302 {
         let auth = r.headers()["location"]
@@ -437,20 +464,5 @@ pub async fn pay_in_sandbox(
         .await
         .unwrap();
     assert_eq!(params["signType"], "RSA", "{params}");
-    if let Some(f) = fault {
-        t.sandbox().set_notification_fault(f);
-    }
-    let mut body = params.clone();
-    body["password"] = "654321".into();
-    let r: serde_json::Value = reqwest::Client::new()
-        .post(t.url("/sandbox/pay/confirm"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(r["ok"], true, "{r}");
     params
 }

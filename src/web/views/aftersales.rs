@@ -36,7 +36,7 @@ pub fn aftersales_form(
                                     (l.product_name) @if !l.variant_name.is_empty() { " · " (l.variant_name) }
                                     br; span.muted.small { (money(ctx, l.unit_price)) " × " (l.qty) }
                                 }
-                                input #(name) type="number" name=(name) min="0" max=(l.qty) value=(get(&name)) inputmode="numeric" aria-label=(at.qty_of);
+                                input #(name) type="number" name=(name) min="0" max=(l.qty.saturating_sub(o.units_refunded(&l.sku))) value=(get(&name)) inputmode="numeric" aria-label=(at.qty_of);
                             }
                         }
                     }
