@@ -157,6 +157,9 @@ pub enum PlaceOrderError {
     /// The recipient's province has a template saying the shop does not deliver there.
     #[error("{0}")]
     NotDelivered(crate::shipping::NotDelivered),
+    /// The address came as one line of text, but shipping templates price by province.
+    #[error("shipping depends on the province; the address has none")]
+    RegionRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

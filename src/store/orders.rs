@@ -230,6 +230,9 @@ pub(crate) fn place_order_in(
         priced
             .set_shipping(fee)
             .map_err(|_| PlaceOrderError::Overflow)?;
+    } else if !tx.open_table(shipping::SHIPPING_TEMPLATES)?.is_empty()? {
+        // A one-line address cannot be priced by province: the shopper picks the region.
+        return Err(PlaceOrderError::RegionRequired);
     }
     let mut low = Vec::new();
     for l in &priced.lines {

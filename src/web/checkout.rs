@@ -301,6 +301,16 @@ pub async fn checkout(
                 ),
                 Err(PlaceOrderError::TooManyUnpaid(n)) => (t.too_many_unpaid(n), vec![]),
                 Err(PlaceOrderError::NotDelivered(n)) => (no_delivery_words(ctx, &n.0), vec![]),
+                Err(PlaceOrderError::RegionRequired) => (
+                    ctx.app
+                        .config
+                        .shop
+                        .language
+                        .pricing()
+                        .region_required
+                        .to_string(),
+                    vec![],
+                ),
                 Err(PlaceOrderError::Coupon(p)) => (
                     ctx.app
                         .config

@@ -163,6 +163,22 @@ async fn a_province_not_delivered_to_is_said_at_once_and_refused_with_nothing_ch
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_one_line_address_cannot_dodge_the_regional_fee() {
+    let t = TestApp::start().await;
+    template(&t, "65", 0, 0, None, false);
+    let c = client();
+    add_to_cart(&c, &t, "stoneware-mug-white", 1).await;
+    // The free-text address (older clients, scripts) has no province to price by.
+    let mut f = shopper_form(1);
+    f[2].1 = "新疆维吾尔自治区乌鲁木齐市天山区 1 号".into();
+    let (s, _, page) = checkout(&c, &t, &as_form(&f)).await;
+    assert_eq!(s, 409);
+    assert!(page.contains("运费按地区计算，请选择省、市、区"), "{page}");
+    assert_eq!(t.app.store.order_count().unwrap(), 0, "nothing placed");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_owner_saves_and_deletes_templates_in_words_with_audit_entries() {
     for (lang, words) in [
         (puzi::text::Lang::Zh, ["运费模板", "浙江省", "确定删除吗"]),
