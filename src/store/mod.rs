@@ -191,6 +191,9 @@ pub struct NewOrder {
     pub coupon: Option<String>,
     /// Buy now: the order is made of these items, and the session's cart is left alone.
     pub items: Option<Cart>,
+    /// The entry channel the request's cookie carries (a shopper who buys at once never
+    /// touched the cart, which is where the channel usually reaches the session).
+    pub channel: Option<String>,
 }
 
 #[derive(Clone)]

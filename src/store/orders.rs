@@ -274,7 +274,7 @@ pub(crate) fn place_order_in(
         note: new.note,
         discount: priced.discount,
         coupon: applied.clone(),
-        channel: session.channel.clone(),
+        channel: new.channel.clone().or_else(|| session.channel.clone()),
         created_at: at,
         history: vec![OrderEvent {
             at,

@@ -32,11 +32,13 @@ impl Lang {
 }
 
 impl JssdkText {
-    /// An entry channel as the back office shows it: "share" in words, other tags as set.
-    pub fn channel<'a>(&self, tag: &'a str) -> &'a str {
-        match tag {
-            "share" => self.channel_share,
-            other => other,
+    /// An entry channel as the back office shows it: "share" in words (with the tag the
+    /// sharer came with, `share:TAG`), other tags as set.
+    pub fn channel<'a>(&self, tag: &'a str) -> std::borrow::Cow<'a, str> {
+        match (tag, tag.strip_prefix("share:")) {
+            ("share", _) => self.channel_share.into(),
+            (_, Some(t)) => format!("{} · {t}", self.channel_share).into(),
+            (other, None) => other.into(),
         }
     }
 }

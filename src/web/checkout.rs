@@ -224,6 +224,7 @@ pub async fn checkout(
     check_origin(&req)?;
     let ip = super::http::client_ip(&req, peer, &ctx.app.config.server.trusted_proxies);
     let v = visitor(ctx, &req).await?;
+    let channel = super::shop::channel_cookie(&req);
     let body = read_body(req, ctx.app.config.server.body_limit).await?;
     let f = parse_form(&body);
     let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
@@ -269,6 +270,7 @@ pub async fn checkout(
                 max_unpaid: ctx.app.config.shop.max_unpaid_orders,
                 coupon: (!code.is_empty()).then(|| code.clone()),
                 items: buy_now.as_ref().map(|_| basket_of(&v, &buy_now)),
+                channel,
             };
             match ctx.app.store.place_order_grouped(new).await {
                 Ok(order) => {

@@ -33,14 +33,49 @@ impl Visitor {
 }
 
 /// A valid entry-channel tag (`?ch=article-0315`): 1–32 of `[A-Za-z0-9_-]`.
-fn channel_tag(q: &HashMap<String, String>) -> Option<String> {
-    let ch = q.get("ch")?;
-    let ok = !ch.is_empty()
+fn valid_tag(ch: &str) -> bool {
+    !ch.is_empty()
         && ch.len() <= 32
         && ch
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    ok.then(|| ch.clone())
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The entry channel a URL's query names: its `ch` tag, and when the link was shared —
+/// `from=share` (the shop's share cards) or the `from` WeChat adds to a forwarded link —
+/// `share`, or `share:TAG` keeping the tag the sharer came with.
+fn channel_tag(q: &HashMap<String, String>) -> Option<String> {
+    let tag = q.get("ch").filter(|c| valid_tag(c));
+    let shared = q.get("from").is_some_and(|f| {
+        matches!(
+            f.as_str(),
+            "share" | "singlemessage" | "groupmessage" | "timeline"
+        )
+    });
+    match (tag, shared) {
+        (Some(t), true) if t != SHARE => Some(format!("{SHARE}:{t}")),
+        (_, true) => Some(SHARE.to_string()),
+        (Some(t), false) => Some(t.clone()),
+        (None, false) => None,
+    }
+}
+
+/// The channel of orders that came through a shared link (see `channel_tag`).
+pub const SHARE: &str = "share";
+
+/// A stored entry channel: a tag, `share`, or `share:TAG`.
+fn valid_channel(ch: &str) -> bool {
+    ch == SHARE || ch.strip_prefix("share:").map_or(valid_tag(ch), valid_tag)
+}
+
+/// The tag a shared link passes on for a visitor's channel (`share:TAG` → `TAG`; the plain
+/// `share` has none: the link says it was shared anyway).
+pub fn tag_to_pass_on(channel: &str) -> Option<&str> {
+    match channel.strip_prefix("share:") {
+        Some(t) => Some(t),
+        None if channel == SHARE => None,
+        None => Some(channel),
+    }
 }
 
 /// Loads the visitor's session (reading only: browsing writes nothing); an entry channel
@@ -72,9 +107,7 @@ pub(super) async fn visitor(ctx: &Ctx, req: &Request<Incoming>) -> Result<Visito
 /// The entry channel a request carries in its cookie.
 pub(super) fn channel_cookie(req: &Request<Incoming>) -> Option<String> {
     let v = super::http::cookie(req.headers(), CHANNEL_COOKIE)?;
-    let mut q = HashMap::new();
-    q.insert("ch".to_string(), v.to_string());
-    channel_tag(&q)
+    valid_channel(v).then(|| v.to_string())
 }
 
 pub(super) fn page(ctx: &Ctx, v: &Visitor, markup: maud::Markup) -> Resp {

@@ -31,7 +31,7 @@ const APIS: [&str; 3] = [
     "openAddress",
 ];
 /// The entry channel a shared link carries when the sharer came with none.
-pub const SHARE_CHANNEL: &str = "share";
+pub const SHARE_CHANNEL: &str = shop::SHARE;
 
 /// The JS-SDK script this shop loads.
 pub fn sdk_url(ctx: &Ctx) -> &'static str {
@@ -84,7 +84,11 @@ pub async fn config(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError>
         Ok(cfg) => {
             let mut v = serde_json::to_value(&cfg)
                 .map_err(|e| WebError::Internal(format!("wx.config: {e}")))?;
-            v["ch"] = shop::channel_cookie(&req).map_or(serde_json::Value::Null, Into::into);
+            // The tag the visitor's shares pass on (the script puts it in the share link).
+            v["ch"] = shop::channel_cookie(&req)
+                .as_deref()
+                .and_then(shop::tag_to_pass_on)
+                .map_or(serde_json::Value::Null, Into::into);
             Ok(json(&v))
         }
         Err(e) => {
@@ -115,14 +119,15 @@ pub struct Share {
     pub path: String,
 }
 
-/// The link a page shares: the page on the public base URL with the visitor's entry
-/// channel, or `ch=share` when it came with none (so orders from it count as "share").
+/// The link a page shares: the page on the public base URL marked `from=share`, with the
+/// tag the visitor came with kept (`ch=TAG`), so orders from it count as "share" (from
+/// that tag's sharer: `share:TAG`).
 pub fn share_link(base: &str, path: &str, channel: Option<&str>) -> String {
-    format!(
-        "{}{path}?ch={}",
-        base.trim_end_matches('/'),
-        channel.unwrap_or(SHARE_CHANNEL)
-    )
+    let base = base.trim_end_matches('/');
+    match channel.and_then(shop::tag_to_pass_on) {
+        Some(tag) => format!("{base}{path}?ch={tag}&from={SHARE_CHANNEL}"),
+        None => format!("{base}{path}?from={SHARE_CHANNEL}"),
+    }
 }
 
 /// JSON safe inside a `<script>` element.

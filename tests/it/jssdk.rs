@@ -190,7 +190,7 @@ async fn home_category_and_product_pages_carry_share_data_and_open_graph_tags() 
         let (s, page) = get_text(&c, &t.url(path)).await;
         assert_eq!(s, 200, "{path}");
         let d = share_data(&page);
-        let link = format!("https://shop.example{path}?ch=share");
+        let link = format!("https://shop.example{path}?from=share");
         assert_eq!(d["link"], link.as_str(), "{path}: marked as shared");
         assert_eq!(meta(&page, "og:url"), link);
         let img = d["imgUrl"].as_str().unwrap();
@@ -212,12 +212,12 @@ async fn home_category_and_product_pages_carry_share_data_and_open_graph_tags() 
     }
     let (_, p) = get_text(&c, &t.url("/p/longjing")).await;
     assert!(share_data(&p)["title"].as_str().unwrap().contains("龙井"));
-    // A shopper who came with a channel tag shares it on.
+    // A shopper who came with a channel tag shares it on, the link still marked as shared.
     let tagged = client();
     let (_, page) = get_text(&tagged, &t.url("/p/longjing?ch=article-0315")).await;
     assert_eq!(
         share_data(&page)["link"],
-        "https://shop.example/p/longjing?ch=article-0315"
+        "https://shop.example/p/longjing?ch=article-0315&from=share"
     );
     // On a cached page (no query) the tag rides in /wx/config's answer for wx.js.
     let (s, cfg) = wx_config(&tagged, &t, "https://shop.example/c/tea").await;
@@ -261,6 +261,35 @@ async fn an_order_from_a_shared_link_shows_the_share_channel_in_words() {
         dash.contains("好友分享"),
         "the dashboard's channel table in words"
     );
+    // A link shared by someone who came with a tag, as WeChat forwards it (it adds its own
+    // `from`): the friend buys at once, without the cart; the order is "share" from that tag.
+    let friend = client();
+    let (s, _) = get_text(
+        &friend,
+        &t.url("/p/longjing?ch=article-0315&from=singlemessage&isappinstalled=0"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let mut f: Vec<(&str, &str)> = GOOD_FORM.to_vec();
+    f.extend([("sku", "longjing-50g"), ("qty", "1")]);
+    let (s, loc, body) = checkout(&friend, &t, &f).await;
+    assert_eq!(s, 303, "{body}");
+    let no = placed_no(loc.as_deref().unwrap()).to_string();
+    let order = t
+        .app
+        .store
+        .order(&puzi::order::OrderNo::parse(&no).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.channel.as_deref(), Some("share:article-0315"));
+    let (_, admin) = get_text(&owner.c, &t.url(&format!("/admin/orders/{no}"))).await;
+    assert!(
+        admin.contains("好友分享 · article-0315"),
+        "the channel in words"
+    );
+    // Their own shares pass the tag on, not the "share" mark.
+    let (_, cfg) = wx_config(&friend, &t, &t.url("/c/tea")).await;
+    assert_eq!(cfg["ch"], "article-0315");
 }
 
 #[test]

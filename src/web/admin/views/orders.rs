@@ -127,7 +127,7 @@ pub fn order_detail(
                 dt { (t.total) } dd { (money(ctx, o.total)) }
                 dt { (t.recipient) } dd { (o.recipient.name) " " (o.recipient.mobile) br; (o.recipient.address) }
                 @if !o.note.is_empty() { dt { (t.note) } dd { (o.note) } }
-                dt { (l.channel) } dd { (o.channel.as_deref().map_or(l.direct, |c| lang.jssdk().channel(c))) }
+                dt { (l.channel) } dd { (o.channel.as_deref().map_or(l.direct.into(), |c| lang.jssdk().channel(c))) }
                 @if let Some(p) = &o.payment {
                     dt { (w.wechat_payment) } dd.mono { (p.transaction_id) " · " (money(ctx, p.amount)) " · " (cst_datetime(p.paid_at)) }
                     @if let (Some(pt), Some(pc)) = (p.payer_total, &p.payer_currency) {
