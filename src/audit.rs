@@ -125,6 +125,13 @@ pub enum Action {
     ShippingTemplateDeleted {
         province: String,
     },
+    // -- customer-service contact (issue 15) --
+    /// The contact shown at `/service` saved in the back office (empty: not shown).
+    ServiceContactSaved {
+        phone: String,
+        wechat_id: String,
+        hours: String,
+    },
 }
 
 /// One line of the audit log.

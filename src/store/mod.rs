@@ -388,3 +388,8 @@ pub use owner::{AcceptRefusal, AdminSession, Invite, Member, Owner, SetupToken};
 pub use owner_notify::{BindLink, BindRefusal, OwnerEvent, OwnerMessage, WechatBinding};
 pub use sandbox::SandboxTable;
 pub use verify_files::{VERIFY_FILE_MAX, VerifyFileError, valid_verify_name};
+// customer-service contact from the back office (issue 15)
+mod service_contact;
+pub use service_contact::{
+    ContactProblem, HOURS_MAX, ServiceContact, valid_phone, valid_wechat_id,
+};

@@ -252,6 +252,7 @@ impl AdminStaffText {
             | Action::CouponDisabled { .. }
             | Action::ShippingTemplateSaved { .. }
             | Action::ShippingTemplateDeleted { .. } => self.lang.pricing().sentence(a),
+            Action::ServiceContactSaved { .. } => self.lang.service_contact().sentence(a),
             Action::LoginSucceeded => (if zh { "登录成功" } else { "Signed in" }).to_string(),
             Action::LoginFailed => (if zh {
                 "登录失败（用户名或密码错误）"

@@ -442,3 +442,6 @@ pub use pricing::PricingText;
 // -- storefront search (issue 15) ----------------------------------------------------------
 mod search;
 pub use search::{SEARCH_EN, SEARCH_ZH, SearchText};
+// -- customer-service contact set in the back office (issue 15) --------------------------
+mod service_contact;
+pub use service_contact::{SERVICE_CONTACT_EN, SERVICE_CONTACT_ZH, ServiceContactText};

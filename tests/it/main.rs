@@ -37,6 +37,7 @@ mod refunds;
 mod sandbox;
 mod sandbox_sdk;
 mod search;
+mod service_contact;
 mod shipping_rules;
 mod staff;
 mod storefront;

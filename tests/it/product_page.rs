@@ -262,11 +262,11 @@ async fn the_service_page_shows_the_configured_contact_and_is_linked_from_produc
         "no order number shown in the list"
     );
     assert!(orders.contains("共 1 件 合计 ¥76.00"), "items and total");
-    // The back office shows the contact read-only in Settings.
+    // The back office's contact form starts from the config's values.
     let owner = crate::admin::setup_owner(&t).await;
-    let (_, settings) = get_text(&owner.c, &t.url("/admin/settings")).await;
-    assert!(settings.contains("客服电话") && settings.contains("400 800 1234"));
-    assert!(settings.contains("puzi_kefu"));
+    let (_, form) = get_text(&owner.c, &t.url("/admin/service")).await;
+    assert!(form.contains("客服电话") && form.contains("value=\"400 800 1234\""));
+    assert!(form.contains("value=\"puzi_kefu\""));
     t.stop().await;
 
     // A shop without contact details: no links, and the page says so.

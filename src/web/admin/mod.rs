@@ -12,6 +12,7 @@ pub(super) mod multipart;
 mod orders;
 mod owner_notify;
 mod product_edit;
+mod service;
 pub(crate) mod shipping;
 mod shipping_rules;
 mod staff;
@@ -64,6 +65,7 @@ pub fn allowed(role: Role, segs: &[&str], post: bool) -> bool {
     match segs {
         ["settings", ..] | ["staff", ..] | ["audit", ..] | ["audit.csv"] => role.is_owner(),
         ["coupons", ..] | ["shipping-rules", ..] => role.is_owner(),
+        ["service"] => role.is_owner(),
         ["logout"] => true,
         ["orders", _, "refund"] | ["aftersales", _, "approve"] | ["catalog.csv"] if post => {
             role.is_owner()
@@ -346,6 +348,8 @@ pub async fn route(
         ["audit"] if get => audit::list(ctx, &admin, &q).await,
         ["audit.csv"] if get => audit::export_csv(ctx, &q).await,
         ["settings"] if get => settings(ctx, &admin, None).await,
+        ["service"] if get => service::show(ctx, &admin, flashed).await,
+        ["service"] if post => service::save(ctx, &admin, form(ctx, &admin, req).await?).await,
         ["settings", "verify-files", rest @ ..] => {
             verify_files::route(ctx, &admin, req, rest).await
         }

@@ -105,7 +105,7 @@ pub fn product(
     // the n-th image shows the n-th variant and the gallery follows the choice.
     let image_of = |i: usize| (p.images.len() == p.variants.len()).then_some(i);
     let max = left.clamp(1, crate::catalog::MAX_QUANTITY);
-    let service = ctx.app.config.shop.service.is_set();
+    let service = crate::web::service::contact_set(ctx);
     let body = html! {
         @match notice {
             Some(Notice::Added) => div.notice.ok role="status" {

@@ -167,7 +167,7 @@ pub fn order(ctx: &Ctx, v: &Visitor, o: &Order, page: OrderPageState<'_>) -> Mar
             dt { (tx.order_no) } dd.mono { (o.no) }
             dt { (tx.placed_at) } dd { (when(ctx, o.created_at)) }
         }
-        @if ctx.app.config.shop.service.is_set() {
+        @if crate::web::service::contact_set(ctx) {
             a.back #contact-link href="/service" { (tx.lang.storefront().contact_us) }
         }
         a.back href="/orders" { (tx.my_orders) }
@@ -212,7 +212,7 @@ pub fn orders(ctx: &Ctx, v: &Visitor, orders: &[(Order, Option<String>)]) -> Mar
                 }
             }
         }
-        @if ctx.app.config.shop.service.is_set() {
+        @if crate::web::service::contact_set(ctx) {
             a.back #contact-link href="/service" { (sf.contact_us) }
         }
     };

@@ -3,11 +3,10 @@
 
 use super::*;
 
-pub fn service(ctx: &Ctx, v: &Visitor) -> Markup {
+pub fn service(ctx: &Ctx, v: &Visitor, s: &crate::config::Service) -> Markup {
     let tx = t(ctx);
     let sf = tx.lang.storefront();
     let st = tx.shopper();
-    let s = &ctx.app.config.shop.service;
     let qr = ctx.app.config.wechat.follow_qr_image.is_some();
     let body = html! {
         h1 { (sf.service_title) }

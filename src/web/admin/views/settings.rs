@@ -62,18 +62,6 @@ fn rows(ctx: &Ctx) -> Vec<Row> {
                     .as_deref(),
             )),
         },
-        // Customer service (/service): config keys, shown here read-only.
-        Row {
-            label: cfg.shop.language.storefront().phone,
-            value: set(cfg.shop.service.phone.as_ref(), "[shop] service_phone"),
-        },
-        Row {
-            label: cfg.shop.language.storefront().wechat_id,
-            value: set(
-                cfg.shop.service.wechat_id.as_ref(),
-                "[shop] service_wechat_id",
-            ),
-        },
         Row {
             label: w.wechat_mode,
             value: Ok(if live { w.mode_live } else { w.mode_sandbox }.to_string()),
@@ -173,6 +161,11 @@ pub fn settings(ctx: &Ctx, admin: &Admin, offline: &[Check], live: Option<&[Chec
                         }
                     }
                 }
+            }
+            // Customer service (/service): set on its own page.
+            section.panel #service-settings {
+                h2 { (ctx.app.config.shop.language.service_contact().title) }
+                p { a #service-link href="/admin/service" { (ctx.app.config.shop.language.service_contact().edit) } }
             }
             section.panel #console {
                 h2 { (l.console_strings) }
