@@ -88,7 +88,8 @@
   if (!province) return;
   var fee = document.getElementById("shipping-fee");
   var total = document.getElementById("grand-total");
-  province.addEventListener("change", function () {
+  // On a choice of the shopper, and when WeChat's address filled the selects (wx.js).
+  var refreshShipping = function () {
     if (!province.value) return;
     var q = new URLSearchParams({ province: province.value });
     ["sku", "qty", "coupon"].forEach(function (k) {
@@ -113,6 +114,8 @@
         if (j.delivers && fee) fee.textContent = j.text;
         if (j.delivers && total) total.textContent = j.total_text;
       });
-  });
+  };
+  province.addEventListener("change", refreshShipping);
+  province.addEventListener("puzi:region", refreshShipping);
 })();
 // ---- end of issue 15 (pricing) ----

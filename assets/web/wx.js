@@ -90,6 +90,9 @@
           (r.province ? (r.city ? district : city) : province).focus();
         }
         addrBtn.setAttribute("data-filled", "1");
+        // The shipping fee follows the province (order.js; a "change" would also reset
+        // the city and district just filled).
+        province.dispatchEvent(new Event("puzi:region"));
       });
     });
   };
@@ -107,6 +110,8 @@
     window.wx.ready(function () {
       if (shareEl) share(cfg);
       if (addrBtn) {
+        // Shown once WeChat accepted the config: a button that cannot work is not offered.
+        addrBtn.hidden = false;
         addrBtn.addEventListener("click", function () {
           window.wx.openAddress({ success: fillAddress });
         });

@@ -72,6 +72,18 @@ fn live_tickets(sb: &Sandbox) -> Result<Vec<String>, StoreError> {
 }
 
 impl Sandbox {
+    /// How many calls reached the Official Account's token and ticket endpoints, answered
+    /// or refused (for tests).
+    pub fn oa_calls(&self) -> Result<u64, StoreError> {
+        let token = self
+            .inner
+            .store
+            .sandbox_get("seq/token")?
+            .and_then(|b| String::from_utf8_lossy(&b).parse::<u64>().ok())
+            .unwrap_or(0);
+        Ok(token + self.ticket_calls()?)
+    }
+
     /// How many times `getticket` was called (for tests and the booth).
     pub fn ticket_calls(&self) -> Result<u64, StoreError> {
         Ok(self

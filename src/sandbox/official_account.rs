@@ -112,8 +112,21 @@ fn issue_token(
         })
 }
 
+/// Counts a token request (`seq/token`), answered or refused, for tests.
+async fn count_token_call(sb: &Sandbox) -> Result<(), SandboxError> {
+    let sb2 = sb.clone();
+    super::blocking(move || {
+        sb2.inner
+            .store
+            .sandbox_write(|t| next_seq(t, "token").map(|_| ()))
+    })
+    .await?;
+    Ok(())
+}
+
 /// `GET /cgi-bin/token`.
 pub async fn token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    count_token_call(sb).await?;
     let q = req.query_map();
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     if let Some(e) = whitelist_refusal(sb) {
@@ -134,6 +147,7 @@ pub async fn token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
 
 /// `POST /cgi-bin/stable_token`.
 pub async fn stable_token(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError> {
+    count_token_call(sb).await?;
     let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
     let s = |k: &str| b[k].as_str().unwrap_or("").to_string();
     if let Some(e) = whitelist_refusal(sb) {

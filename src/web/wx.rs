@@ -174,6 +174,6 @@ pub fn script(ctx: &Ctx) -> Markup {
 pub fn address_button(ctx: &Ctx) -> Markup {
     let w = ctx.app.config.shop.language.jssdk();
     html! {
-        button.small #wx-address type="button" data-pick=(w.pick_region) { (w.use_wechat_address) }
+        button.small #wx-address type="button" hidden data-pick=(w.pick_region) { (w.use_wechat_address) }
     }
 }

@@ -11,9 +11,17 @@ use serde::{Deserialize, Serialize};
 /// A ticket and when to fetch the next one.
 #[derive(Debug)]
 pub struct CachedTicket {
+    /// Empty after a failed fetch with nothing to fall back on: WeChat is not asked again
+    /// before `renew_at` (pages keep working without the JS-SDK meanwhile).
     ticket: String,
     renew_at: i64,
+    /// When WeChat's ticket itself runs out (it is renewed `RENEW_BEFORE_SECS` earlier).
+    expires_at: i64,
 }
+
+/// After a failed ticket fetch, seconds before WeChat is asked again (every page view
+/// would otherwise spend a token and a ticket call of the account's daily quota).
+pub const RETRY_AFTER_FAILURE_SECS: i64 = 60;
 
 #[derive(Deserialize)]
 struct TicketAnswer {
@@ -71,25 +79,54 @@ impl OfficialAccount {
         if let Some(c) = guard.as_ref()
             && now < c.renew_at
         {
+            if c.ticket.is_empty() {
+                return Err(OaError::Transport(
+                    "the jsapi_ticket could not be had a moment ago; not asking again yet".into(),
+                ));
+            }
             return Ok(c.ticket.clone());
         }
-        let token = self.access_token().await?;
-        let answer = match self.fetch_ticket(&token).await {
+        let answer = match self.access_token().await {
+            Ok(token) => self.fetch_with(&token).await,
+            Err(e) => Err(e),
+        };
+        let (ticket, expires) = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                // A ticket renewed early is still good for a few minutes: keep using it.
+                let (kept, expires_at) = guard
+                    .as_ref()
+                    .filter(|c| now < c.expires_at)
+                    .map(|c| (c.ticket.clone(), c.expires_at))
+                    .unwrap_or_default();
+                *guard = Some(CachedTicket {
+                    ticket: kept.clone(),
+                    renew_at: (now + RETRY_AFTER_FAILURE_SECS).min(expires_at.max(now + 1)),
+                    expires_at,
+                });
+                return if kept.is_empty() { Err(e) } else { Ok(kept) };
+            }
+        };
+        *guard = Some(CachedTicket {
+            ticket: ticket.clone(),
+            renew_at: now + (expires - RENEW_BEFORE_SECS).max(expires / 2),
+            expires_at: now + expires,
+        });
+        Ok(ticket)
+    }
+
+    /// The ticket with `token`, replacing the token once when WeChat rejects it.
+    async fn fetch_with(&self, token: &str) -> Result<(String, i64), OaError> {
+        match self.fetch_ticket(token).await {
             Err(e) if e.token_rejected() => {
                 tracing::info!(error = %e, "access token rejected for the jsapi_ticket; replacing it");
-                match self.replace_token(&token).await? {
+                match self.replace_token(token).await? {
                     Some(fresh) => self.fetch_ticket(&fresh).await,
                     None => Err(e),
                 }
             }
             other => other,
-        };
-        let (ticket, expires) = answer?;
-        *guard = Some(CachedTicket {
-            ticket: ticket.clone(),
-            renew_at: now + (expires - RENEW_BEFORE_SECS).max(expires / 2),
-        });
-        Ok(ticket)
+        }
     }
 
     /// `GET /cgi-bin/ticket/getticket?access_token=…&type=jsapi`.

@@ -125,6 +125,25 @@ async fn the_ticket_is_shared_across_pages_and_refreshed_after_expiry_and_after_
     );
     let check = sandbox_check(&c, &t, &cfg, &format!("{base}/p/longjing")).await;
     assert_eq!(check["ok"], true, "{check}");
+    // WeChat refuses every call (the whitelist) once the ticket is due: pages go on
+    // without the JS-SDK, and WeChat is not asked again on every page view.
+    t.app.clock.advance(7200);
+    sb.set_oa_fault(puzi::sandbox::OaFault::IpNotWhitelisted {
+        ip: "203.0.113.9".into(),
+    });
+    let before = sb.oa_calls().unwrap();
+    assert_eq!(wx_config(&c, &t, &format!("{base}/")).await.0, 503);
+    let asked = sb.oa_calls().unwrap();
+    assert!(asked > before, "WeChat was asked");
+    for p in ["/", "/c/tea", "/p/longjing"] {
+        assert_eq!(wx_config(&c, &t, &format!("{base}{p}")).await.0, 503);
+    }
+    assert_eq!(sb.oa_calls().unwrap(), asked, "not again within a minute");
+    t.app
+        .clock
+        .advance(puzi::wechat::jssdk::RETRY_AFTER_FAILURE_SECS);
+    sb.clear_oa_fault();
+    assert_eq!(wx_config(&c, &t, &format!("{base}/")).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
