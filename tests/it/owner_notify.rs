@@ -590,3 +590,54 @@ async fn each_member_binds_their_own_wechat_and_a_removed_member_hears_nothing_m
     assert_eq!(received(&t, BOSS_PHONE).len(), 2);
     assert_eq!(received(&t, "店员").len(), 1, "nothing more");
 }
+
+/// The owner templates' field names come from `[wechat] owner_template_keys` (a template
+/// from WeChat's library rarely has the default names), and the amount field of low stock
+/// and alerts says something: the stock left, the alert kind.
+#[tokio::test(flavor = "multi_thread")]
+async fn owner_messages_use_the_configured_keys_and_never_an_empty_amount() {
+    let keys = ["thing9", "character_string8", "thing7", "thing6", "time5"];
+    let t = TestApp::start_tuned(move |c| {
+        templates(c);
+        c.wechat.owner_template_keys = keys.map(String::from);
+    })
+    .await;
+    t.app.clock.freeze();
+    let _o = bound_owner(&t).await;
+    t.app.store.set_stock(MUG, 6).unwrap();
+    let (_, no) = paid_order(&t, 1).await;
+    let now = t.app.clock.unix();
+    t.app
+        .store
+        .alert(AlertKind::BillDifference, None, "difference".into(), now)
+        .unwrap();
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    let got = received(&t, BOSS_PHONE);
+    assert_eq!(got.len(), 3, "{got:?}");
+    for m in &got {
+        let data = m["data"].as_object().unwrap();
+        let mut names: Vec<&str> = data.keys().map(String::as_str).collect();
+        names.sort();
+        let mut want = keys.to_vec();
+        want.sort();
+        assert_eq!(names, want, "{m}");
+        for (k, v) in data {
+            let v = v["value"].as_str().unwrap();
+            assert!(
+                !v.is_empty() && v != "-" || k == "character_string8",
+                "{k}: {m}"
+            );
+        }
+    }
+    let low = got.iter().find(|m| m["template_id"] == TPL_ALERT).unwrap();
+    assert_eq!(low["data"]["thing7"]["value"], "剩余 5 件");
+    let paid = got.iter().find(|m| m["template_id"] == TPL_ORDER).unwrap();
+    assert_eq!(paid["data"]["character_string8"]["value"], no.as_str());
+    let alert = got.last().unwrap();
+    assert_eq!(alert["template_id"], TPL_ALERT);
+    let kind = puzi::text::Lang::Zh
+        .work()
+        .alert_kind(AlertKind::BillDifference);
+    assert_eq!(alert["data"]["thing7"]["value"], kind);
+}
