@@ -641,3 +641,39 @@ async fn owner_messages_use_the_configured_keys_and_never_an_empty_amount() {
         .alert_kind(AlertKind::BillDifference);
     assert_eq!(alert["data"]["thing7"]["value"], kind);
 }
+
+/// Binding and unbinding are in the audit log, in words, by the member whose WeChat it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn binding_and_unbinding_are_in_the_audit_log_in_words() {
+    let t = start(None, true).await;
+    let o = bound_owner(&t).await;
+    let masked = puzi::account::wechat_bind::masked(&openid(&t, BOSS_PHONE));
+    let r = o
+        .post(&t, "/admin/notify/unbind", &[("confirm", "1")])
+        .await;
+    assert_eq!(r.status(), 303);
+    // Unbinding again changes nothing and logs nothing.
+    let r = o
+        .post(&t, "/admin/notify/unbind", &[("confirm", "1")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (s, page) = get_text(&o.c, &t.url("/admin/audit")).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains(&format!("绑定微信接收店铺通知（{masked}）")),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("解除绑定微信，不再接收店铺通知").count(),
+        1,
+        "{page}"
+    );
+    assert!(
+        !page.contains(&openid(&t, BOSS_PHONE)),
+        "never the whole openid"
+    );
+    let e = t.app.store.audit_entries(Some("boss"), None, 10).unwrap();
+    use puzi::audit::Action;
+    assert!(matches!(e[0].action, Action::WechatUnbound));
+    assert!(matches!(e[1].action, Action::WechatBound { .. }));
+}

@@ -75,8 +75,8 @@ async fn unbind(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
     if f.get("confirm") != "1" {
         return Ok(page(views::owner_unbind(ctx, admin)));
     }
-    let me = admin.session.username.clone();
-    ctx.app.store.call(move |s| s.unbind_wechat(&me)).await?;
+    let e = admin.entry(ctx, crate::audit::Action::WechatUnbound);
+    ctx.app.store.call(move |s| s.unbind_wechat_as(&e)).await?;
     Ok(flash_redirect(ctx, "/admin/notify"))
 }
 
