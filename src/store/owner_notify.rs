@@ -233,6 +233,30 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the last owner message WeChat answered for `member`'s bound WeChat `openid`
+    /// was refused because that WeChat does not follow the Official Account (43004). A
+    /// later message that went through (they followed since) clears it.
+    pub fn owner_not_follower(&self, member: &str, openid: &str) -> Result<bool, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(OUTBOX)?;
+        for row in t.iter()?.rev() {
+            let (_, b) = row?;
+            let e: OutboxEntry = dec("outbox", b.value())?;
+            if !e.kind.is_owner()
+                || !matches!(e.state, OutboxState::Sent | OutboxState::NotFollower)
+            {
+                continue;
+            }
+            let Ok(m) = serde_json::from_value::<OwnerMessage>(e.payload) else {
+                continue;
+            };
+            if m.member == member && m.touser == openid {
+                return Ok(e.state == OutboxState::NotFollower);
+            }
+        }
+        Ok(false)
+    }
+
     /// Whether a bind link can still be used (without using it).
     pub fn bind_link(
         &self,

@@ -677,3 +677,56 @@ async fn binding_and_unbinding_are_in_the_audit_log_in_words() {
     assert!(matches!(e[0].action, Action::WechatUnbound));
     assert!(matches!(e[1].action, Action::WechatBound { .. }));
 }
+
+/// WeChat sends nothing to a WeChat that does not follow the account (43004, final): the
+/// phone after binding and `/admin/notify` say so and show the account's QR code; once a
+/// message to the member was refused that way, the page says so for them in words, until
+/// one goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_who_does_not_follow_the_account_is_told_and_shown_the_qr_code() {
+    let png = b"\x89PNG\r\n\x1a\n-a-follow-qr".to_vec();
+    let image = puzi::config::FollowQr {
+        data: std::sync::Arc::new(png.clone()),
+        content_type: "image/png",
+    };
+    let t = TestApp::start_tuned(move |c| {
+        templates(c);
+        c.wechat.follow_qr_image = Some(image);
+    })
+    .await;
+    t.app.clock.freeze();
+    let o = setup_owner(&t).await;
+    let url = bind_link(&t, &o).await;
+    let (s, phone_page) = scan(&t, &client(), &url, BOSS_PHONE).await;
+    assert_eq!(s, 200);
+    let note = "微信只把店铺通知发给关注了店铺公众号的微信";
+    for page in [
+        &phone_page,
+        &get_text(&o.c, &t.url("/admin/notify")).await.1,
+    ] {
+        assert!(page.contains(note), "{page}");
+        assert!(page.contains("src=\"/follow-qr\""), "{page}");
+    }
+    let r = client().get(t.url("/follow-qr")).send().await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), png.as_slice());
+    let not_follower = "它没有关注店铺公众号，微信不发送";
+    let (_, page) = get_text(&o.c, &t.url("/admin/notify")).await;
+    assert!(!page.contains(not_follower), "nothing was refused yet");
+
+    // The owner's WeChat stops following; a paid order's message is refused, finally.
+    assert!(t.sandbox().set_following(BOSS_PHONE, false).unwrap());
+    paid_order(&t, 1).await;
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert_eq!(owner_entries(&t)[0].state, OutboxState::NotFollower);
+    let (_, page) = get_text(&o.c, &t.url("/admin/notify")).await;
+    assert!(page.contains(not_follower), "{page}");
+    assert!(!page.contains("43004") && !page.contains("NotFollower"));
+
+    // Following again: the next message goes through and the warning is gone.
+    assert!(t.sandbox().set_following(BOSS_PHONE, true).unwrap());
+    paid_order(&t, 1).await;
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert_eq!(received(&t, BOSS_PHONE).len(), 1);
+    let (_, page) = get_text(&o.c, &t.url("/admin/notify")).await;
+    assert!(!page.contains(not_follower), "{page}");
+}
