@@ -148,6 +148,7 @@ impl App {
             order_template: config.wechat.owner_order_template_id.clone(),
             aftersales_template: config.wechat.owner_aftersales_template_id.clone(),
             alert_template: config.wechat.owner_alert_template_id.clone(),
+            keys: config.wechat.owner_template_keys.clone(),
             quiet: config.owner.quiet_hours.map(|q| (q.start, q.end)),
             lang: config.shop.language,
             base_url: base_url.clone(),

@@ -132,6 +132,14 @@ pub enum Action {
         wechat_id: String,
         hours: String,
     },
+    // -- the owner's phone (issue 14 item 6) --
+    /// A member's WeChat bound for the owner messages by scanning the QR code; `wechat`:
+    /// the openid in its masked form, never whole.
+    WechatBound {
+        wechat: String,
+    },
+    /// A member unbound their WeChat.
+    WechatUnbound,
 }
 
 /// One line of the audit log.

@@ -13,10 +13,6 @@ use crate::store::{OutboxKind, OwnerEvent, OwnerMessage};
 use crate::text::Lang;
 use crate::wechat::official_account::{TemplateMessage, TemplateValue};
 
-/// The data keys every owner template uses, so one template may serve several kinds:
-/// what happened, the order number (or SKU), the amount, the items, the time.
-pub const OWNER_KEYS: [&str; 5] = ["thing1", "character_string2", "amount3", "thing4", "time5"];
-
 /// How owner messages are sent, from the shop's config.
 #[derive(Clone, Debug)]
 pub struct OwnerNotify {
@@ -24,6 +20,10 @@ pub struct OwnerNotify {
     pub aftersales_template: Option<String>,
     /// Alerts and low stock.
     pub alert_template: Option<String>,
+    /// The data keys every owner template uses (`[wechat] owner_template_keys`), so one
+    /// template may serve several kinds: what happened, the order number (or SKU), the
+    /// amount (the stock left, the alert kind), the items, the time.
+    pub keys: [String; 5],
     /// Quiet hours in China time: minutes after midnight (start, end); start > end crosses
     /// midnight.
     pub quiet: Option<(u16, u16)>,
@@ -117,14 +117,14 @@ impl OwnerNotify {
             OwnerEvent::LowStock { sku, product, left } => (
                 t.msg_low_stock.to_string(),
                 sku.clone(),
-                "-".to_string(),
+                t.msg_stock_left.replace("{n}", &left.to_string()),
                 format!("{product}{}{left}", t.msg_left),
                 "/admin/products".to_string(),
             ),
             OwnerEvent::Alert { kind, order, .. } => (
                 t.msg_alert.to_string(),
                 order.clone().unwrap_or_else(|| "-".to_string()),
-                "-".to_string(),
+                self.lang.work().alert_kind(*kind).to_string(),
                 self.lang.work().alert_kind(*kind).to_string(),
                 match order {
                     Some(o) => format!("/admin/orders/{o}"),
@@ -137,7 +137,7 @@ impl OwnerNotify {
         let values = [
             clip(&what, 20),
             clip(&number, 32),
-            amount,
+            clip(&amount, 20),
             clip(&items, 20),
             time,
         ];
@@ -146,9 +146,10 @@ impl OwnerNotify {
             template_id,
             url: Some(format!("{}{link}", self.base_url)),
             client_msg_id: Some(format!("owner-{id}")),
-            data: OWNER_KEYS
+            data: self
+                .keys
                 .iter()
-                .map(|k| k.to_string())
+                .cloned()
                 .zip(values.map(|value| TemplateValue { value }))
                 .collect(),
         })

@@ -31,14 +31,14 @@ pub fn check(store: &Store, token: &str, now: i64) -> Result<Result<(), BindRefu
     Ok(store.bind_link(&sha256_hex(token), now)?.map(|_| ()))
 }
 
-/// Uses a bind link (once) for `openid`.
+/// Uses a bind link (once) for `openid`; the audit log names it masked.
 pub fn bind(
     store: &Store,
     token: &str,
     openid: &str,
     now: i64,
 ) -> Result<Result<WechatBinding, BindRefusal>, StoreError> {
-    store.bind_wechat(&sha256_hex(token), openid, now)
+    store.bind_wechat(&sha256_hex(token), openid, &masked(openid), now)
 }
 
 /// The short form of an openid the back office shows: never the whole of it.

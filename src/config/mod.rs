@@ -302,6 +302,9 @@ pub struct WechatConfig {
     pub owner_aftersales_template_id: Option<String>,
     /// Owner messages: alerts and low stock; none = no such message.
     pub owner_alert_template_id: Option<String>,
+    /// The owner templates' keys for what happened, the order number (or SKU), the amount
+    /// (or the stock left, the alert kind), the items and the time.
+    pub owner_template_keys: [String; 5],
     /// The Official Account's QR code (PNG, JPEG, GIF or WebP), read when the config is
     /// loaded; shown on an order page whose shopper WeChat would not message.
     pub follow_qr_image: Option<FollowQr>,
@@ -311,6 +314,9 @@ pub struct WechatConfig {
 
 pub const DEFAULT_SHIPPED_KEYS: [&str; 4] =
     ["character_string1", "thing2", "thing3", "character_string4"];
+
+pub const DEFAULT_OWNER_KEYS: [&str; 5] =
+    ["thing1", "character_string2", "amount3", "thing4", "time5"];
 
 pub const DEFAULT_API_BASE: &str = "https://api.mch.weixin.qq.com";
 pub const DEFAULT_OAUTH_BASE: &str = "https://open.weixin.qq.com";

@@ -153,6 +153,7 @@ pub(super) struct RawWechat {
     pub(super) owner_order_template_id: Option<String>,
     pub(super) owner_aftersales_template_id: Option<String>,
     pub(super) owner_alert_template_id: Option<String>,
+    pub(super) owner_template_keys: Option<Vec<String>>,
     pub(super) follow_qr_image: Option<String>,
     #[serde(default)]
     pub(super) menu: Vec<RawMenuButton>,

@@ -106,6 +106,7 @@ fn the_demo_config_is_the_zero_config_shop() {
         w.shipped_template_keys,
         DEFAULT_SHIPPED_KEYS.map(String::from)
     );
+    assert_eq!(w.owner_template_keys, DEFAULT_OWNER_KEYS.map(String::from));
     assert_eq!(
         w.menu,
         vec![
@@ -216,4 +217,20 @@ fn server_limits_have_defaults_ranges_and_a_token_from_file_or_env() {
         c.server.metrics_token.as_ref().map(Secret::expose),
         Some("from-the-environment")
     );
+}
+
+#[test]
+fn owner_template_keys_need_five_names() {
+    let c = parse_str(
+        "[wechat]\nowner_template_keys = [\"thing9\", \"character_string8\", \"thing7\", \"thing6\", \"time5\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.wechat.owner_template_keys,
+        ["thing9", "character_string8", "thing7", "thing6", "time5"].map(String::from)
+    );
+    for bad in ["[\"thing1\"]", "[\"a\", \"b\", \"\", \"d\", \"e\"]"] {
+        let e = parse_str(&format!("[wechat]\nowner_template_keys = {bad}\n")).unwrap_err();
+        assert_eq!(e.key, "wechat.owner_template_keys", "{bad}");
+    }
 }

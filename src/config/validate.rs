@@ -8,9 +8,10 @@ use super::raw::{
 };
 use super::{
     BackupConfig, Config, ConfigError, DEFAULT_API_BASE, DEFAULT_BODY_LIMIT, DEFAULT_OAUTH_BASE,
-    DEFAULT_SHIPPED_KEYS, DEFAULT_SNS_BASE, ENV_APIV3_KEY, ENV_APP_SECRET, ENV_METRICS_TOKEN,
-    Flavour, GLOBAL_API_BASE, Institution, LETS_ENCRYPT, LogFormat, SandboxConfig, Secret,
-    ServerConfig, ShopConfig, StorageConfig, Thanks, TlsConfig, TlsMode, WechatConfig, WechatMode,
+    DEFAULT_OWNER_KEYS, DEFAULT_SHIPPED_KEYS, DEFAULT_SNS_BASE, ENV_APIV3_KEY, ENV_APP_SECRET,
+    ENV_METRICS_TOKEN, Flavour, GLOBAL_API_BASE, Institution, LETS_ENCRYPT, LogFormat,
+    SandboxConfig, Secret, ServerConfig, ShopConfig, StorageConfig, Thanks, TlsConfig, TlsMode,
+    WechatConfig, WechatMode,
 };
 use crate::cart::ShippingRule;
 use crate::money::{Currency, Money};
@@ -455,6 +456,22 @@ fn wechat(
             .owner_aftersales_template_id
             .filter(|t| !t.trim().is_empty()),
         owner_alert_template_id: w.owner_alert_template_id.filter(|t| !t.trim().is_empty()),
+        owner_template_keys: match w.owner_template_keys {
+            None => DEFAULT_OWNER_KEYS.map(String::from),
+            Some(k) if k.len() == 5 && k.iter().all(|x| !x.is_empty()) => [
+                k[0].clone(),
+                k[1].clone(),
+                k[2].clone(),
+                k[3].clone(),
+                k[4].clone(),
+            ],
+            Some(_) => {
+                return Err(invalid(
+                    "wechat.owner_template_keys",
+                    "needs five keys: what happened, order number, amount, items, time",
+                ));
+            }
+        },
         follow_qr_image: super::follow::read(w.follow_qr_image)
             .map_err(|p| invalid("wechat.follow_qr_image", p))?,
         menu: {

@@ -8,6 +8,7 @@
 
 use super::*;
 use crate::alert::AlertKind;
+use crate::audit::{Action, Entry};
 
 /// A member's WeChat, bound by scanning the back office's QR code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +233,30 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the last owner message WeChat answered for `member`'s bound WeChat `openid`
+    /// was refused because that WeChat does not follow the Official Account (43004). A
+    /// later message that went through (they followed since) clears it.
+    pub fn owner_not_follower(&self, member: &str, openid: &str) -> Result<bool, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(OUTBOX)?;
+        for row in t.iter()?.rev() {
+            let (_, b) = row?;
+            let e: OutboxEntry = dec("outbox", b.value())?;
+            if !e.kind.is_owner()
+                || !matches!(e.state, OutboxState::Sent | OutboxState::NotFollower)
+            {
+                continue;
+            }
+            let Ok(m) = serde_json::from_value::<OwnerMessage>(e.payload) else {
+                continue;
+            };
+            if m.member == member && m.touser == openid {
+                return Ok(e.state == OutboxState::NotFollower);
+            }
+        }
+        Ok(false)
+    }
+
     /// Whether a bind link can still be used (without using it).
     pub fn bind_link(
         &self,
@@ -251,12 +276,14 @@ impl Store {
         })
     }
 
-    /// Uses a bind link (once, before it expires) and binds `openid` to its member, in one
-    /// transaction. Returns the binding.
+    /// Uses a bind link (once, before it expires) and binds `openid` to its member, with
+    /// the audit entry (by that member, naming the openid as `masked`), in one transaction.
+    /// Returns the binding.
     pub fn bind_wechat(
         &self,
         token_sha256: &str,
         openid: &str,
+        masked: &str,
         now: i64,
     ) -> Result<Result<WechatBinding, BindRefusal>, StoreError> {
         let tx = self.db.begin_write()?;
@@ -277,6 +304,10 @@ impl Store {
                         bound_at: now,
                     };
                     t.insert(bind_key(&l.username).as_str(), enc(&b).as_slice())?;
+                    let action = Action::WechatBound {
+                        wechat: masked.to_string(),
+                    };
+                    audit::write_in(&tx, &Entry::new(now, &l.username, action))?;
                     Ok(b)
                 }
             }
@@ -285,14 +316,19 @@ impl Store {
         Ok(r)
     }
 
-    /// Unbinds a member's WeChat. `false`: none was bound.
-    pub fn unbind_wechat(&self, username: &str) -> Result<bool, StoreError> {
+    /// Unbinds the WeChat of `entry.by`, writing `entry` in the same transaction.
+    /// `false`: none was bound (nothing changed, nothing written).
+    pub fn unbind_wechat_as(&self, entry: &Entry) -> Result<bool, StoreError> {
         let tx = self.db.begin_write()?;
         let found = tx
             .open_table(ADMIN)?
-            .remove(bind_key(username).as_str())?
+            .remove(bind_key(&entry.by).as_str())?
             .is_some();
+        if !found {
+            return Ok(false);
+        }
+        audit::write_in(&tx, entry)?;
         tx.commit()?;
-        Ok(found)
+        Ok(true)
     }
 }

@@ -260,6 +260,20 @@ impl AdminStaffText {
                 "Sign-in failed (wrong username or password)"
             })
             .to_string(),
+            // -- the owner's phone --
+            Action::WechatBound { wechat } => {
+                if zh {
+                    format!("绑定微信接收店铺通知（{wechat}）")
+                } else {
+                    format!("Bound a WeChat for the shop's notifications ({wechat})")
+                }
+            }
+            Action::WechatUnbound => (if zh {
+                "解除绑定微信，不再接收店铺通知"
+            } else {
+                "Unbound their WeChat from the shop's notifications"
+            })
+            .to_string(),
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct OwnerNotifyText {
     pub msg_low_stock: &'static str,
     pub msg_alert: &'static str,
     pub msg_left: &'static str,
+    /// The amount field of a low-stock message: `{n}` the stock left.
+    pub msg_stock_left: &'static str,
     /// Settings rows: the owner templates, and what an unset one means.
     pub set_order: &'static str,
     pub set_aftersales: &'static str,
@@ -47,6 +49,14 @@ pub struct OwnerNotifyText {
     pub set_none_order: &'static str,
     pub set_none_aftersales: &'static str,
     pub set_none_alert: &'static str,
+    // -- following the Official Account (43004) --
+    /// Messages reach only a WeChat that follows the account.
+    pub follow_note: &'static str,
+    /// Before the account's QR code.
+    pub follow_scan: &'static str,
+    pub follow_alt: &'static str,
+    /// The member's last message was refused: their WeChat does not follow.
+    pub not_follower: &'static str,
     /// The sandbox phone's "scan": open a link from a QR code.
     pub sb_open: &'static str,
     pub sb_open_go: &'static str,
@@ -95,12 +105,17 @@ pub static OWNER_NOTIFY_ZH: OwnerNotifyText = OwnerNotifyText {
     msg_low_stock: "库存紧张",
     msg_alert: "店铺提醒",
     msg_left: " 剩余 ",
+    msg_stock_left: "剩余 {n} 件",
     set_order: "店主通知模板：新付款订单",
     set_aftersales: "店主通知模板：退款申请",
     set_alert: "店主通知模板：库存紧张和提醒",
     set_none_order: "未设置：新付款订单不会通知绑定的微信（[wechat] owner_order_template_id）",
     set_none_aftersales: "未设置：退款申请不会通知绑定的微信（[wechat] owner_aftersales_template_id）",
     set_none_alert: "未设置：库存紧张和提醒不会通知绑定的微信（[wechat] owner_alert_template_id）",
+    follow_note: "微信只把店铺通知发给关注了店铺公众号的微信。没有关注，就收不到任何通知。",
+    follow_scan: "长按或扫描二维码关注店铺公众号：",
+    follow_alt: "店铺公众号二维码",
+    not_follower: "你的微信最近一条通知没有送达：它没有关注店铺公众号，微信不发送。关注后，新的通知会送达。",
     sb_open: "扫一扫：打开二维码中的链接",
     sb_open_go: "打开",
 };
@@ -138,12 +153,17 @@ pub static OWNER_NOTIFY_EN: OwnerNotifyText = OwnerNotifyText {
     msg_low_stock: "Low stock",
     msg_alert: "Shop alert",
     msg_left: " left: ",
+    msg_stock_left: "{n} left",
     set_order: "Owner template: paid orders",
     set_aftersales: "Owner template: refund requests",
     set_alert: "Owner template: low stock and alerts",
     set_none_order: "Not set: bound WeChat accounts hear nothing of paid orders ([wechat] owner_order_template_id)",
     set_none_aftersales: "Not set: bound WeChat accounts hear nothing of refund requests ([wechat] owner_aftersales_template_id)",
     set_none_alert: "Not set: bound WeChat accounts hear nothing of low stock and alerts ([wechat] owner_alert_template_id)",
+    follow_note: "WeChat delivers the shop's notifications only to a WeChat that follows the shop's Official Account. Without following it, nothing arrives.",
+    follow_scan: "Press and hold or scan the QR code to follow the shop's Official Account:",
+    follow_alt: "The shop's Official Account QR code",
+    not_follower: "Your WeChat's latest notification was not delivered: it does not follow the shop's Official Account, so WeChat does not send it. Once it follows, new notifications arrive.",
     sb_open: "Scan: open the link in a QR code",
     sb_open_go: "Open",
 };

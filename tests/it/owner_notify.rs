@@ -590,3 +590,143 @@ async fn each_member_binds_their_own_wechat_and_a_removed_member_hears_nothing_m
     assert_eq!(received(&t, BOSS_PHONE).len(), 2);
     assert_eq!(received(&t, "店员").len(), 1, "nothing more");
 }
+
+/// The owner templates' field names come from `[wechat] owner_template_keys` (a template
+/// from WeChat's library rarely has the default names), and the amount field of low stock
+/// and alerts says something: the stock left, the alert kind.
+#[tokio::test(flavor = "multi_thread")]
+async fn owner_messages_use_the_configured_keys_and_never_an_empty_amount() {
+    let keys = ["thing9", "character_string8", "thing7", "thing6", "time5"];
+    let t = TestApp::start_tuned(move |c| {
+        templates(c);
+        c.wechat.owner_template_keys = keys.map(String::from);
+    })
+    .await;
+    t.app.clock.freeze();
+    let _o = bound_owner(&t).await;
+    t.app.store.set_stock(MUG, 6).unwrap();
+    let (_, no) = paid_order(&t, 1).await;
+    let now = t.app.clock.unix();
+    t.app
+        .store
+        .alert(AlertKind::BillDifference, None, "difference".into(), now)
+        .unwrap();
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    let got = received(&t, BOSS_PHONE);
+    assert_eq!(got.len(), 3, "{got:?}");
+    for m in &got {
+        let data = m["data"].as_object().unwrap();
+        let mut names: Vec<&str> = data.keys().map(String::as_str).collect();
+        names.sort();
+        let mut want = keys.to_vec();
+        want.sort();
+        assert_eq!(names, want, "{m}");
+        for (k, v) in data {
+            let v = v["value"].as_str().unwrap();
+            assert!(
+                !v.is_empty() && v != "-" || k == "character_string8",
+                "{k}: {m}"
+            );
+        }
+    }
+    let low = got.iter().find(|m| m["template_id"] == TPL_ALERT).unwrap();
+    assert_eq!(low["data"]["thing7"]["value"], "剩余 5 件");
+    let paid = got.iter().find(|m| m["template_id"] == TPL_ORDER).unwrap();
+    assert_eq!(paid["data"]["character_string8"]["value"], no.as_str());
+    let alert = got.last().unwrap();
+    assert_eq!(alert["template_id"], TPL_ALERT);
+    let kind = puzi::text::Lang::Zh
+        .work()
+        .alert_kind(AlertKind::BillDifference);
+    assert_eq!(alert["data"]["thing7"]["value"], kind);
+}
+
+/// Binding and unbinding are in the audit log, in words, by the member whose WeChat it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn binding_and_unbinding_are_in_the_audit_log_in_words() {
+    let t = start(None, true).await;
+    let o = bound_owner(&t).await;
+    let masked = puzi::account::wechat_bind::masked(&openid(&t, BOSS_PHONE));
+    let r = o
+        .post(&t, "/admin/notify/unbind", &[("confirm", "1")])
+        .await;
+    assert_eq!(r.status(), 303);
+    // Unbinding again changes nothing and logs nothing.
+    let r = o
+        .post(&t, "/admin/notify/unbind", &[("confirm", "1")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (s, page) = get_text(&o.c, &t.url("/admin/audit")).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains(&format!("绑定微信接收店铺通知（{masked}）")),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("解除绑定微信，不再接收店铺通知").count(),
+        1,
+        "{page}"
+    );
+    assert!(
+        !page.contains(&openid(&t, BOSS_PHONE)),
+        "never the whole openid"
+    );
+    let e = t.app.store.audit_entries(Some("boss"), None, 10).unwrap();
+    use puzi::audit::Action;
+    assert!(matches!(e[0].action, Action::WechatUnbound));
+    assert!(matches!(e[1].action, Action::WechatBound { .. }));
+}
+
+/// WeChat sends nothing to a WeChat that does not follow the account (43004, final): the
+/// phone after binding and `/admin/notify` say so and show the account's QR code; once a
+/// message to the member was refused that way, the page says so for them in words, until
+/// one goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_who_does_not_follow_the_account_is_told_and_shown_the_qr_code() {
+    let png = b"\x89PNG\r\n\x1a\n-a-follow-qr".to_vec();
+    let image = puzi::config::FollowQr {
+        data: std::sync::Arc::new(png.clone()),
+        content_type: "image/png",
+    };
+    let t = TestApp::start_tuned(move |c| {
+        templates(c);
+        c.wechat.follow_qr_image = Some(image);
+    })
+    .await;
+    t.app.clock.freeze();
+    let o = setup_owner(&t).await;
+    let url = bind_link(&t, &o).await;
+    let (s, phone_page) = scan(&t, &client(), &url, BOSS_PHONE).await;
+    assert_eq!(s, 200);
+    let note = "微信只把店铺通知发给关注了店铺公众号的微信";
+    for page in [
+        &phone_page,
+        &get_text(&o.c, &t.url("/admin/notify")).await.1,
+    ] {
+        assert!(page.contains(note), "{page}");
+        assert!(page.contains("src=\"/follow-qr\""), "{page}");
+    }
+    let r = client().get(t.url("/follow-qr")).send().await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), png.as_slice());
+    let not_follower = "它没有关注店铺公众号，微信不发送";
+    let (_, page) = get_text(&o.c, &t.url("/admin/notify")).await;
+    assert!(!page.contains(not_follower), "nothing was refused yet");
+
+    // The owner's WeChat stops following; a paid order's message is refused, finally.
+    assert!(t.sandbox().set_following(BOSS_PHONE, false).unwrap());
+    paid_order(&t, 1).await;
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert_eq!(owner_entries(&t)[0].state, OutboxState::NotFollower);
+    let (_, page) = get_text(&o.c, &t.url("/admin/notify")).await;
+    assert!(page.contains(not_follower), "{page}");
+    assert!(!page.contains("43004") && !page.contains("NotFollower"));
+
+    // Following again: the next message goes through and the warning is gone.
+    assert!(t.sandbox().set_following(BOSS_PHONE, true).unwrap());
+    paid_order(&t, 1).await;
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert_eq!(received(&t, BOSS_PHONE).len(), 1);
+    let (_, page) = get_text(&o.c, &t.url("/admin/notify")).await;
+    assert!(!page.contains(not_follower), "{page}");
+}

@@ -42,12 +42,19 @@ pub async fn route(
 
 async fn show(ctx: &Ctx, admin: &Admin, link: Option<(&str, i64)>) -> Result<Resp, WebError> {
     let me = admin.session.username.clone();
-    let bound = ctx
+    let (binding, not_follower) = ctx
         .app
         .store
-        .call(move |s| s.wechat_binding(&me))
-        .await?
-        .map(|b| wechat_bind::masked(&b.openid));
+        .call(move |s| {
+            let b = s.wechat_binding(&me)?;
+            let nf = match &b {
+                Some(b) => s.owner_not_follower(&b.username, &b.openid)?,
+                None => false,
+            };
+            Ok::<_, crate::store::StoreError>((b, nf))
+        })
+        .await?;
+    let bound = binding.map(|b| wechat_bind::masked(&b.openid));
     let t = ctx.app.config.shop.language.owner_notify();
     let w = &ctx.app.config.wechat;
     let p = NotifyPage {
@@ -58,6 +65,7 @@ async fn show(ctx: &Ctx, admin: &Admin, link: Option<(&str, i64)>) -> Result<Res
             (t.kind_aftersales, w.owner_aftersales_template_id.is_some()),
             (t.kind_alerts, w.owner_alert_template_id.is_some()),
         ],
+        not_follower,
         quiet: ctx.app.config.owner.quiet_hours.map(|q| {
             format!(
                 "{:02}:{:02}-{:02}:{:02}",
@@ -75,8 +83,8 @@ async fn unbind(ctx: &Ctx, admin: &Admin, f: Form) -> Result<Resp, WebError> {
     if f.get("confirm") != "1" {
         return Ok(page(views::owner_unbind(ctx, admin)));
     }
-    let me = admin.session.username.clone();
-    ctx.app.store.call(move |s| s.unbind_wechat(&me)).await?;
+    let e = admin.entry(ctx, crate::audit::Action::WechatUnbound);
+    ctx.app.store.call(move |s| s.unbind_wechat_as(&e)).await?;
     Ok(flash_redirect(ctx, "/admin/notify"))
 }
 

@@ -17,6 +17,23 @@ pub struct NotifyPage<'a> {
     pub kinds: [(&'static str, bool); 3],
     /// The quiet hours as configured, e.g. "22:00-08:00".
     pub quiet: Option<String>,
+    /// The member's last owner message was refused: their WeChat does not follow.
+    pub not_follower: bool,
+}
+
+/// That messages reach only a WeChat following the account, and its QR code when
+/// `[wechat] follow_qr_image` is set.
+fn follow_note(ctx: &Ctx) -> Markup {
+    let t = ctx.app.config.shop.language.owner_notify();
+    html! {
+        div.follow-oa #follow-note {
+            p.small { (t.follow_note) }
+            @if ctx.app.config.wechat.follow_qr_image.is_some() {
+                p.small.muted { (t.follow_scan) }
+                img src="/follow-qr" alt=(t.follow_alt) width="180" height="180";
+            }
+        }
+    }
 }
 
 pub fn owner_notify(ctx: &Ctx, admin: &Admin, p: &NotifyPage<'_>) -> Markup {
@@ -37,6 +54,10 @@ pub fn owner_notify(ctx: &Ctx, admin: &Admin, p: &NotifyPage<'_>) -> Markup {
                     }
                     None => p #bind-state { strong { (t.not_bound) } },
                 }
+                @if p.not_follower {
+                    p.notice.err #not-follower { (t.not_follower) }
+                }
+                (follow_note(ctx))
                 @if let Some((url, expires)) = p.link {
                     div.bind-qr #bind-qr {
                         @if let Some(svg) = crate::qr::svg(url, 220) { (PreEscaped(svg)) }
@@ -102,6 +123,7 @@ pub fn bind_result(ctx: &Ctx, ok: bool, message: &str, hint: Option<&str>) -> Ma
                 h1 { @if ok { (t.phone_bound) } @else { (t.title) } }
                 p { (message) }
                 @if let Some(h) = hint { p.muted.small { (h) } }
+                @if ok { (follow_note(ctx)) }
             }
         },
     )
