@@ -331,7 +331,7 @@ try {
     if (await sharer.$("#sb-wx-debug")) fail("the sandbox shows a wx.config debug panel");
     await shot(sharer, "jssdk-product-in-wechat");
     await sharer.goto(`${base}/sandbox/phone`);
-    await sharer.waitForSelector("#visitor-shares li.sb-share[data-link*='/p/longjing?ch=share']");
+    await sharer.waitForSelector("#visitor-shares li.sb-share[data-link*='/p/longjing?from=share']");
     await shot(sharer, "jssdk-share-card-on-phone");
     await sharer.goto(`${base}/p/longjing`);
     await sharer.click("form.buy button[type=submit]");
