@@ -101,7 +101,11 @@ impl OfficialAccount {
                     .unwrap_or_default();
                 *guard = Some(CachedTicket {
                     ticket: kept.clone(),
-                    renew_at: (now + RETRY_AFTER_FAILURE_SECS).min(expires_at.max(now + 1)),
+                    renew_at: if kept.is_empty() {
+                        now + RETRY_AFTER_FAILURE_SECS
+                    } else {
+                        (now + RETRY_AFTER_FAILURE_SECS).min(expires_at)
+                    },
                     expires_at,
                 });
                 return if kept.is_empty() { Err(e) } else { Ok(kept) };

@@ -138,10 +138,12 @@ async fn the_ticket_is_shared_across_pages_and_refreshed_after_expiry_and_after_
     for p in ["/", "/c/tea", "/p/longjing"] {
         assert_eq!(wx_config(&c, &t, &format!("{base}{p}")).await.0, 503);
     }
+    assert_eq!(sb.oa_calls().unwrap(), asked, "not again at once");
+    let wait = puzi::wechat::jssdk::RETRY_AFTER_FAILURE_SECS;
+    t.app.clock.advance(wait - 1);
+    assert_eq!(wx_config(&c, &t, &format!("{base}/")).await.0, 503);
     assert_eq!(sb.oa_calls().unwrap(), asked, "not again within a minute");
-    t.app
-        .clock
-        .advance(puzi::wechat::jssdk::RETRY_AFTER_FAILURE_SECS);
+    t.app.clock.advance(1);
     sb.clear_oa_fault();
     assert_eq!(wx_config(&c, &t, &format!("{base}/")).await.0, 200);
 }
