@@ -251,38 +251,6 @@ async fn tampered_links_are_not_found_and_expired_ones_say_so() {
     assert_eq!(r.status(), 303);
 }
 
-/// Decodes the QR code an "open in WeChat" page draws: the path-per-module SVG the shop
-/// writes, rasterised to grey pixels for `rqrr`.
-fn decode_svg_qr(page: &str) -> String {
-    let svg = &page[page.find("<svg").unwrap()..page.find("</svg>").unwrap()];
-    let dim = |key: &str| -> usize {
-        let i = svg.find(key).unwrap() + key.len();
-        svg[i..].split('"').next().unwrap().parse().unwrap()
-    };
-    let (w, h) = (dim("width=\""), dim("height=\""));
-    let mut px = vec![255u8; w * h];
-    let d = svg.rfind(" d=\"").unwrap() + 4;
-    let d = svg[d..].split('"').next().unwrap();
-    // `M{x} {y}h{w}v{h}H{x}V{y}` per dark module.
-    let nums: Vec<i64> = d
-        .split(|c: char| c.is_ascii_alphabetic() || c == ' ')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().unwrap())
-        .collect();
-    for r in nums.chunks_exact(6) {
-        let (x, y, a, b) = (r[0], r[1], r[2], r[3]);
-        for yy in y..y + b {
-            for xx in x..x + a {
-                px[yy as usize * w + xx as usize] = 0;
-            }
-        }
-    }
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1);
-    grids[0].decode().unwrap().1
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_qr_handoff_opens_the_cashier_in_wechat_and_gives_the_order_to_the_scanner() {
     let t = TestApp::start().await;
@@ -326,6 +294,8 @@ async fn the_qr_handoff_opens_the_cashier_in_wechat_and_gives_the_order_to_the_s
 #[tokio::test(flavor = "multi_thread")]
 async fn the_order_page_tells_the_story_with_tracking_and_a_partial_refund() {
     let t = TestApp::start().await;
+    // The countdown is asserted to the second: only the seconds the test moves pass.
+    t.app.clock.freeze();
     let owner = setup_owner(&t).await;
     let a = client();
     let no = place(&t, &a, &GOOD_FORM).await;

@@ -37,35 +37,9 @@ async fn start(quiet: Option<&str>, aftersales_template: bool) -> TestApp {
     t
 }
 
-/// Decodes the QR code the page draws (the shop's path-per-module SVG) with `rqrr`.
-fn decode_svg_qr(page: &str) -> String {
-    let page = &page[page.find("id=\"bind-qr\"").expect("a bind QR code")..];
-    let svg = &page[page.find("<svg").unwrap()..page.find("</svg>").unwrap()];
-    let dim = |key: &str| -> usize {
-        let i = svg.find(key).unwrap() + key.len();
-        svg[i..].split('"').next().unwrap().parse().unwrap()
-    };
-    let (w, h) = (dim("width=\""), dim("height=\""));
-    let mut px = vec![255u8; w * h];
-    let d = svg.rfind(" d=\"").unwrap() + 4;
-    let d = svg[d..].split('"').next().unwrap();
-    let nums: Vec<i64> = d
-        .split(|c: char| c.is_ascii_alphabetic() || c == ' ')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().unwrap())
-        .collect();
-    for r in nums.chunks_exact(6) {
-        let (x, y, a, b) = (r[0], r[1], r[2], r[3]);
-        for yy in y..y + b {
-            for xx in x..x + a {
-                px[yy as usize * w + xx as usize] = 0;
-            }
-        }
-    }
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x]);
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1);
-    grids[0].decode().unwrap().1
+/// Decodes the bind QR code the page draws.
+fn decode_bind_qr(page: &str) -> String {
+    decode_svg_qr(&page[page.find("id=\"bind-qr\"").expect("a bind QR code")..])
 }
 
 /// The owner asks for a bind QR code; returns the URL it holds.
@@ -73,7 +47,7 @@ async fn bind_link(t: &TestApp, o: &Owner) -> String {
     let r = o.post(t, "/admin/notify/link", &[]).await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
-    decode_svg_qr(&page)
+    decode_bind_qr(&page)
 }
 
 /// The sandbox phone of `persona` opens `url` (as scanned) and approves WeChat's OAuth;
