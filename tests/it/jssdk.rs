@@ -1,5 +1,5 @@
-//! The JS-SDK (issue 14): `wx.config` signatures against an independent SHA-1 (python3's
-//! hashlib), the `jsapi_ticket` cache (shared across pages, refreshed after expiry and after
+//! The JS-SDK (issue 14): `wx.config` signatures against an independent SHA-1 (written
+//! out in this file from FIPS 180-4), the `jsapi_ticket` cache (shared across pages, refreshed after expiry and after
 //! 40001), the sandbox's `wx.config` check with its two strings, share data and Open Graph
 //! tags, the "share" channel through to the back office, and `openAddress` → checkout codes.
 
@@ -9,21 +9,66 @@ use serde_json::Value;
 
 const WECHAT_UA: &str = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50";
 
-/// SHA-1 hex of `s`, by python3's hashlib (not the shop's implementation).
-fn python_sha1(s: &str) -> String {
-    use std::io::Write;
-    let mut child = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import hashlib,sys; print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest())",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+/// SHA-1 hex of `s`, written out here from FIPS 180-4 (not the shop's implementation,
+/// which goes through aws-lc-rs), so the test needs nothing but Rust.
+fn independent_sha1(s: &str) -> String {
+    let mut m = s.as_bytes().to_vec();
+    let bits = (m.len() as u64) * 8;
+    m.push(0x80);
+    while m.len() % 64 != 56 {
+        m.push(0);
+    }
+    m.extend_from_slice(&bits.to_be_bytes());
+    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+    for block in m.chunks(64) {
+        let mut w = [0u32; 80];
+        for t in 0..16 {
+            w[t] = u32::from_be_bytes(block[4 * t..4 * t + 4].try_into().unwrap());
+        }
+        for t in 16..80 {
+            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (t, wt) in w.iter().enumerate() {
+            let (f, k) = match t {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let tmp = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wt);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = tmp;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+#[test]
+fn the_tests_sha1_meets_the_fips_vectors() {
+    assert_eq!(
+        independent_sha1("abc"),
+        "a9993e364706816aba3e25717850c26c9cd0d89d"
+    );
+    assert_eq!(
+        independent_sha1(""),
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+    );
+    assert_eq!(
+        independent_sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+        "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+    );
 }
 
 async fn wx_config(c: &reqwest::Client, t: &TestApp, page_url: &str) -> (u16, Value) {
@@ -77,7 +122,10 @@ async fn wx_config_signatures_match_an_independent_sha1_of_wechats_string() {
             cfg["nonceStr"].as_str().unwrap(),
             cfg["timestamp"].as_i64().unwrap()
         );
-        assert_eq!(cfg["signature"].as_str().unwrap(), python_sha1(&string));
+        assert_eq!(
+            cfg["signature"].as_str().unwrap(),
+            independent_sha1(&string)
+        );
         // And WeChat (the sandbox) accepts it from the page, fragment and all.
         let check = sandbox_check(&c, &t, &cfg, &asked).await;
         assert_eq!(check["ok"], true, "{check}");
