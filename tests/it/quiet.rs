@@ -57,6 +57,8 @@ async fn scrape(t: &TestApp) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_gauges_come_from_one_scan_kept_for_thirty_seconds() {
     let t = TestApp::start().await;
+    // The 30 s are counted by the test: no real second may pass unnoticed.
+    t.app.clock.freeze();
     assert!(
         scrape(&t)
             .await
