@@ -114,8 +114,11 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
     let refusals = Arc::new(Semaphore::new(REFUSALS_MAX));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
+    // Every connection task holds the app (and so the data file) until it ends.
+    let mut conns = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
+            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
@@ -144,11 +147,11 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
         let (ctx, builder, stop) = (ctx.clone(), builder.clone(), stop_rx.clone());
         match &tls {
             None => {
-                tokio::spawn(serve_conn(builder, io, ctx, peer, stop));
+                conns.spawn(serve_conn(builder, io, ctx, peer, stop));
             }
             Some(tls) => {
                 let acceptor = tls.acceptor().clone();
-                tokio::spawn(async move {
+                conns.spawn(async move {
                     // rustls has no handshake timeout of its own.
                     let Ok(Ok(stream)) =
                         tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(io)).await
@@ -162,13 +165,13 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    // Every connection gives its permit back when it has closed.
-    let all = u32::try_from(max).unwrap_or(u32::MAX);
-    if tokio::time::timeout(DRAIN_DEADLINE, permits.acquire_many(all))
-        .await
-        .is_err()
-    {
+    // Waits for the connection tasks themselves, not only their permits (given back when a
+    // connection shuts its side, before its task lets go of the app): when `serve` returns,
+    // nothing of it holds the store, so the data file is free for the next start.
+    let drained = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(DRAIN_DEADLINE, drained).await.is_err() {
         tracing::warn!("shutdown deadline reached with connections still open");
+        conns.shutdown().await;
     }
 }
 

@@ -34,6 +34,7 @@ mod product_page;
 mod qr;
 mod quiet;
 mod refunds;
+mod restart;
 mod sandbox;
 mod sandbox_sdk;
 mod search;
