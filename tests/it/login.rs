@@ -13,6 +13,9 @@ const RIGHT: &str = "correct horse battery";
 async fn shop() -> TestApp {
     let t = TestApp::start_tuned(|c| c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()])
         .await;
+    // Every test here counts failures inside a wait of a few seconds (and one reads the
+    // wait to the second): only the test moves time.
+    t.app.clock.freeze();
     let link = puzi::account::first_start_link(&t.app.store, &t.app.base_url, t.app.clock.unix())
         .unwrap()
         .unwrap();

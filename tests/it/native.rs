@@ -114,6 +114,8 @@ async fn outside_wechat_the_cashier_offers_a_native_code_that_pays_with_the_noti
 #[tokio::test(flavor = "multi_thread")]
 async fn a_native_payment_whose_notification_is_lost_settles_by_query() {
     let t = TestApp::start().await;
+    // "Pending" until the test moves 3 s on: a real second under load must not count.
+    t.app.clock.freeze();
     let c = client();
     let no = place(&t, &c).await;
     let code_url = native(&t, &c, &no).await.1["code_url"]

@@ -208,6 +208,8 @@ async fn happy_path_notification_before_the_js_ok() {
 #[tokio::test(flavor = "multi_thread")]
 async fn notification_after_the_js_ok_the_result_page_settles_by_query() {
     let t = start().await;
+    // "Confirming" until the test moves 3 s on: a real second under load must not count.
+    t.app.clock.freeze();
     let s = place(&t, "canvas-tote-black", 1).await;
     s.open_cashier(&t).await;
     let params = s.jsapi(&t).await;
@@ -565,6 +567,8 @@ async fn a_late_payment_without_stock_is_refunded_automatically() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_before_commit_loses_nothing_and_the_retry_pays_once() {
     let (t, faults) = TestApp::start_faulty(flavour).await;
+    // The held-back notification must not go out by itself (10 s) before the test sends it.
+    t.app.clock.freeze();
     let s = place(&t, "longjing-50g", 1).await;
     s.open_cashier(&t).await;
     let params = s.jsapi(&t).await;

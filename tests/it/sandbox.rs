@@ -614,6 +614,8 @@ async fn duplicate_and_concurrent_notifications() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delayed_lost_and_after_return_notifications() {
     let t = TestApp::start().await;
+    // The delayed notification must not go out by itself before the test moves time.
+    t.app.clock.freeze();
     let r = Receiver::start(t.pay().clone()).await;
     pay_to(
         &t,
