@@ -121,11 +121,20 @@ impl OwnerNotify {
                 format!("{product}{}{left}", t.msg_left),
                 "/admin/products".to_string(),
             ),
-            OwnerEvent::Alert { kind, order, .. } => (
+            // The kind once, in the shop's language; the stored message is internal English,
+            // except an IP refused by WeChat, which is what the owner must add.
+            OwnerEvent::Alert {
+                kind,
+                order,
+                message,
+            } => (
                 t.msg_alert.to_string(),
                 order.clone().unwrap_or_else(|| "-".to_string()),
                 self.lang.work().alert_kind(*kind).to_string(),
-                self.lang.work().alert_kind(*kind).to_string(),
+                match kind {
+                    AlertKind::IpWhitelist => message.clone(),
+                    _ => t.msg_alert_see.to_string(),
+                },
                 match order {
                     Some(o) => format!("/admin/orders/{o}"),
                     None => "/admin".to_string(),

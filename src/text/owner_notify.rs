@@ -42,6 +42,8 @@ pub struct OwnerNotifyText {
     pub msg_left: &'static str,
     /// The amount field of a low-stock message: `{n}` the stock left.
     pub msg_stock_left: &'static str,
+    /// The items field of an alert (its kind is in the amount field): where to look.
+    pub msg_alert_see: &'static str,
     /// Settings rows: the owner templates, and what an unset one means.
     pub set_order: &'static str,
     pub set_aftersales: &'static str,
@@ -106,6 +108,7 @@ pub static OWNER_NOTIFY_ZH: OwnerNotifyText = OwnerNotifyText {
     msg_alert: "店铺提醒",
     msg_left: " 剩余 ",
     msg_stock_left: "剩余 {n} 件",
+    msg_alert_see: "详情请到后台查看",
     set_order: "店主通知模板：新付款订单",
     set_aftersales: "店主通知模板：退款申请",
     set_alert: "店主通知模板：库存紧张和提醒",
@@ -154,6 +157,7 @@ pub static OWNER_NOTIFY_EN: OwnerNotifyText = OwnerNotifyText {
     msg_alert: "Shop alert",
     msg_left: " left: ",
     msg_stock_left: "{n} left",
+    msg_alert_see: "Details in the back office",
     set_order: "Owner template: paid orders",
     set_aftersales: "Owner template: refund requests",
     set_alert: "Owner template: low stock and alerts",

@@ -438,6 +438,8 @@ async fn the_notifications_page_reads_in_both_languages_without_raw_data() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_while_a_payment_commits_leaves_exactly_one_owner_message() {
     let (t, faults) = TestApp::start_faulty(templates).await;
+    // The held-back notification must not go out by itself (10 s) before the test sends it.
+    t.app.clock.freeze();
     let _o = bound_owner(&t).await;
     let c = client();
     add_to_cart(&c, &t, MUG, 1).await;
@@ -614,6 +616,11 @@ async fn owner_messages_use_the_configured_keys_and_never_an_empty_amount() {
         .work()
         .alert_kind(AlertKind::BillDifference);
     assert_eq!(alert["data"]["thing7"]["value"], kind);
+    // The kind once; the other fields in the shop's language, never the stored English.
+    let see = puzi::text::Lang::Zh.owner_notify().msg_alert_see;
+    assert_eq!(alert["data"]["thing6"]["value"], see, "{alert}");
+    assert_eq!(alert["data"]["thing9"]["value"], "店铺提醒");
+    assert!(!alert.to_string().contains("difference"), "{alert}");
 }
 
 /// Binding and unbinding are in the audit log, in words, by the member whose WeChat it is.
