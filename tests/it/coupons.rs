@@ -293,6 +293,46 @@ async fn caps_count_uses_in_all_and_per_shopper_across_sessions_and_mobiles() {
     t.stop().await;
 }
 
+/// Inside WeChat the shopper is their openid: the same WeChat user on a second phone (a new
+/// session) with another mobile number is still the shopper who used the code.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_per_shopper_cap_follows_the_openid_across_phones_and_mobiles() {
+    let t = TestApp::start().await;
+    coupon(&t, "ONCE", CouponKind::Fixed { amount: Money(100) }, |c| {
+        c.per_shopper_cap = Some(1);
+    });
+    // "My orders" signs a phone in silently as `persona`.
+    let phone = |persona: &'static str| {
+        let t = &t;
+        async move {
+            let c = wechat_client();
+            let r = c.get(t.url("/orders")).send().await.unwrap();
+            assert_eq!(r.status(), 302, "OAuth first");
+            let back = approve_oauth(t, &c, r.headers()["location"].to_str().unwrap(), persona);
+            assert_eq!(back.await.status(), 303);
+            c
+        }
+    };
+    let first = phone("阿珍").await;
+    add_to_cart(&first, &t, "stoneware-mug-white", 1).await;
+    let no = place(&first, &t, 1, "ONCE").await.unwrap();
+    let azhen = puzi::sandbox::openid(&t.sandbox().keys().manifest.appid, "阿珍");
+    assert_eq!(order(&t, &no).openid.as_deref(), Some(azhen.as_str()));
+    // Her second phone: a new session, another mobile number, the same openid.
+    let second = phone("阿珍").await;
+    add_to_cart(&second, &t, "stoneware-mug-white", 1).await;
+    let (s, page) = place(&second, &t, 2, "ONCE").await.unwrap_err();
+    assert_eq!(s, 409);
+    assert!(page.contains("你已经用过这个优惠码了"));
+    assert_eq!(used(&t, "ONCE"), 1);
+    // Another WeChat user may.
+    let other = phone("小林").await;
+    add_to_cart(&other, &t, "stoneware-mug-white", 1).await;
+    place(&other, &t, 3, "ONCE").await.unwrap();
+    assert_eq!(used(&t, "ONCE"), 2);
+    t.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_shoppers_racing_for_the_last_use_exactly_one_wins() {
     let t = TestApp::start().await;

@@ -6,18 +6,6 @@ use crate::support::*;
 use puzi::order::{OrderNo, OrderState};
 use std::collections::HashMap;
 
-const WECHAT_UA: &str = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50";
-
-/// A phone inside WeChat: keeps cookies, does not follow redirects.
-fn wechat_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .user_agent(WECHAT_UA)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
@@ -26,24 +14,11 @@ fn location(r: &reqwest::Response) -> String {
 /// shop's redirect after the OAuth return (where the shopper was going).
 async fn oauth_as(t: &TestApp, c: &reqwest::Client, authorize: &str, persona: &str) -> String {
     assert!(authorize.contains("oauth2/authorize"), "{authorize}");
-    let auth = authorize.replace("#wechat_redirect", "");
-    let q: HashMap<String, String> =
-        form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
-            .into_owned()
-            .collect();
-    assert_eq!(q["scope"], "snsapi_base", "silent OAuth");
-    let r = c
-        .post(t.url("/sandbox/connect/oauth2/approve"))
-        .form(&[
-            ("appid", q["appid"].as_str()),
-            ("redirect_uri", q["redirect_uri"].as_str()),
-            ("state", q["state"].as_str()),
-            ("persona", persona),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let r = c.get(location(&r)).send().await.unwrap();
+    assert!(
+        authorize.contains("scope=snsapi_base"),
+        "silent OAuth: {authorize}"
+    );
+    let r = approve_oauth(t, c, authorize, persona).await;
     assert_eq!(r.status(), 303, "the OAuth return sends the shopper on");
     location(&r)
 }

@@ -7,8 +7,6 @@ use crate::admin::setup_owner;
 use crate::support::*;
 use serde_json::Value;
 
-const WECHAT_UA: &str = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50";
-
 /// SHA-1 hex of `s`, written out here from FIPS 180-4 (not the shop's implementation,
 /// which goes through aws-lc-rs), so the test needs nothing but Rust.
 fn independent_sha1(s: &str) -> String {

@@ -68,31 +68,9 @@ async fn scan(t: &TestApp, phone: &reqwest::Client, url: &str, persona: &str) ->
     if !r.status().is_redirection() {
         return (r.status().as_u16(), r.text().await.unwrap());
     }
-    let auth = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .replace("#wechat_redirect", "");
+    let auth = r.headers()["location"].to_str().unwrap();
     assert!(auth.contains("scope=snsapi_base"), "{auth}");
-    let q: std::collections::HashMap<String, String> =
-        form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
-            .into_owned()
-            .collect();
-    let r = phone
-        .post(t.url("/sandbox/connect/oauth2/approve"))
-        .form(&[
-            ("appid", q["appid"].as_str()),
-            ("redirect_uri", q["redirect_uri"].as_str()),
-            ("state", q["state"].as_str()),
-            ("persona", persona),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let r = phone
-        .get(r.headers()["location"].to_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let r = approve_oauth(t, phone, auth, persona).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 

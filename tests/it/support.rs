@@ -419,6 +419,49 @@ pub async fn pay_in_sandbox(
     params
 }
 
+/// A phone inside WeChat (WeChat's user agent): keeps cookies, does not follow redirects.
+pub fn wechat_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent(WECHAT_UA)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub const WECHAT_UA: &str = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50";
+
+/// The silent OAuth sign-in: given the shop's redirect to the sandbox's `authorize` URL,
+/// approves as `persona` and follows the code back to the shop's OAuth return; that
+/// response (the session now knows the persona's openid).
+pub async fn approve_oauth(
+    t: &TestApp,
+    c: &reqwest::Client,
+    authorize: &str,
+    persona: &str,
+) -> reqwest::Response {
+    let auth = authorize.replace("#wechat_redirect", "");
+    let q: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(auth.split_once('?').expect("a query").1.as_bytes())
+            .into_owned()
+            .collect();
+    let r = c
+        .post(t.url("/sandbox/connect/oauth2/approve"))
+        .form(&[
+            ("appid", q["appid"].as_str()),
+            ("redirect_uri", q["redirect_uri"].as_str()),
+            ("state", q["state"].as_str()),
+            ("persona", persona),
+        ])
+        .send()
+        .await
+        .unwrap();
+    c.get(r.headers()["location"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The cashier's silent OAuth (a persona the first time) and the JSAPI parameters — an
 /// order with a prepay at WeChat, not paid. Returns the `getBrandWCPayRequest` parameters.
 pub async fn prepay_in_sandbox(
@@ -429,29 +472,7 @@ pub async fn prepay_in_sandbox(
 ) -> serde_json::Value {
     let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
     if r.status() == 302 {
-        let auth = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .replace("#wechat_redirect", "");
-        let q: std::collections::HashMap<String, String> =
-            form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes())
-                .into_owned()
-                .collect();
-        let r = c
-            .post(t.url("/sandbox/connect/oauth2/approve"))
-            .form(&[
-                ("appid", q["appid"].as_str()),
-                ("redirect_uri", q["redirect_uri"].as_str()),
-                ("state", q["state"].as_str()),
-                ("persona", persona),
-            ])
-            .send()
-            .await
-            .unwrap();
-        c.get(r.headers()["location"].to_str().unwrap())
-            .send()
-            .await
-            .unwrap();
+        approve_oauth(t, c, r.headers()["location"].to_str().unwrap(), persona).await;
     }
     let params: serde_json::Value = c
         .post(t.url(&format!("/pay/{no}/jsapi")))
