@@ -126,8 +126,16 @@ pub async fn deliver_due(sb: &Sandbox) -> Result<usize, SandboxError> {
                     tokio::spawn(async move { attempt(&sb, d).await })
                 })
                 .collect();
+            // Every attempt is awaited before an error is returned: none outlives this call
+            // (each holds the store, which a stopping server must let go of).
+            let mut failed = None;
             for h in handles {
-                h.await??;
+                if let Err(e) = h.await.map_err(SandboxError::from).and_then(|r| r) {
+                    failed.get_or_insert(e);
+                }
+            }
+            if let Some(e) = failed {
+                return Err(e);
             }
             sent += group.len();
         }
