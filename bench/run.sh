@@ -83,7 +83,7 @@ PY
 if want storefront; then
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/ec.key" -out "$W/ec.crt" \
   -days 30 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
-P_HTTP=$(free_port); P_TLS=$(free_port); N_HTTP=$(free_port); N_TLS=$(free_port)
+P_HTTP=$(free_port); P_TLS=$(free_port); N_HTTP=$(free_port); N_TLS=$(free_port); H_HTTP=$(free_port); H_TLS=$(free_port)
 cat > "$W/plain.toml" <<TOML
 [server]
 listen = "127.0.0.1:$P_HTTP"
@@ -124,8 +124,22 @@ http { access_log off; sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_req
   default_type text/html; charset utf-8; open_file_cache max=100 inactive=60s;
   server { listen 127.0.0.1:$N_HTTP; root $W/www; index index.html; }
   server { listen 127.0.0.1:$N_TLS ssl http2; ssl_certificate $W/ec.crt; ssl_certificate_key $W/ec.key;
-           ssl_protocols TLSv1.2 TLSv1.3; root $W/www; index index.html; } }
+           ssl_protocols TLSv1.2 TLSv1.3; root $W/www; index index.html; }
+  # The same bytes on the wire: nginx also sends the headers puzi sends with every page.
+  server { listen 127.0.0.1:$H_HTTP; root $W/www; index index.html; include $W/same-headers.conf; }
+  server { listen 127.0.0.1:$H_TLS ssl http2; ssl_certificate $W/ec.crt; ssl_certificate_key $W/ec.key;
+           ssl_protocols TLSv1.2 TLSv1.3; root $W/www; index index.html; include $W/same-headers.conf;
+           add_header strict-transport-security "max-age=31536000" always; } }
 NGINX
+# puzi's own response headers for a page (curl), as nginx add_header lines.
+curl -s -D - -o /dev/null "http://127.0.0.1:$P_HTTP/" | tr -d '\r' | python3 -c '
+import sys
+skip = {"content-type", "content-length", "date", "server", "connection", ""}
+for line in sys.stdin:
+    if ":" not in line: continue
+    k, v = line.split(":", 1)
+    if k.lower() in skip: continue
+    print(f"add_header {k.lower()} \"{v.strip()}\" always;")' > "$W/same-headers.conf"
 taskset -c 0 nginx -c "$W/nginx.conf" & NGINX=$!
 curl -s -o /dev/null "http://127.0.0.1:$N_HTTP/" || true
 
@@ -137,11 +151,15 @@ wrk_for() { taskset -c 1 wrk -t1 -c64 -d"${RDUR}s" "$@" | awk '/Requests\/sec/ {
 for round in $(seq 1 "$ROUNDS"); do
   for page in / /p/stoneware-mug; do
     for mode in http tls; do
-      if [[ $mode == http ]]; then pu="http://127.0.0.1:$P_HTTP$page"; ng="http://127.0.0.1:$N_HTTP$page"
-      else pu="https://127.0.0.1:$P_TLS$page"; ng="https://127.0.0.1:$N_TLS$page"; fi
-      if (( round % 2 )); then p=$(wrk_for "$pu"); n=$(wrk_for "$ng")
-      else n=$(wrk_for "$ng"); p=$(wrk_for "$pu"); fi
-      echo "$mode $page $p $n" >> "$W/rounds"
+      if [[ $mode == http ]]; then s=http; pp=$P_HTTP np=$N_HTTP hp=$H_HTTP; else s=https; pp=$P_TLS np=$N_TLS hp=$H_TLS; fi
+      pu="$s://127.0.0.1:$pp$page"; ng="$s://127.0.0.1:$np$page"; nh="$s://127.0.0.1:$hp$page"
+      # The order rotates each round, so none of the three always goes first.
+      case $(( round % 3 )) in
+        1) p=$(wrk_for "$pu"); n=$(wrk_for "$ng"); h=$(wrk_for "$nh") ;;
+        2) n=$(wrk_for "$ng"); h=$(wrk_for "$nh"); p=$(wrk_for "$pu") ;;
+        0) h=$(wrk_for "$nh"); p=$(wrk_for "$pu"); n=$(wrk_for "$ng") ;;
+      esac
+      echo "$mode $page $p $n $h" >> "$W/rounds"
     done
   done
 done
@@ -154,14 +172,16 @@ python3 - "$W/rounds" <<'PY'
 import sys, statistics as st
 rows = {}
 for line in open(sys.argv[1]):
-    mode, page, p, n = line.split()
-    rows.setdefault((mode, page), []).append((float(p), float(n)))
-print("| storefront | puzi req/s (median) | nginx req/s (median) | ratio (median) | ratio spread (min–max) |")
-print("|---|---|---|---|---|")
+    mode, page, p, n, h = line.split()
+    rows.setdefault((mode, page), []).append((float(p), float(n), float(h)))
+print("| storefront | puzi req/s (median) | nginx, same headers | nginx, bare | ratio to same headers: median (spread) | ratio to bare: median (spread) |")
+print("|---|---|---|---|---|---|")
 for (mode, page), runs in sorted(rows.items()):
-    ratios = [p / n for p, n in runs]
-    print(f"| {mode} {page} | {st.median(p for p, _ in runs):.0f} | {st.median(n for _, n in runs):.0f} "
-          f"| {st.median(ratios):.2f} | {min(ratios):.2f}–{max(ratios):.2f} |")
+    rh = [p / h for p, _, h in runs]
+    rn = [p / n for p, n, _ in runs]
+    print(f"| {mode} {page} | {st.median(r[0] for r in runs):.0f} | {st.median(r[2] for r in runs):.0f} "
+          f"| {st.median(r[1] for r in runs):.0f} | {st.median(rh):.2f} ({min(rh):.2f}–{max(rh):.2f}) "
+          f"| {st.median(rn):.2f} ({min(rn):.2f}–{max(rn):.2f}) |")
 PY
 fi
 

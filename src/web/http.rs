@@ -112,6 +112,8 @@ pub fn html(markup: maud::Markup) -> Resp {
 
 pub fn html_bytes(body: Bytes) -> Resp {
     let mut r = Response::new(Full::new(body));
+    // Room for these and the security headers `finish` adds, allocated once.
+    *r.headers_mut() = HeaderMap::with_capacity(12);
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
