@@ -144,26 +144,32 @@ fn cache_key(req: &Request<Incoming>, v: &Visitor) -> Option<String> {
 /// The hot path: a first-time visitor (no session cookie) asking for a page without a
 /// query string gets the cached bytes before anything else is done.
 fn fast_cached(ctx: &Ctx, req: &Request<Incoming>) -> Option<Resp> {
+    cached_body(ctx, req).map(super::http::html_bytes)
+}
+
+/// The cached bytes of this page for a first-time visitor, if any (see `fast_cached`).
+fn cached_body(ctx: &Ctx, req: &Request<Incoming>) -> Option<Bytes> {
     if req.uri().query().is_some()
         || super::http::cookie(req.headers(), super::session::COOKIE).is_some()
     {
         return None;
     }
-    let key = format!("{}|0", req.uri().path());
-    ctx.pages
-        .get(&key, ctx.app.store.generation())
-        .map(super::http::html_bytes)
+    let path = req.uri().path();
+    let mut key = String::with_capacity(path.len() + 2);
+    key.push_str(path);
+    key.push_str("|0");
+    ctx.pages.get(&key, ctx.app.store.generation())
 }
 
-/// The fast path taken before routing (see `web::handle`): a GET or HEAD of a catalog page
-/// in the cache, from a visitor without a session. Only catalog paths are cached under
-/// `path|0`, so a hit is one of them.
-pub(super) fn fast_page(ctx: &Ctx, req: &Request<Incoming>) -> Option<Resp> {
+/// The fast path taken before routing (see `web::handle`): the body of a GET or HEAD of a
+/// catalog page in the cache, from a visitor without a session. Only catalog paths are
+/// cached under `path|0`, so a hit is one of them. The caller adds the page headers.
+pub(super) fn fast_page(ctx: &Ctx, req: &Request<Incoming>) -> Option<Bytes> {
     let m = req.method();
     if m != hyper::Method::GET && m != hyper::Method::HEAD {
         return None;
     }
-    fast_cached(ctx, req)
+    cached_body(ctx, req)
 }
 
 fn from_cache(ctx: &Ctx, key: &Option<String>, generation: u64, v: &Visitor) -> Option<Resp> {
