@@ -5,6 +5,8 @@
 //! `errcode` answers the Official Account API shares. A browser that arrives with no
 //! persona gets a generated one (a friendly name, changeable on `/sandbox/phone`), so
 //! every phone at a booth is its own shopper; `forcePopup=true` shows the picker.
+//! Personas and codes commit without a sync (`Store::sandbox_write_unsynced`): they play
+//! WeChat's side of a sign-in, not the shop's money.
 
 use super::{Request, Resp, Sandbox, SandboxError, dec, enc, html, json, redirect};
 use crate::store::StoreError;
@@ -112,7 +114,7 @@ fn issue_code(sb: &Sandbox, appid: &str, persona: &str) -> Result<String, StoreE
     };
     sb.inner
         .store
-        .sandbox_write(|t| -> Result<(), StoreError> {
+        .sandbox_write_unsynced(|t| -> Result<(), StoreError> {
             if t.get(&format!("persona/{persona}"))?.is_none() {
                 t.put(&format!("persona/{persona}"), &enc(&p))?;
             }
@@ -152,7 +154,7 @@ pub async fn authorize_page(sb: &Sandbox, req: &Request) -> Result<Resp, Sandbox
         let name = sb
             .inner
             .store
-            .sandbox_write(|t| -> Result<String, StoreError> {
+            .sandbox_write_unsynced(|t| -> Result<String, StoreError> {
                 loop {
                     let n = super::next_seq(t, "persona")?;
                     let name = lang.booth().persona_name(n - 1);
@@ -329,7 +331,7 @@ pub async fn exchange(sb: &Sandbox, req: &Request) -> Result<Resp, SandboxError>
     let code = get("code");
     let now = sb.inner.clock.unix();
     let appid = get("appid");
-    let r = sb.inner.store.sandbox_write(
+    let r = sb.inner.store.sandbox_write_unsynced(
         |t| -> Result<Result<String, (i64, &'static str)>, StoreError> {
             let key = format!("code/{code}");
             let Some(b) = t.get(&key)? else {

@@ -134,16 +134,24 @@ impl WriteTx<'_> {
     /// Commits durably; a storage failure marks the database for reopening.
     pub(crate) fn commit(self) -> Result<(), StoreError> {
         let db = self.db;
-        self.tx.commit().map_err(|e| db.noticed(e.into()))?;
-        // A synced commit carries every unsynced one before it to the disk.
-        db.unsynced.store(false, Ordering::Release);
+        // A synced commit carries every unsynced one before it to the disk. The flag is
+        // cleared before the commit: an unsynced commit that slips in right after this one
+        // (the write lock is free once it returns) sets it again and is not forgotten.
+        let had_unsynced = db.unsynced.swap(false, Ordering::AcqRel);
+        if let Err(e) = self.tx.commit() {
+            if had_unsynced {
+                db.unsynced.store(true, Ordering::Release);
+            }
+            return Err(db.noticed(e.into()));
+        }
         Ok(())
     }
 
     /// Commits without syncing to disk (redb's `Durability::None`): for what is not money
-    /// (shopper sessions and carts, the sandbox's own prepay records). The change is
-    /// visible at once and reaches the disk with the next synced commit; a crash before
-    /// that loses it, never an order, a prepay or a payment, which always sync.
+    /// (shopper sessions and carts, the sandbox's own OAuth and prepay records). The
+    /// change is visible at once and reaches the disk with the next synced commit; a crash
+    /// (or a storage failure, which reopens the file) before that loses it, never an order,
+    /// a prepay or a payment, which always sync.
     pub(crate) fn commit_unsynced(mut self) -> Result<(), StoreError> {
         if self.tx.set_durability(redb::Durability::None).is_err() {
             return self.commit();

@@ -1,5 +1,5 @@
 //! Group commit: one writer thread applies the changes that arrive together (payment
-//! notifications, cart changes, order placements) in one durable transaction, commits
+//! notifications, order placements, the shop's prepay records) in one durable transaction, commits
 //! once, and answers each caller only after that commit. A failing or panicking change
 //! fails its batch, so nothing is acknowledged that is not durable.
 
@@ -78,7 +78,9 @@ impl Store {
         }
     }
 
-    /// `update_session` through group commit.
+    /// `update_session` through group commit, synced. The shop's cart changes do not use
+    /// it (they commit unsynced, `Store::change_session`); it stays for a session change
+    /// that must be durable when answered.
     pub async fn update_session_grouped<R: Send + 'static>(
         &self,
         id: String,

@@ -5,7 +5,8 @@
 //! schema version is written when the file is created and checked on open; a file from a
 //! newer puzi is refused rather than misread. Every state change is one write transaction
 //! committed with `Durability::Immediate`, except shopper-session writes (`update_session`:
-//! OAuth state, openid; not money), which commit unsynced and reach the disk with the next synced commit
+//! carts, OAuth state, openid) and the sandbox's own records (not money), which commit
+//! unsynced and reach the disk with the next synced commit
 //! (`WriteTx::commit_unsynced`, `Store::sync_unsynced`). Methods are synchronous; async callers go
 //! through `Store::call`, which runs them on the blocking pool.
 

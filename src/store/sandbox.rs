@@ -49,13 +49,38 @@ impl Store {
         &self,
         f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, E>,
     ) -> Result<R, E> {
+        self.sandbox_commit(true, f)
+    }
+
+    /// `sandbox_write` without a sync, for the simulator's records on a shopper's way to
+    /// paying — OAuth personas and codes, JSAPI prepay orders. They play WeChat's side and
+    /// are not the shop's money: the shop's own order and prepay record always commit
+    /// synced. The change reaches the disk with the next synced commit (any order, prepay
+    /// or payment, the sandbox's payment on its sheet, or the job tick); a crash before
+    /// that loses it, and the shopper's next attempt makes it again.
+    pub fn sandbox_write_unsynced<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.sandbox_commit(false, f)
+    }
+
+    fn sandbox_commit<R, E: From<StoreError>>(
+        &self,
+        synced: bool,
+        f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
         let tx = self.db.begin_write()?;
         let r = {
             let table = tx.open_table(SANDBOX).map_err(StoreError::from)?;
             let mut st = SandboxTable { table };
             f(&mut st)?
         };
-        tx.commit()?;
+        if synced {
+            tx.commit()?;
+        } else {
+            tx.commit_unsynced()?;
+        }
         Ok(r)
     }
 

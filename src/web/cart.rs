@@ -39,7 +39,7 @@ pub async fn cart_add(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebErro
             let added = ctx
                 .app
                 .store
-                .update_session_grouped(id, now, move |sess| {
+                .change_session(id, now, move |sess| {
                     if channel.is_some() {
                         sess.channel = channel;
                     }
@@ -69,7 +69,7 @@ pub async fn cart_update(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebE
     let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
     ctx.app
         .store
-        .update_session_grouped(id, now, move |sess| sess.cart.set(&sku, qty))
+        .change_session(id, now, move |sess| sess.cart.set(&sku, qty))
         .await?;
     Ok(with_cookie(ctx, &sid, redirect("/cart")))
 }
@@ -100,7 +100,7 @@ async fn accept_prices(ctx: &Ctx, sid: super::session::Sid) -> Result<Resp, WebE
         .await?;
     ctx.app
         .store
-        .update_session_grouped(id, now, move |sess| {
+        .change_session(id, now, move |sess| {
             sess.cart.accept_prices(|sku| prices.get(sku).copied())
         })
         .await?;
@@ -113,7 +113,7 @@ pub async fn cart_remove(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebE
     let (id, now) = (sid.id.clone(), ctx.app.clock.unix());
     ctx.app
         .store
-        .update_session_grouped(id, now, move |sess| sess.cart.remove(&sku))
+        .change_session(id, now, move |sess| sess.cart.remove(&sku))
         .await?;
     Ok(with_cookie(ctx, &sid, redirect("/cart")))
 }

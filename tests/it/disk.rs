@@ -63,9 +63,19 @@ async fn a_full_disk_refuses_writes_cleanly_and_the_shop_recovers_without_a_rest
     // Time that matters (the backoff between reopen attempts) moves only when told.
     t.app.clock.freeze();
     let (paid_no, d) = paid_on_the_sheet(&t, "longjing-50g").await;
-    // Another shopper has a cart and is about to check out.
+    // Another shopper has a cart and is about to check out. A cart is not money: the change
+    // commits without a sync, and the job tick's sync carries it to disk. A storage failure,
+    // like a crash, loses the cart changes since the last synced commit — never an order, a
+    // prepay or a payment — so this cart is carried to disk before the disk fills.
     let shopper = client();
-    add_to_cart(&shopper, &t, "dianhong-100g", 2).await;
+    assert_eq!(
+        add_to_cart(&shopper, &t, "dianhong-100g", 2).await.status(),
+        303
+    );
+    assert!(
+        t.app.store.sync_unsynced().unwrap(),
+        "the cart change was committed without a sync"
+    );
     let stock = t.app.store.stock("dianhong-100g").unwrap();
     let orders_before = t.app.store.order_count().unwrap();
     assert_eq!(metric(&t, "puzi_store_writable").await, 1);
@@ -89,6 +99,17 @@ async fn a_full_disk_refuses_writes_cleanly_and_the_shop_recovers_without_a_rest
     }
     assert_eq!(t.app.store.stock("dianhong-100g").unwrap(), stock);
     assert_eq!(t.app.store.order_count().unwrap(), orders_before);
+
+    // A cart change cannot be kept now: the shopper is told to try again, and it is not
+    // reported as kept (the checkout below reserves the 2 units of before, not 3).
+    let r = add_to_cart(&shopper, &t, "dianhong-100g", 1).await;
+    assert_eq!(r.status(), 503);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(text.store_unavailable_body)
+    );
 
     // Pages that only read are still served.
     for path in ["/", "/p/longjing", "/cart"] {
@@ -359,7 +380,7 @@ async fn with_wechat_down_the_storefront_keeps_selling_and_the_reconciler_backs_
 }
 
 /// The cashier's prepay, as the pay page makes it (silent OAuth first).
-async fn pay_params(t: &TestApp, c: &reqwest::Client, no: &OrderNo) {
+pub(crate) async fn pay_params(t: &TestApp, c: &reqwest::Client, no: &OrderNo) {
     let r = c.get(t.url(&format!("/pay/{no}"))).send().await.unwrap();
     let auth = r.headers()["location"]
         .to_str()

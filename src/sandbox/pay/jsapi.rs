@@ -79,10 +79,12 @@ pub(super) async fn order(
         Err(StatusCode, &'static str, &'static str),
     }
     let sb2 = sb.clone();
-    let outcome = {
+    // The sandbox's own prepay record is not the shop's money: unsynced (the shop's
+    // prepay record and order commit synced on its side).
+    let outcome = blocking(move || {
         sb2.inner
             .store
-            .sandbox_write_grouped(move |t| -> Result<Outcome, StoreError> {
+            .sandbox_write_unsynced(move |t| -> Result<Outcome, StoreError> {
                 if let Some(mut tx) = load_tx(t, &out_trade_no)? {
                     if let Some((status, code, msg)) = repeat_refusal(&tx, &fingerprint) {
                         return Ok(Outcome::Err(status, code, msg));
@@ -126,8 +128,8 @@ pub(super) async fn order(
                 t.put(&tx_key(&out_trade_no), &enc(&tx))?;
                 Ok(Outcome::Prepay(tx.prepay_id))
             })
-            .await?
-    };
+    })
+    .await?;
     Ok(match outcome {
         Outcome::Prepay(id) => signed(
             sb,
