@@ -17,7 +17,6 @@ pub struct StorefrontText {
     pub fix_remove_first: &'static str,
     pub fix_short_first: &'static str,
     pub accept_prices: &'static str,
-    pub free_shipping_reached: &'static str,
     pub service_title: &'static str,
     pub service_intro: &'static str,
     pub service_unset: &'static str,
@@ -71,15 +70,6 @@ impl StorefrontText {
         }
     }
 
-    /// The cart's hint: how much more earns free shipping.
-    pub fn more_for_free_shipping(&self, amount: &str) -> String {
-        if self.zh() {
-            format!("再买 {amount} 免运费")
-        } else {
-            format!("{amount} more for free shipping")
-        }
-    }
-
     pub fn short_flag(&self, available: u32) -> String {
         match (self.zh(), available) {
             (true, 0) => "已售罄，请移除".into(),
@@ -128,7 +118,6 @@ pub static STOREFRONT_ZH: StorefrontText = StorefrontText {
     fix_remove_first: "请先移除已售罄或已下架的商品",
     fix_short_first: "请先减少库存不足的商品数量",
     accept_prices: "价格有变动，确认后去结算",
-    free_shipping_reached: "已免运费",
     service_title: "联系客服",
     service_intro: "订单或商品有任何问题，欢迎联系我们。",
     service_unset: "店铺还没有填写联系方式。",
@@ -151,7 +140,6 @@ pub static STOREFRONT_EN: StorefrontText = StorefrontText {
     fix_remove_first: "Remove sold-out or discontinued items first",
     fix_short_first: "Lower quantities that exceed stock first",
     accept_prices: "Prices changed — accept and check out",
-    free_shipping_reached: "Free shipping",
     service_title: "Customer service",
     service_intro: "Questions about an order or a product? We are happy to help.",
     service_unset: "The shop has not published its contact details yet.",
