@@ -364,9 +364,22 @@ try {
     await office.click("#shipping-rule-new button.primary[type=submit]");
     await office.waitForSelector("#shipping-rules >> text=浙江省");
     await shot(office, "pricing-shipping-rules");
-    // A new phone buys the celadon mug now (two of them), to Hangzhou, with the code.
+    // A new phone buys the celadon mug now (two of them), to Hangzhou, with the code: it
+    // taps the variant, the + stepper and "立即购买" on the product page at 375 px.
     const buyer = await phone();
-    await buyer.goto(`${base}/checkout?sku=stoneware-mug-green&qty=2`);
+    await buyer.goto(`${base}/p/stoneware-mug`);
+    await buyer.tap("label.chip:has-text('青绿')");
+    await buyer.waitForFunction(() => document.querySelector("#headline-price").textContent.includes("69.00"));
+    await buyer.tap("form.buy button.step[data-step='1']");
+    if ((await buyer.inputValue("#qty")) !== "2") fail("buy now: the + stepper did not add one");
+    await shot(buyer, "pricing-product-before-buy-now");
+    if (!(await buyer.isVisible("#buy-now"))) fail("buy now: the button is not on screen");
+    await buyer.tap("#buy-now");
+    await buyer.waitForURL(/\/checkout\?/);
+    const asked = new URL(buyer.url()).searchParams;
+    if (asked.get("sku") !== "stoneware-mug-green" || asked.get("qty") !== "2") fail(`buy now went to ${buyer.url()}`);
+    await buyer.waitForSelector("#name");
+    await shot(buyer, "pricing-buy-now-checkout");
     await buyer.fill("#name", "韩梅梅");
     await buyer.fill("#mobile", "13900139000");
     await fillAddress(buyer, ["33", "3301", "330106"], "文三路 1 号");
