@@ -266,6 +266,15 @@ try {
       if (!(await p.textContent(".top .cart-link")).includes("2")) fail("the header badge did not follow");
       await noSideScroll(p, `cart at ${width}`);
       await shot(p, `s4-cart-stepper-${width}`);
+      // The checkout and a search, looked at as closely at this width.
+      await p.goto(`${base}/checkout`);
+      await p.waitForSelector("#place-order");
+      await noSideScroll(p, `checkout at ${width}`);
+      await shot(p, `s4-checkout-${width}`);
+      await p.goto(`${base}/search?q=${encodeURIComponent("马克杯")}`);
+      await p.waitForSelector("text=粗陶马克杯");
+      await noSideScroll(p, `search at ${width}`);
+      await shot(p, `s4-search-${width}`);
       for (const path of ["/", "/orders", "/service"]) {
         await p.goto(`${base}${path}`);
         await noSideScroll(p, `${path} at ${width}`);
@@ -306,6 +315,14 @@ try {
         await p.waitForSelector("#free-shipping-gap");
         await noSideScroll(p, `english cart at ${width}`);
         await shot(p, `s4-en-cart-${width}`);
+        await p.goto(`${enBase}/checkout`);
+        await p.waitForSelector("#place-order");
+        await noSideScroll(p, `english checkout at ${width}`);
+        await shot(p, `s4-en-checkout-${width}`);
+        await p.goto(`${enBase}/search?q=mug`);
+        await p.waitForSelector("text=Stoneware mug");
+        await noSideScroll(p, `english search at ${width}`);
+        await shot(p, `s4-en-search-${width}`);
         await ctx.close();
       }
     } finally {

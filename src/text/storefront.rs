@@ -6,6 +6,8 @@
 use super::Lang;
 
 pub struct StorefrontText {
+    /// The checkout page's heading and title (the cart's button says "check out").
+    pub confirm_order: &'static str,
     pub buy_now: &'static str,
     pub decrease: &'static str,
     pub increase: &'static str,
@@ -107,6 +109,7 @@ impl StorefrontText {
 }
 
 pub static STOREFRONT_ZH: StorefrontText = StorefrontText {
+    confirm_order: "确认订单",
     buy_now: "立即购买",
     decrease: "减少数量",
     increase: "增加数量",
@@ -129,6 +132,7 @@ pub static STOREFRONT_ZH: StorefrontText = StorefrontText {
 };
 
 pub static STOREFRONT_EN: StorefrontText = StorefrontText {
+    confirm_order: "Confirm your order",
     buy_now: "Buy now",
     decrease: "Decrease quantity",
     increase: "Increase quantity",

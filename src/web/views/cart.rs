@@ -125,7 +125,6 @@ fn region_select(
     lang: crate::text::Lang,
     id: &str,
     label: &str,
-    choose: &str,
     parent: Option<&str>,
     selected: &str,
 ) -> Markup {
@@ -136,7 +135,9 @@ fn region_select(
     };
     html! {
         select id=(id) name=(id) aria-label=(label) {
-            option value="" { (label) " · " (choose) }
+            // Just the select's name ("城市"): three selects share a 320 px row, and
+            // "City · Choose" was cut off there.
+            option value="" { (label) }
             @for d in list {
                 option value=(d.code) selected[d.code == selected] { (region_label(lang, d)) }
             }
@@ -192,9 +193,9 @@ fn address_fields(
         div.field {
             label for="province" { (st.region) }
             div.regions {
-                (region_select(tx.lang, "province", st.province, st.choose_region, None, &p.province))
-                (region_select(tx.lang, "city", st.city, st.choose_region, Some(&p.province), &p.city))
-                (region_select(tx.lang, "district", st.district, st.choose_region, Some(&p.city), &p.district))
+                (region_select(tx.lang, "province", st.province, None, &p.province))
+                (region_select(tx.lang, "city", st.city, Some(&p.province), &p.city))
+                (region_select(tx.lang, "district", st.district, Some(&p.city), &p.district))
             }
             button.small #refresh-regions type="submit" name="refresh" value="1" formnovalidate { (st.refresh_regions) }
         }
@@ -221,14 +222,16 @@ pub fn checkout(
 ) -> Markup {
     let tx = t(ctx);
     let has = |f: Field| errors.iter().any(|(ef, _)| *ef == f);
+    let sf = tx.lang.storefront();
     let body = html! {
-        h1 { (tx.checkout) }
+        h1 { (sf.confirm_order) }
         @if let Some(p) = problem { div.notice.err role="alert" { (p) } }
         ul.summary {
             @for l in &priced.lines {
-                li {
-                    span { (l.product.name) @if l.product.variants.len() > 1 { " · " (l.variant.name) } " × " (l.qty.get()) }
-                    span { (money(ctx, l.line_total)) }
+                li.sline {
+                    span.sthumb aria-hidden="true" { (img(l.product.cover(), "", false)) }
+                    span.sname { (l.product.name) @if l.product.variants.len() > 1 { " · " (l.variant.name) } " × " (l.qty.get()) }
+                    span.samt { (money(ctx, l.line_total)) }
                 }
             }
         }
@@ -269,5 +272,5 @@ pub fn checkout(
         script src={ "/assets/order.js?v=" (ctx.assets.version("order.js")) } defer {}
         @if v.in_wechat { (crate::web::wx::script(ctx)) }
     };
-    layout_with(ctx, v.cart_units(), tx.checkout, Tab::Cart, head, body)
+    layout_with(ctx, v.cart_units(), sf.confirm_order, Tab::Cart, head, body)
 }
