@@ -1,6 +1,7 @@
 //! The storefront's selling words (issue 15), in Simplified Chinese and English: the
-//! product page's bottom bar, steppers and gallery, the cart's flags and free-shipping
-//! hint, the order list's summary line and the customer-service page.
+//! product page's bottom bar, steppers and gallery, the cart's flags (its free-shipping
+//! hint is in `pricing.rs`, with the other shipping words), the checkout's heading, the
+//! order list's summary line and the customer-service page.
 //! `Lang::storefront()` picks the table.
 
 use super::Lang;
