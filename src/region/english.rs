@@ -42,11 +42,12 @@ const NAMES: [(&str, &str); 34] = [
     ("82", "Macao"),
 ];
 
-/// Chinese names of the three divisions the compiled data leaves out.
+/// Chinese names of the three divisions the compiled data leaves out (the short names:
+/// the embedded font's subset has every character of these).
 const ZH_EXTRA: [(&str, &str); 3] = [
     ("71", "台湾省"),
-    ("81", "香港特别行政区"),
-    ("82", "澳门特别行政区"),
+    ("81", "香港"),
+    ("82", "澳门"),
 ];
 
 /// The Chinese name of a provincial-level division the compiled data leaves out.

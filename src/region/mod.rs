@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(check("", "", ""), Err(RegionError::NoProvince));
         assert_eq!(province_name("44", true), Some("Guangdong"));
         assert_eq!(province_name("44", false), Some("广东省"));
-        assert_eq!(province_name("81", false), Some("香港特别行政区"));
+        assert_eq!(province_name("81", false), Some("香港"));
         assert_eq!(province_name("99", true), None);
         assert_eq!(check("44", "", ""), Err(RegionError::NoCity));
         assert_eq!(check("44", "4401", ""), Err(RegionError::NoDistrict));

@@ -228,7 +228,7 @@ impl PricingText {
         match hint {
             H::NotDelivered(code) => self.no_delivery(code),
             H::Gap(_, S::Province(c)) if zh => {
-                format!("寄往{}：再买 {gap} 免运费", self.province(c))
+                format!("配送到{}：再买 {gap} 免运费", self.province(c))
             }
             H::Gap(_, S::Province(c)) => {
                 format!("{gap} more for free shipping to {}", self.province(c))
@@ -237,7 +237,7 @@ impl PricingText {
             H::Gap(_, S::Everywhere) => format!("{gap} more for free shipping"),
             H::Gap(_, S::MostRegions) if zh => format!("再买 {gap} 大部分地区免运费"),
             H::Gap(_, S::MostRegions) => format!("{gap} more for free shipping to most regions"),
-            H::Free(S::Province(c)) if zh => format!("寄往{}已免运费", self.province(c)),
+            H::Free(S::Province(c)) if zh => format!("配送到{}已免运费", self.province(c)),
             H::Free(S::Province(c)) => format!("Free shipping to {}", self.province(c)),
             H::Free(S::Everywhere) if zh => "已免运费".into(),
             H::Free(S::Everywhere) => "Free shipping".into(),

@@ -264,7 +264,7 @@ async fn the_carts_free_shipping_hint_follows_the_shoppers_province() {
     add_to_cart(&c, &t, "longjing-50g", 1).await;
     let (_, cart) = get_text(&c, &t.url("/cart")).await;
     assert!(
-        element(&cart, "free-shipping-gap").contains("寄往新疆维吾尔自治区：再买 ¥232.00 免运费"),
+        element(&cart, "free-shipping-gap").contains("配送到新疆维吾尔自治区：再买 ¥232.00 免运费"),
         "{}",
         element(&cart, "free-shipping-gap")
     );
@@ -278,7 +278,7 @@ async fn the_carts_free_shipping_hint_follows_the_shoppers_province() {
     place(&c2, &t, &to("31", 2)).await.unwrap();
     add_to_cart(&c2, &t, "longjing-50g", 2).await;
     let (_, cart) = get_text(&c2, &t.url("/cart")).await;
-    assert!(element(&cart, "free-shipping-gap").contains("寄往上海市已免运费"));
+    assert!(element(&cart, "free-shipping-gap").contains("配送到上海市已免运费"));
     // The shop stops delivering to Xinjiang: the cart says so before checkout.
     template(&t, "65", 0, 0, None, false);
     let (_, cart) = get_text(&c, &t.url("/cart")).await;
