@@ -44,11 +44,7 @@ const NAMES: [(&str, &str); 34] = [
 
 /// Chinese names of the three divisions the compiled data leaves out (the short names:
 /// the embedded font's subset has every character of these).
-const ZH_EXTRA: [(&str, &str); 3] = [
-    ("71", "台湾省"),
-    ("81", "香港"),
-    ("82", "澳门"),
-];
+const ZH_EXTRA: [(&str, &str); 3] = [("71", "台湾省"), ("81", "香港"), ("82", "澳门")];
 
 /// The Chinese name of a provincial-level division the compiled data leaves out.
 pub(super) fn province_zh_extra(code: &str) -> Option<&'static str> {
