@@ -266,6 +266,15 @@ try {
       if (!(await p.textContent(".top .cart-link")).includes("2")) fail("the header badge did not follow");
       await noSideScroll(p, `cart at ${width}`);
       await shot(p, `s4-cart-stepper-${width}`);
+      // The checkout and a search, looked at as closely at this width.
+      await p.goto(`${base}/checkout`);
+      await p.waitForSelector("#place-order");
+      await noSideScroll(p, `checkout at ${width}`);
+      await shot(p, `s4-checkout-${width}`);
+      await p.goto(`${base}/search?q=${encodeURIComponent("马克杯")}`);
+      await p.waitForSelector("text=粗陶马克杯");
+      await noSideScroll(p, `search at ${width}`);
+      await shot(p, `s4-search-${width}`);
       for (const path of ["/", "/orders", "/service"]) {
         await p.goto(`${base}${path}`);
         await noSideScroll(p, `${path} at ${width}`);
@@ -306,6 +315,14 @@ try {
         await p.waitForSelector("#free-shipping-gap");
         await noSideScroll(p, `english cart at ${width}`);
         await shot(p, `s4-en-cart-${width}`);
+        await p.goto(`${enBase}/checkout`);
+        await p.waitForSelector("#place-order");
+        await noSideScroll(p, `english checkout at ${width}`);
+        await shot(p, `s4-en-checkout-${width}`);
+        await p.goto(`${enBase}/search?q=mug`);
+        await p.waitForSelector("text=Stoneware mug");
+        await noSideScroll(p, `english search at ${width}`);
+        await shot(p, `s4-en-search-${width}`);
         await ctx.close();
       }
     } finally {
@@ -364,9 +381,22 @@ try {
     await office.click("#shipping-rule-new button.primary[type=submit]");
     await office.waitForSelector("#shipping-rules >> text=浙江省");
     await shot(office, "pricing-shipping-rules");
-    // A new phone buys the celadon mug now (two of them), to Hangzhou, with the code.
+    // A new phone buys the celadon mug now (two of them), to Hangzhou, with the code: it
+    // taps the variant, the + stepper and "立即购买" on the product page at 375 px.
     const buyer = await phone();
-    await buyer.goto(`${base}/checkout?sku=stoneware-mug-green&qty=2`);
+    await buyer.goto(`${base}/p/stoneware-mug`);
+    await buyer.tap("label.chip:has-text('青绿')");
+    await buyer.waitForFunction(() => document.querySelector("#headline-price").textContent.includes("69.00"));
+    await buyer.tap("form.buy button.step[data-step='1']");
+    if ((await buyer.inputValue("#qty")) !== "2") fail("buy now: the + stepper did not add one");
+    await shot(buyer, "pricing-product-before-buy-now");
+    if (!(await buyer.isVisible("#buy-now"))) fail("buy now: the button is not on screen");
+    await buyer.tap("#buy-now");
+    await buyer.waitForURL(/\/checkout\?/);
+    const asked = new URL(buyer.url()).searchParams;
+    if (asked.get("sku") !== "stoneware-mug-green" || asked.get("qty") !== "2") fail(`buy now went to ${buyer.url()}`);
+    await buyer.waitForSelector("#name");
+    await shot(buyer, "pricing-buy-now-checkout");
     await buyer.fill("#name", "韩梅梅");
     await buyer.fill("#mobile", "13900139000");
     await fillAddress(buyer, ["33", "3301", "330106"], "文三路 1 号");

@@ -64,6 +64,83 @@ pub fn fee_for(
     }
 }
 
+/// Where a cart's free-shipping hint holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HintScope {
+    /// The shopper's known province (two-digit code).
+    Province(String),
+    /// Every province: no template is less generous than the flat rule.
+    Everywhere,
+    /// The provinces without a less generous template — most of them.
+    MostRegions,
+}
+
+/// What the cart says about free shipping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShippingHint {
+    /// This much more of goods and shipping is free there.
+    Gap(Money, HintScope),
+    /// Shipping is free there already.
+    Free(HintScope),
+    /// The shop does not deliver to the shopper's province.
+    NotDelivered(String),
+}
+
+/// The cart's hint for `units` units of `goods`: under the template of the shopper's
+/// `province` when it is known (the flat rule when that province has none); when it is
+/// not, the flat rule's hint only where it is honest — for every province when no
+/// template is less generous, for "most regions" when fewer than half the provinces have
+/// one that is, else none.
+pub fn shipping_hint(
+    templates: &[ShippingTemplate],
+    flat: ShippingRule,
+    province: Option<&str>,
+    units: u32,
+    goods: Money,
+) -> Option<ShippingHint> {
+    if units == 0 || goods <= Money::ZERO {
+        return None;
+    }
+    if let Some(p) = province.filter(|p| !p.is_empty()) {
+        let scope = HintScope::Province(p.to_string());
+        return match templates.iter().find(|t| t.province == p) {
+            Some(t) if !t.delivers => Some(ShippingHint::NotDelivered(p.to_string())),
+            Some(t) => match t.fee(units, goods) {
+                Ok(fee) if fee == Money::ZERO => Some(ShippingHint::Free(scope)),
+                _ => t
+                    .free_over
+                    .and_then(|f| f.checked_sub(goods).ok())
+                    .map(|gap| ShippingHint::Gap(gap, scope)),
+            },
+            None => flat_hint(flat, goods, scope),
+        };
+    }
+    let threshold = flat.free_over?;
+    let stingier = templates
+        .iter()
+        .filter(|t| !t.delivers || t.free_over.is_none_or(|f| f > threshold))
+        .filter(|t| !t.delivers || t.first_fee > Money::ZERO || t.additional_fee > Money::ZERO)
+        .count();
+    let scope = if stingier == 0 {
+        HintScope::Everywhere
+    } else if stingier * 2 < crate::region::provinces().len() {
+        HintScope::MostRegions
+    } else {
+        return None;
+    };
+    flat_hint(flat, goods, scope)
+}
+
+fn flat_hint(flat: ShippingRule, goods: Money, scope: HintScope) -> Option<ShippingHint> {
+    match free_shipping_gap(&flat, goods) {
+        Some(gap) => Some(ShippingHint::Gap(gap, scope)),
+        None if flat.fee_for(goods) == Money::ZERO && flat.free_over.is_some() => {
+            Some(ShippingHint::Free(scope))
+        }
+        None => None,
+    }
+}
+
 /// The back office's template form, as posted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TemplateForm {
@@ -143,5 +220,75 @@ mod tests {
         assert_eq!(no.fee(1, Money(1)), Err(NotDelivered("65".into())));
         assert_eq!(free_shipping_gap(&flat, Money(5000)), Some(Money(4900)));
         assert_eq!(free_shipping_gap(&flat, Money(9900)), None);
+    }
+
+    #[test]
+    fn the_hint_follows_the_shoppers_province_and_is_honest_without_one() {
+        use HintScope::*;
+        use ShippingHint::*;
+        let flat = ShippingRule {
+            flat_fee: Money(800),
+            free_over: Some(Money(9900)),
+        };
+        let p = |c: &str| Province(c.to_string());
+        // No templates: the flat rule holds everywhere.
+        assert_eq!(
+            shipping_hint(&[], flat, None, 1, Money(5900)),
+            Some(Gap(Money(4000), Everywhere))
+        );
+        assert_eq!(shipping_hint(&[], flat, None, 0, Money::ZERO), None);
+        // Xinjiang: 20.00 first, free over 300.00.
+        let xj = t();
+        let ts = [xj.clone()];
+        assert_eq!(
+            shipping_hint(&ts, flat, Some("65"), 1, Money(5900)),
+            Some(Gap(Money(24_100), p("65")))
+        );
+        assert_eq!(
+            shipping_hint(&ts, flat, Some("65"), 1, Money(30_000)),
+            Some(Free(p("65")))
+        );
+        // A province without a template: the flat rule, named.
+        assert_eq!(
+            shipping_hint(&ts, flat, Some("31"), 1, Money(5900)),
+            Some(Gap(Money(4000), p("31")))
+        );
+        assert_eq!(
+            shipping_hint(&ts, flat, Some("31"), 2, Money(11_800)),
+            Some(Free(p("31")))
+        );
+        // Unknown province, one stingier template: "most regions".
+        assert_eq!(
+            shipping_hint(&ts, flat, None, 1, Money(5900)),
+            Some(Gap(Money(4000), MostRegions))
+        );
+        // A template at least as generous does not qualify the hint.
+        let generous = ShippingTemplate {
+            free_over: Some(Money(5000)),
+            ..t()
+        };
+        assert_eq!(
+            shipping_hint(&[generous], flat, None, 1, Money(5900)),
+            Some(Gap(Money(4000), Everywhere))
+        );
+        // Not delivered there: said.
+        let no = ShippingTemplate {
+            delivers: false,
+            ..t()
+        };
+        assert_eq!(
+            shipping_hint(&[no], flat, Some("65"), 1, Money(5900)),
+            Some(NotDelivered("65".into()))
+        );
+        // Most provinces stingier: no hint at all without the province.
+        let many: Vec<_> = crate::region::provinces()
+            .iter()
+            .take(16)
+            .map(|d| ShippingTemplate {
+                province: d.code.to_string(),
+                ..t()
+            })
+            .collect();
+        assert_eq!(shipping_hint(&many, flat, None, 1, Money(5900)), None);
     }
 }

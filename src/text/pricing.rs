@@ -220,8 +220,40 @@ impl PricingText {
         }
     }
 
-    /// A province the shop does not deliver to.
-    pub fn no_delivery(&self, province: &str) -> String {
+    /// The cart's free-shipping hint (`gap` the formatted amount still missing): for the
+    /// shopper's province by name, for every province, or for "most regions".
+    pub fn shipping_hint(&self, hint: &crate::shipping::ShippingHint, gap: &str) -> String {
+        use crate::shipping::{HintScope as S, ShippingHint as H};
+        let zh = self.zh();
+        match hint {
+            H::NotDelivered(code) => self.no_delivery(code),
+            H::Gap(_, S::Province(c)) if zh => {
+                format!("配送到{}：再买 {gap} 免运费", self.province(c))
+            }
+            H::Gap(_, S::Province(c)) => {
+                format!("{gap} more for free shipping to {}", self.province(c))
+            }
+            H::Gap(_, S::Everywhere) if zh => format!("再买 {gap} 免运费"),
+            H::Gap(_, S::Everywhere) => format!("{gap} more for free shipping"),
+            H::Gap(_, S::MostRegions) if zh => format!("再买 {gap} 大部分地区免运费"),
+            H::Gap(_, S::MostRegions) => format!("{gap} more for free shipping to most regions"),
+            H::Free(S::Province(c)) if zh => format!("配送到{}已免运费", self.province(c)),
+            H::Free(S::Province(c)) => format!("Free shipping to {}", self.province(c)),
+            H::Free(S::Everywhere) if zh => "已免运费".into(),
+            H::Free(S::Everywhere) => "Free shipping".into(),
+            H::Free(S::MostRegions) if zh => "大部分地区已免运费".into(),
+            H::Free(S::MostRegions) => "Free shipping to most regions".into(),
+        }
+    }
+
+    /// A province's name in the shop's language (its code when unknown).
+    pub fn province<'a>(&self, code: &'a str) -> &'a str {
+        crate::region::province_name(code, !self.zh()).unwrap_or(code)
+    }
+
+    /// A province the shop does not deliver to, by its code.
+    pub fn no_delivery(&self, code: &str) -> String {
+        let province = self.province(code);
         if self.zh() {
             format!("暂不配送到{province}")
         } else {
@@ -232,7 +264,7 @@ impl PricingText {
     /// The audit sentence of a coupon or shipping-template change.
     pub fn sentence(&self, a: &Action) -> String {
         let zh = self.zh();
-        let named = |code: &str| crate::region::name(code).unwrap_or(code).to_string();
+        let named = |code: &str| self.province(code).to_string();
         match a {
             Action::CouponCreated { code } if zh => format!("创建优惠码 {code}"),
             Action::CouponCreated { code } => format!("Created the coupon code {code}"),

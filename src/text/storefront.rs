@@ -1,11 +1,14 @@
 //! The storefront's selling words (issue 15), in Simplified Chinese and English: the
-//! product page's bottom bar, steppers and gallery, the cart's flags and free-shipping
-//! hint, the order list's summary line and the customer-service page.
+//! product page's bottom bar, steppers and gallery, the cart's flags (its free-shipping
+//! hint is in `pricing.rs`, with the other shipping words), the checkout's heading, the
+//! order list's summary line and the customer-service page.
 //! `Lang::storefront()` picks the table.
 
 use super::Lang;
 
 pub struct StorefrontText {
+    /// The checkout page's heading and title (the cart's button says "check out").
+    pub confirm_order: &'static str,
     pub buy_now: &'static str,
     pub decrease: &'static str,
     pub increase: &'static str,
@@ -17,7 +20,6 @@ pub struct StorefrontText {
     pub fix_remove_first: &'static str,
     pub fix_short_first: &'static str,
     pub accept_prices: &'static str,
-    pub free_shipping_reached: &'static str,
     pub service_title: &'static str,
     pub service_intro: &'static str,
     pub service_unset: &'static str,
@@ -71,15 +73,6 @@ impl StorefrontText {
         }
     }
 
-    /// The cart's hint: how much more earns free shipping.
-    pub fn more_for_free_shipping(&self, amount: &str) -> String {
-        if self.zh() {
-            format!("再买 {amount} 免运费")
-        } else {
-            format!("{amount} more for free shipping")
-        }
-    }
-
     pub fn short_flag(&self, available: u32) -> String {
         match (self.zh(), available) {
             (true, 0) => "已售罄，请移除".into(),
@@ -117,6 +110,7 @@ impl StorefrontText {
 }
 
 pub static STOREFRONT_ZH: StorefrontText = StorefrontText {
+    confirm_order: "确认订单",
     buy_now: "立即购买",
     decrease: "减少数量",
     increase: "增加数量",
@@ -128,7 +122,6 @@ pub static STOREFRONT_ZH: StorefrontText = StorefrontText {
     fix_remove_first: "请先移除已售罄或已下架的商品",
     fix_short_first: "请先减少库存不足的商品数量",
     accept_prices: "价格有变动，确认后去结算",
-    free_shipping_reached: "已免运费",
     service_title: "联系客服",
     service_intro: "订单或商品有任何问题，欢迎联系我们。",
     service_unset: "店铺还没有填写联系方式。",
@@ -140,6 +133,7 @@ pub static STOREFRONT_ZH: StorefrontText = StorefrontText {
 };
 
 pub static STOREFRONT_EN: StorefrontText = StorefrontText {
+    confirm_order: "Confirm your order",
     buy_now: "Buy now",
     decrease: "Decrease quantity",
     increase: "Increase quantity",
@@ -151,7 +145,6 @@ pub static STOREFRONT_EN: StorefrontText = StorefrontText {
     fix_remove_first: "Remove sold-out or discontinued items first",
     fix_short_first: "Lower quantities that exceed stock first",
     accept_prices: "Prices changed — accept and check out",
-    free_shipping_reached: "Free shipping",
     service_title: "Customer service",
     service_intro: "Questions about an order or a product? We are happy to help.",
     service_unset: "The shop has not published its contact details yet.",

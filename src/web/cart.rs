@@ -3,6 +3,7 @@
 use super::http::{Resp, WebError, redirect};
 use super::{Ctx, views};
 use crate::catalog::Quantity;
+use crate::store::AddressBookOwner;
 use hyper::Request;
 use hyper::body::Incoming;
 use std::collections::HashMap;
@@ -118,14 +119,38 @@ pub async fn cart_remove(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebE
     Ok(with_cookie(ctx, &sid, redirect("/cart")))
 }
 
+/// The cart page. Its free-shipping hint and shipping line follow the shopper's known
+/// province — that of their default saved address, which checkout starts from — and
+/// without one the hint says only what holds (see [`crate::shipping::shipping_hint`]).
 pub async fn cart(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
     let v = visitor(ctx, &req).await?;
     let cart = v.session.cart.clone();
     let rule = ctx.app.config.shop.shipping;
-    let priced = ctx
+    let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
+    let (mut priced, book, templates) = ctx
         .app
         .store
-        .call(move |s| s.price_cart(&cart, rule))
+        .call(move |s| {
+            Ok::<_, crate::store::StoreError>((
+                s.price_cart(&cart, rule)?,
+                s.address_book(&owner)?,
+                s.shipping_templates()?,
+            ))
+        })
         .await?;
-    Ok(page(ctx, &v, views::cart(ctx, &v, &priced)))
+    let province = book
+        .default_entry()
+        .map(|e| e.parts.province.clone())
+        .filter(|p| !p.is_empty());
+    let (units, goods) = (priced.units(), priced.goods());
+    if let Some(p) = &province {
+        let template = templates.iter().find(|t| &t.province == p);
+        if let Ok(fee) = crate::shipping::fee_for(template, rule, units, goods) {
+            priced
+                .set_shipping(fee)
+                .map_err(|_| WebError::BadRequest("order total out of range".into()))?;
+        }
+    }
+    let hint = crate::shipping::shipping_hint(&templates, rule, province.as_deref(), units, goods);
+    Ok(page(ctx, &v, views::cart(ctx, &v, &priced, hint.as_ref())))
 }

@@ -142,10 +142,9 @@ async fn regional(
     }
 }
 
-/// "We do not deliver to X yet", with the province's name.
+/// "We do not deliver to X yet", with the province's name in the shop's language.
 fn no_delivery_words(ctx: &Ctx, province: &str) -> String {
-    let name = crate::region::name(province).unwrap_or(province);
-    ctx.app.config.shop.language.pricing().no_delivery(name)
+    ctx.app.config.shop.language.pricing().no_delivery(province)
 }
 
 /// `GET /checkout/shipping?province=…` → `{"fee": minor units, "text": the fee in words,

@@ -140,18 +140,34 @@ fn script_json(v: &serde_json::Value) -> PreEscaped<String> {
     )
 }
 
+/// The image a page shares: its own, else the Official Account's QR code when the shop
+/// has one (`/follow-qr`), else none — then `imgUrl` and `og:image` are left out, and
+/// WeChat shows its own placeholder rather than a broken image.
+fn share_image(ctx: &Ctx, share: &Share) -> Option<String> {
+    share.img.clone().or_else(|| {
+        ctx.app
+            .config
+            .wechat
+            .follow_qr_image
+            .as_ref()
+            .map(|_| "/follow-qr".to_string())
+    })
+}
+
 /// The `<head>` part of a shareable page: Open Graph tags for other apps, the share data
 /// for WeChat (`#wx-share`) and `wx.js`.
 pub fn share_head(ctx: &Ctx, share: &Share, channel: Option<&str>) -> Markup {
     let base = ctx.app.base_url.trim_end_matches('/');
     let link = share_link(base, &share.path, channel);
-    let img = share.img.as_ref().map(|p| format!("{base}{p}"));
-    let data = serde_json::json!({
+    let img = share_image(ctx, share).map(|p| format!("{base}{p}"));
+    let mut data = serde_json::json!({
         "title": share.title,
         "desc": share.desc,
         "link": link,
-        "imgUrl": img.clone().unwrap_or_default(),
     });
+    if let Some(i) = &img {
+        data["imgUrl"] = i.as_str().into();
+    }
     html! {
         meta property="og:type" content="website";
         meta property="og:title" content=(share.title);

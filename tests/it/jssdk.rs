@@ -622,3 +622,49 @@ async fn live_mode_allows_wechats_script_only_on_jssdk_pages_in_wechat_and_survi
     let (s, _) = wx_config(&client(), &dead, "https://shop.example/p/longjing").await;
     assert_eq!(s, 503);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_without_a_cover_shares_the_accounts_qr_code_or_no_image_at_all() {
+    let empty = puzi::catalog::Category {
+        id: "gifts".into(),
+        name: "礼盒".into(),
+        sort: 9,
+    };
+    // No cover and no QR code: no imgUrl and no og:image (never an empty one).
+    let t =
+        TestApp::start_tuned(|cfg| cfg.shop.base_url = Some("https://shop.example".into())).await;
+    t.app.store.put_category(&empty).unwrap();
+    let (s, page) = get_text(&client(), &t.url("/c/gifts")).await;
+    assert_eq!(s, 200);
+    let d = share_data(&page);
+    assert_eq!(d["title"], "礼盒");
+    assert!(d.get("imgUrl").is_none(), "{d}");
+    assert!(!page.contains("og:image"));
+    t.stop().await;
+    // With the account's QR code: that, absolute, in both.
+    let t = TestApp::start_tuned(|cfg| {
+        cfg.shop.base_url = Some("https://shop.example".into());
+        cfg.wechat.follow_qr_image = Some(puzi::config::FollowQr {
+            data: std::sync::Arc::new(b"GIF89a".to_vec()),
+            content_type: "image/gif",
+        });
+    })
+    .await;
+    t.app.store.put_category(&empty).unwrap();
+    let c = client();
+    let (_, page) = get_text(&c, &t.url("/c/gifts")).await;
+    let d = share_data(&page);
+    assert_eq!(d["imgUrl"], "https://shop.example/follow-qr");
+    assert_eq!(meta(&page, "og:image"), "https://shop.example/follow-qr");
+    let (s, _) = get_text(&c, &t.url("/follow-qr")).await;
+    assert_eq!(s, 200, "the image is served");
+    // A page with a cover keeps its own.
+    let (_, page) = get_text(&c, &t.url("/p/longjing")).await;
+    assert!(
+        share_data(&page)["imgUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://shop.example/img/")
+    );
+    t.stop().await;
+}

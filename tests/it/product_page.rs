@@ -318,3 +318,27 @@ async fn the_english_shop_says_it_in_english() {
     assert!(!cart.contains("再买"), "no Chinese in the English cart");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_checkout_is_headed_confirm_order_with_each_lines_picture_and_short_region_prompts() {
+    for (lang, heading, city) in [
+        (puzi::text::Lang::Zh, "<h1>确认订单</h1>", "城市"),
+        (puzi::text::Lang::En, "<h1>Confirm your order</h1>", "City"),
+    ] {
+        let t = TestApp::start_tuned(|c| c.shop.language = lang).await;
+        let c = client();
+        add_to_cart(&c, &t, "stoneware-mug-white", 1).await;
+        let (s, page) = get_text(&c, &t.url("/checkout")).await;
+        assert_eq!(s, 200);
+        assert!(page.contains(heading), "{page}");
+        let summary = &page[page.find("class=\"summary\"").unwrap()..];
+        let summary = &summary[..summary.find("</ul>").unwrap()];
+        assert!(summary.contains("<img src=\"/img/"), "{summary}");
+        // The empty choice of a region select is its name alone (no "· Choose" to be cut).
+        assert!(
+            page.contains(&format!("<option value=\"\">{city}</option>")),
+            "{page}"
+        );
+        t.stop().await;
+    }
+}

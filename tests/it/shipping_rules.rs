@@ -1,7 +1,9 @@
 //! Shipping by region, through HTTP: a province's own template (first and further items,
 //! free over) against the default flat rule, a province not delivered to said at once and
 //! refused at checkout with nothing changed, the JSON fee for the checkout's script, the
-//! fee on the order and in the CSV, and the back office's template page.
+//! fee on the order and in the CSV, the back office's template page, the cart's
+//! free-shipping hint for the shopper's province, and provinces named in English in the
+//! English shop.
 
 use crate::admin::setup_owner;
 use crate::support::*;
@@ -184,7 +186,7 @@ async fn the_owner_saves_and_deletes_templates_in_words_with_audit_entries() {
         (puzi::text::Lang::Zh, ["运费模板", "浙江省", "确定删除吗"]),
         (
             puzi::text::Lang::En,
-            ["Shipping by region", "浙江省", "Delete it?"],
+            ["Shipping by region", "Zhejiang", "Delete it?"],
         ),
     ] {
         let t = TestApp::start_tuned(|c| c.shop.language = lang).await;
@@ -226,7 +228,98 @@ async fn the_owner_saves_and_deletes_templates_in_words_with_audit_entries() {
         assert_eq!(r.status(), 303);
         assert!(t.app.store.shipping_template("33").unwrap().is_none());
         let (_, audit) = get_text(&o.c, &t.url("/admin/audit")).await;
-        assert!(audit.contains("浙江省"), "audited, the province by name");
+        assert!(audit.contains(words[1]), "audited, the province by name");
         t.stop().await;
     }
+}
+
+/// The text of the element with `id` up to its first child tag.
+fn element<'a>(body: &'a str, id: &str) -> &'a str {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = body[..at].rfind('<').unwrap();
+    let text_end = at + body[at..].find('>').unwrap() + 1;
+    let close = text_end + body[text_end..].find('<').unwrap();
+    &body[start..close]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_carts_free_shipping_hint_follows_the_shoppers_province() {
+    let t = TestApp::start().await;
+    // Xinjiang: 20.00 first, 5.00 further, free from 300.00; the flat rule elsewhere
+    // (8.00, free from 99.00).
+    template(&t, "65", 2000, 500, Some(30_000), true);
+    let c = client();
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    // The province unknown: the flat rule's hint, but not for every region.
+    let (_, cart) = get_text(&c, &t.url("/cart")).await;
+    assert!(
+        element(&cart, "free-shipping-gap").contains("再买 ¥31.00 大部分地区免运费"),
+        "{}",
+        element(&cart, "free-shipping-gap")
+    );
+    // An order to Urumqi saves the shopper's first (default) address there.
+    place(&c, &t, &to("65", 1)).await.unwrap();
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    let (_, cart) = get_text(&c, &t.url("/cart")).await;
+    assert!(
+        element(&cart, "free-shipping-gap").contains("配送到新疆维吾尔自治区：再买 ¥232.00 免运费"),
+        "{}",
+        element(&cart, "free-shipping-gap")
+    );
+    assert!(
+        cart.contains("¥88.00"),
+        "68.00 + Xinjiang's 20.00 in the total"
+    );
+    // A shopper in Shanghai (no template): the flat rule, named.
+    let c2 = client();
+    add_to_cart(&c2, &t, "longjing-50g", 1).await;
+    place(&c2, &t, &to("31", 2)).await.unwrap();
+    add_to_cart(&c2, &t, "longjing-50g", 2).await;
+    let (_, cart) = get_text(&c2, &t.url("/cart")).await;
+    assert!(element(&cart, "free-shipping-gap").contains("配送到上海市已免运费"));
+    // The shop stops delivering to Xinjiang: the cart says so before checkout.
+    template(&t, "65", 0, 0, None, false);
+    let (_, cart) = get_text(&c, &t.url("/cart")).await;
+    assert!(
+        element(&cart, "free-shipping-gap").contains("暂不配送到新疆维吾尔自治区"),
+        "{}",
+        element(&cart, "free-shipping-gap")
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_english_shop_names_provinces_in_english() {
+    let t = TestApp::start_tuned(|c| c.shop.language = puzi::text::Lang::En).await;
+    template(&t, "65", 2000, 500, Some(30_000), true);
+    let c = client();
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    place(&c, &t, &to("65", 1)).await.unwrap();
+    add_to_cart(&c, &t, "longjing-50g", 1).await;
+    let (_, cart) = get_text(&c, &t.url("/cart")).await;
+    assert!(
+        element(&cart, "free-shipping-gap").contains("¥232.00 more for free shipping to Xinjiang"),
+        "{}",
+        element(&cart, "free-shipping-gap")
+    );
+    template(&t, "65", 0, 0, None, false);
+    let j: serde_json::Value = c
+        .get(t.url("/checkout/shipping?province=65"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["message"], "We do not deliver to Xinjiang yet");
+    let (_, form) = get_text(&c, &t.url("/checkout")).await;
+    assert!(form.contains("We do not deliver to Xinjiang yet"), "{form}");
+    assert!(
+        form.contains(">Guangdong 广东省</option>"),
+        "the province select"
+    );
+    assert!(form.contains(">Inner Mongolia 内蒙古自治区</option>"));
+    t.stop().await;
 }

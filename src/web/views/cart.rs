@@ -2,12 +2,13 @@
 
 use super::*;
 use crate::order::AddressBook;
+use crate::shipping::ShippingHint;
 use crate::web::address::AddressInput;
 
-pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced) -> Markup {
+pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced, hint: Option<&ShippingHint>) -> Markup {
     let tx = t(ctx);
     let sf = tx.lang.storefront();
-    let rule = &ctx.app.config.shop.shipping;
+    let pr = tx.lang.pricing();
     let must_remove =
         !priced.unavailable.is_empty() || priced.lines.iter().any(|l| l.available == 0);
     let short = priced.short_lines().next().is_some();
@@ -20,10 +21,17 @@ pub fn cart(ctx: &Ctx, v: &Visitor, priced: &Priced) -> Markup {
                 a.button href="/" { (tx.go_shopping) }
             }
         } @else {
-            @if let Some(gap) = crate::cart::free_shipping_gap(rule, priced.items) {
-                p.banner.gap #free-shipping-gap { (sf.more_for_free_shipping(&money(ctx, gap))) }
-            } @else if rule.free_over.is_some() && priced.items > Money::ZERO {
-                p.banner.gap.reached #free-shipping-gap { (sf.free_shipping_reached) }
+            @match hint {
+                Some(h @ ShippingHint::Gap(gap, _)) => {
+                    p.banner.gap #free-shipping-gap { (pr.shipping_hint(h, &money(ctx, *gap))) }
+                }
+                Some(h @ ShippingHint::Free(_)) => {
+                    p.banner.gap.reached #free-shipping-gap { (pr.shipping_hint(h, "")) }
+                }
+                Some(h @ ShippingHint::NotDelivered(_)) => {
+                    p.banner.gap.nodelivery #free-shipping-gap role="note" { (pr.shipping_hint(h, "")) }
+                }
+                None => {}
             }
             ul.lines #cart-lines {
                 @for l in &priced.lines {
@@ -114,9 +122,9 @@ fn field_id(f: Field) -> &'static str {
 /// One region select: the choices under `parent` (the provinces for `None`), `selected`
 /// kept when it is among them.
 fn region_select(
+    lang: crate::text::Lang,
     id: &str,
     label: &str,
-    choose: &str,
     parent: Option<&str>,
     selected: &str,
 ) -> Markup {
@@ -127,11 +135,24 @@ fn region_select(
     };
     html! {
         select id=(id) name=(id) aria-label=(label) {
-            option value="" { (label) " · " (choose) }
+            // Just the select's name ("城市"): three selects share a 320 px row, and
+            // "City · Choose" was cut off there.
+            option value="" { (label) }
             @for d in list {
-                option value=(d.code) selected[d.code == selected] { (d.name) }
+                option value=(d.code) selected[d.code == selected] { (region_label(lang, d)) }
             }
         }
+    }
+}
+
+/// A select's label for a division: a province in the English shop is named in English
+/// beside its Chinese name (the cities under it stay in Chinese, as addresses are written).
+fn region_label(lang: crate::text::Lang, d: &crate::region::Division) -> String {
+    match crate::region::province_en(d.code) {
+        Some(en) if d.code.len() == 2 && lang == crate::text::Lang::En => {
+            format!("{en} {}", d.name)
+        }
+        _ => d.name.to_string(),
     }
 }
 
@@ -172,9 +193,9 @@ fn address_fields(
         div.field {
             label for="province" { (st.region) }
             div.regions {
-                (region_select("province", st.province, st.choose_region, None, &p.province))
-                (region_select("city", st.city, st.choose_region, Some(&p.province), &p.city))
-                (region_select("district", st.district, st.choose_region, Some(&p.city), &p.district))
+                (region_select(tx.lang, "province", st.province, None, &p.province))
+                (region_select(tx.lang, "city", st.city, Some(&p.province), &p.city))
+                (region_select(tx.lang, "district", st.district, Some(&p.city), &p.district))
             }
             button.small #refresh-regions type="submit" name="refresh" value="1" formnovalidate { (st.refresh_regions) }
         }
@@ -201,14 +222,16 @@ pub fn checkout(
 ) -> Markup {
     let tx = t(ctx);
     let has = |f: Field| errors.iter().any(|(ef, _)| *ef == f);
+    let sf = tx.lang.storefront();
     let body = html! {
-        h1 { (tx.checkout) }
+        h1 { (sf.confirm_order) }
         @if let Some(p) = problem { div.notice.err role="alert" { (p) } }
         ul.summary {
             @for l in &priced.lines {
-                li {
-                    span { (l.product.name) @if l.product.variants.len() > 1 { " · " (l.variant.name) } " × " (l.qty.get()) }
-                    span { (money(ctx, l.line_total)) }
+                li.sline {
+                    span.sthumb aria-hidden="true" { (img(l.product.cover(), "", false)) }
+                    span.sname { (l.product.name) @if l.product.variants.len() > 1 { " · " (l.variant.name) } " × " (l.qty.get()) }
+                    span.samt { (money(ctx, l.line_total)) }
                 }
             }
         }
@@ -249,5 +272,5 @@ pub fn checkout(
         script src={ "/assets/order.js?v=" (ctx.assets.version("order.js")) } defer {}
         @if v.in_wechat { (crate::web::wx::script(ctx)) }
     };
-    layout_with(ctx, v.cart_units(), tx.checkout, Tab::Cart, head, body)
+    layout_with(ctx, v.cart_units(), sf.confirm_order, Tab::Cart, head, body)
 }

@@ -6,10 +6,6 @@ use crate::shipping::{ShippingTemplate, TemplateForm};
 use crate::web::Ctx;
 use maud::{Markup, html};
 
-fn province_name(code: &str) -> &str {
-    crate::region::name(code).unwrap_or(code)
-}
-
 pub fn shipping_rules(
     ctx: &Ctx,
     admin: &Admin,
@@ -40,7 +36,7 @@ pub fn shipping_rules(
                     ul.checks {
                         @for t in templates {
                             li.template {
-                                strong { (province_name(&t.province)) }
+                                strong { (p.province(&t.province)) }
                                 " · "
                                 @if t.delivers {
                                     (p.first_fee) " " (money(ctx, t.first_fee)) " · "
@@ -64,7 +60,7 @@ pub fn shipping_rules(
                     select #province name="province" required {
                         option value="" { "—" }
                         @for d in crate::region::provinces() {
-                            option value=(d.code) selected[draft.province == d.code] { (d.name) }
+                            option value=(d.code) selected[draft.province == d.code] { (p.province(d.code)) }
                         }
                     }
                     label for="first_fee" { (p.first_fee) }
@@ -92,7 +88,7 @@ pub fn shipping_rule_delete(ctx: &Ctx, admin: &Admin, province: &str) -> Markup 
             h1 { (p.ship_title) }
             section.panel #shipping-rule-delete {
                 p { (p.delete_template_ask) }
-                p { strong { (province_name(province)) } }
+                p { strong { (p.province(province)) } }
                 form.stockrow method="post" action={ "/admin/shipping-rules/" (province) "/delete" } {
                     (csrf(admin))
                     input type="hidden" name="confirm" value="1";
