@@ -108,6 +108,8 @@ pub(crate) fn index_order(
     }
     // The back office's search terms (schema 5).
     order_search::index(tx, before, after)?;
+    // The dashboard's and /metrics' running totals (schema 5).
+    totals::count(tx, before, after)?;
     Ok(())
 }
 

@@ -375,6 +375,8 @@ pub(crate) use indexes::{
     AFTERSALES_ORDERS, OPEN_ALERTS, ORDERS_BY_STATE, REFUNDS_DUE, UNPAID_BY_SHOPPER, index_order,
 };
 pub use order_search::{NAME_PREFIX_CHARS, SEARCH_WINDOW, SearchPage};
+// Running order counts per state and sales per channel (schema 5).
+mod totals;
 
 pub use addresses::AddressBookOwner;
 pub use aftersales::NewPhoto;

@@ -84,6 +84,8 @@ impl Store {
             tx.open_table(REFUNDS_DUE)?;
             tx.open_table(OPEN_ALERTS)?;
             tx.open_table(order_search::ORDER_SEARCH)?;
+            tx.open_table(totals::ORDER_COUNTS)?;
+            tx.open_table(totals::CHANNEL_TOTALS)?;
         }
         tx.commit()?;
         Ok(())
@@ -128,6 +130,8 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
         // so the back office's search stops reading every order. (From older schemas,
         // `indexes::build` above has written it already: it indexes each order whole.)
         order_search::build(tx)?;
+        // And keeps running totals for the dashboard and /metrics.
+        totals::build(tx)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The store's schema-4 indexes (issue 19): orders by state and date, unpaid orders per
 //! shopper, after-sales and refunds still open, open alerts; and schema 5's order search
-//! (mobile, its last 4 digits, name and its beginning, number prefix). Each must agree with a scan of
+//! (mobile, its last 4 digits, name and its beginning, number prefix) and running totals
+//! (orders per state, sales per channel). Each must agree with a scan of
 //! every order after a run of real state changes; a schema-3 file must get them built when
 //! it is opened; and the job ticks and the back office's lists must not read finished
 //! orders (a corrupt finished order would make a scan fail).
@@ -90,6 +91,27 @@ fn assert_indexes_agree(store: &Store) {
         .collect();
     assert_eq!(open_alerts, scan_alerts);
     assert_search_agrees(store, &all);
+    assert_totals_agree(store, &all);
+}
+
+/// The running totals (schema 5) equal the same figures counted over every order.
+fn assert_totals_agree(store: &Store, all: &[Order]) {
+    for (s, n) in store.order_counts().unwrap() {
+        let scan = all.iter().filter(|o| o.state == s).count() as u64;
+        assert_eq!(n, scan, "orders {s:?}");
+    }
+    let mut scan = std::collections::BTreeMap::new();
+    for o in all {
+        if let Some(p) = &o.payment {
+            let e = scan
+                .entry(o.channel.clone().unwrap_or_default())
+                .or_insert((0u64, 0i64));
+            e.0 += 1;
+            e.1 += p.amount.minor() - o.refunded().minor();
+        }
+    }
+    assert!(!scan.is_empty());
+    assert_eq!(store.channel_totals().unwrap(), scan, "sales per channel");
 }
 
 /// What the search index alone must find for `q`: a full mobile number, its last 4
@@ -306,12 +328,21 @@ async fn the_indexes_agree_with_a_scan_after_state_changes() {
     assert_indexes_agree(&t.app.store);
 }
 
+/// Removes schema 5's running totals, as an older file lacks them.
+fn delete_totals(tx: &redb::WriteTransaction) {
+    let c: redb::TableDefinition<'_, &str, u64> = redb::TableDefinition::new("order_counts");
+    assert!(tx.delete_table(c).unwrap());
+    let t: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("channel_totals");
+    assert!(tx.delete_table(t).unwrap());
+}
+
 /// Turns a data file back into what schema 4 wrote: no search index, version 4.
 fn make_schema_4(path: &std::path::Path) {
     let db = redb::Database::open(path).unwrap();
     let tx = db.begin_write().unwrap();
     let t: redb::TableDefinition<'_, &str, ()> = redb::TableDefinition::new("order_search");
     assert!(tx.delete_table(t).unwrap());
+    delete_totals(&tx);
     let meta: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("meta");
     tx.open_table(meta)
         .unwrap()
@@ -356,6 +387,7 @@ fn make_schema_3(path: &std::path::Path) {
     assert!(tx.delete_multimap_table(m).unwrap());
     let s: redb::TableDefinition<'_, &str, ()> = redb::TableDefinition::new("order_search");
     assert!(tx.delete_table(s).unwrap());
+    delete_totals(&tx);
     let meta: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("meta");
     tx.open_table(meta)
         .unwrap()
@@ -422,4 +454,15 @@ async fn job_ticks_and_lists_do_not_read_finished_orders() {
     store.open_alerts().unwrap();
     // The cap reads only the shopper's own unpaid orders.
     place(&t, 1, 300).await;
+    // Ten days on, the dashboard reads this week's orders and the running totals, and
+    // /metrics the running counts: neither meets the corrupt order.
+    t.app.clock.freeze();
+    t.app.clock.advance(10 * 86_400);
+    let owner = crate::admin::setup_owner(&t).await;
+    let (s, page) = get_text(&owner.c, &t.url("/admin")).await;
+    assert_eq!(s, 200, "{page}");
+    let m = reqwest::get(t.url("/metrics")).await.unwrap();
+    assert_eq!(m.status(), 200);
+    let m = m.text().await.unwrap();
+    assert!(m.contains("puzi_orders{state=\"closed\"} 2"), "{m}");
 }
