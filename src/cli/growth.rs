@@ -167,7 +167,9 @@ async fn notification(app: &App) -> Result<(), CliError> {
     let answer = app.payments.on_pay_notification(&h, body.as_bytes()).await;
     let took = ms(t);
     let paid = app.store.order(&o.no).map_err(|e| fail(&e))?;
-    if !(200..300).contains(&answer.status) || paid.as_ref().map(|p| p.state) != Some(OrderState::Paid) {
+    if !(200..300).contains(&answer.status)
+        || paid.as_ref().map(|p| p.state) != Some(OrderState::Paid)
+    {
         return Err(fail(&format!(
             "the notification was not applied: status {}",
             answer.status
