@@ -10,7 +10,7 @@ use super::indexes::state_key;
 use super::*;
 use std::collections::BTreeMap;
 
-/// `{kind}/{term}␟{out_trade_no}` → (): `m` full mobile, `t` its last 4 digits, `n` the
+/// `{kind}/{term}` U+001F `{out_trade_no}` → (): `m` full mobile, `t` its last 4 digits, `n` the
 /// recipient's name and each of its first `NAME_PREFIX_CHARS` prefixes.
 pub(crate) const ORDER_SEARCH: TableDefinition<'static, &str, ()> =
     TableDefinition::new("order_search");
