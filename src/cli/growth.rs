@@ -2,7 +2,7 @@
 //! shop with `N` orders of two years' history in realistic states, in groups of 10,000 per
 //! transaction, then times what grows with a shop's history, in-process, one line each
 //! (`name milliseconds`): opening the shop, the back office's first order page and each
-//! filter, the job tick, the order CSV export, a backup and a restore (verify + copy).
+//! filter, a payment notification applied, the job tick, the order CSV export, a backup and a restore (verify + copy).
 
 use super::error::CliError;
 use crate::app::App;
@@ -101,6 +101,84 @@ fn order(i: u64, n: u64, now: i64) -> Order {
     }
 }
 
+/// Times one verified `TRANSACTION.SUCCESS` for the newest unpaid order, signed and
+/// encrypted as the sandbox's WeChat sends it and applied through the code behind
+/// `POST /wechat/notify/pay` (verify, decrypt, one durable write); prints `notification`.
+async fn notification(app: &App) -> Result<(), CliError> {
+    use crate::wechat::crypto;
+    let fail = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
+    let Some(sb) = &app.sandbox else {
+        return Err(fail(&"bench-growth needs the sandbox"));
+    };
+    let q = OrderQuery {
+        state: Some(OrderState::PendingPayment),
+        ..OrderQuery::default()
+    };
+    let Some(o) = app.store.orders_page(&q, 1).map_err(|e| fail(&e))?.pop() else {
+        eprintln!("notification: no unpaid order left to pay");
+        return Ok(());
+    };
+    let k = sb.keys();
+    let now = app.clock.unix();
+    let plain = serde_json::json!({
+        "appid": k.manifest.appid,
+        "mchid": k.manifest.mchid,
+        "out_trade_no": o.no.as_str(),
+        "transaction_id": format!("4200{}", &o.no.as_str()[4..]),
+        "trade_type": "JSAPI",
+        "trade_state": "SUCCESS",
+        "trade_state_desc": "支付成功",
+        "bank_type": "OTHERS",
+        "success_time": crate::clock::rfc3339_cst(now),
+        "payer": { "openid": "ogrowth-bench" },
+        "amount": {
+            "total": o.total.minor(),
+            "currency": "CNY",
+            "payer_total": o.total.minor(),
+            "payer_currency": "CNY",
+        },
+    })
+    .to_string();
+    let body = crate::wechat::notify::encrypt(
+        k.manifest.apiv3_key.as_bytes(),
+        &format!("EV-growth-{}", o.no),
+        &crate::clock::rfc3339_cst(now),
+        "TRANSACTION.SUCCESS",
+        "支付成功",
+        "transaction",
+        &plain,
+    )
+    .map_err(|e| fail(&e))?;
+    let (ts, nonce) = (now.to_string(), crypto::nonce());
+    let sig = k
+        .platform
+        .sign(&crypto::response_message(&ts, &nonce, body.as_bytes()));
+    let mut h = hyper::HeaderMap::new();
+    for (name, v) in [
+        ("wechatpay-timestamp", ts.as_str()),
+        ("wechatpay-nonce", nonce.as_str()),
+        ("wechatpay-signature", sig.as_str()),
+        ("wechatpay-serial", k.manifest.public_key_id.as_str()),
+        ("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048"),
+    ] {
+        h.insert(name, v.parse().map_err(|e| fail(&e))?);
+    }
+    let t = Instant::now();
+    let answer = app.payments.on_pay_notification(&h, body.as_bytes()).await;
+    let took = ms(t);
+    let paid = app.store.order(&o.no).map_err(|e| fail(&e))?;
+    if !(200..300).contains(&answer.status)
+        || paid.as_ref().map(|p| p.state) != Some(OrderState::Paid)
+    {
+        return Err(fail(&format!(
+            "the notification was not applied: status {}",
+            answer.status
+        )));
+    }
+    println!("notification {took}");
+    Ok(())
+}
+
 pub fn run(data: &Path, n: u64) -> Result<(), CliError> {
     let fail = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let mut cfg = Config::demo(
@@ -163,13 +241,27 @@ pub fn run(data: &Path, n: u64) -> Result<(), CliError> {
                 ..OrderQuery::default()
             },
         )?;
-        page(
-            "orders_filter_search",
-            OrderQuery {
-                q: "顾客7",
-                ..OrderQuery::default()
-            },
-        )?;
+        // Searches owners type: a name's beginning, a full mobile and its last 4 digits
+        // (shopper 7 ordered across the whole two years), the date-hour beginning of an
+        // order number a year and a half old, and a fragment no index answers.
+        let old_day =
+            crate::clock::rfc3339_cst(app.clock.unix() - 540 * 86_400)[..10].replace('-', "");
+        for (name, text) in [
+            ("orders_search_name_prefix", "顾客7"),
+            ("orders_search_mobile", "13900000007"),
+            ("orders_search_last4", "0007"),
+            ("orders_search_number_prefix", old_day.as_str()),
+            ("orders_search_fragment", "客7"),
+        ] {
+            page(
+                name,
+                OrderQuery {
+                    q: text,
+                    ..OrderQuery::default()
+                },
+            )?;
+        }
+        notification(&app).await?;
         // The first tick closes what has expired; the second is the steady state.
         crate::jobs::tick(&app).await;
         let t = Instant::now();

@@ -7,6 +7,7 @@
 //! the China-time second they were placed, so newest first is the table read backwards
 //! and a date range is a key range.
 
+use super::order_search::{SEARCH_WINDOW, SearchPage};
 use super::*;
 use redb::ReadableMultimapTable;
 
@@ -27,7 +28,7 @@ pub(crate) const OPEN_ALERTS: TableDefinition<'static, u64, u64> =
     TableDefinition::new("open_alerts");
 
 /// The key of an order in `ORDERS_BY_STATE`.
-fn state_key(state: OrderState, no: &str) -> String {
+pub(super) fn state_key(state: OrderState, no: &str) -> String {
     format!("{}/{no}", state.as_str())
 }
 
@@ -105,6 +106,10 @@ pub(crate) fn index_order(
             None => due.remove(no)?,
         };
     }
+    // The back office's search terms (schema 5).
+    order_search::index(tx, before, after)?;
+    // The dashboard's and /metrics' running totals (schema 5).
+    totals::count(tx, before, after)?;
     Ok(())
 }
 
@@ -149,25 +154,29 @@ pub struct OrderQuery<'a> {
     pub to: Option<&'a str>,
     pub q: &'a str,
     pub before: Option<&'a str>,
-}
-
-impl OrderQuery<'_> {
-    fn matches(&self, o: &Order) -> bool {
-        self.q.is_empty()
-            || o.no.as_str().contains(self.q)
-            || o.recipient.mobile.contains(self.q)
-            || o.recipient.name.contains(self.q)
-    }
+    /// How many of the newest orders a search reads for a fragment no index answers
+    /// (`None`: `SEARCH_WINDOW`).
+    pub window: Option<usize>,
 }
 
 impl Store {
     /// Up to `limit` orders matching `q`, newest first, read through the indexes: a state
-    /// reads only that state's orders, a date range only that range's keys. Only a text
-    /// search reads orders that do not match (newest first, until the page is full).
+    /// reads only that state's orders, a date range only that range's keys, a search its
+    /// terms' index entries (see `order_search`).
     pub fn orders_page(&self, q: &OrderQuery<'_>, limit: usize) -> Result<Vec<Order>, StoreError> {
+        Ok(self.orders_search_page(q, limit)?.orders)
+    }
+
+    /// `orders_page`, and whether a search's fragment scan stopped at its window.
+    pub fn orders_search_page(
+        &self,
+        q: &OrderQuery<'_>,
+        limit: usize,
+    ) -> Result<SearchPage, StoreError> {
         let tx = self.db.begin_read()?;
         let orders = tx.open_table(ORDERS)?;
-        let (lo, mut hi) = date_bounds(q.from, q.to);
+        let (lo, date_hi) = date_bounds(q.from, q.to);
+        let mut hi = date_hi.clone();
         if let Some(b) = q.before
             && b < hi.as_str()
         {
@@ -175,13 +184,14 @@ impl Store {
         }
         let mut out = Vec::new();
         if lo.as_str() >= hi.as_str() {
-            return Ok(out);
+            return Ok(SearchPage::default());
+        }
+        if !q.q.is_empty() {
+            let window = q.window.unwrap_or(SEARCH_WINDOW);
+            return order_search::search(&tx, q, (&lo, &date_hi, &hi), window, limit);
         }
         let mut take = |v: &[u8]| -> Result<bool, StoreError> {
-            let o: Order = dec("orders", v)?;
-            if q.matches(&o) {
-                out.push(o);
-            }
+            out.push(dec::<Order>("orders", v)?);
             Ok(out.len() >= limit)
         };
         match q.state {
@@ -207,7 +217,10 @@ impl Store {
                 }
             }
         }
-        Ok(out)
+        Ok(SearchPage {
+            orders: out,
+            window_cut: false,
+        })
     }
 
     /// The newest `n` orders, newest first.

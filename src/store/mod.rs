@@ -24,7 +24,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The schema this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 pub(crate) const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const CATEGORIES: TableDefinition<'static, &str, &[u8]> =
@@ -370,9 +370,14 @@ mod verify_files;
 mod generate;
 mod indexes;
 pub use indexes::OrderQuery;
+// The back office's order search index (schema 5).
+mod order_search;
 pub(crate) use indexes::{
     AFTERSALES_ORDERS, OPEN_ALERTS, ORDERS_BY_STATE, REFUNDS_DUE, UNPAID_BY_SHOPPER, index_order,
 };
+pub use order_search::{NAME_PREFIX_CHARS, SEARCH_WINDOW, SearchPage};
+// Running order counts per state and sales per channel (schema 5).
+mod totals;
 
 pub use addresses::AddressBookOwner;
 pub use aftersales::NewPhoto;

@@ -83,6 +83,9 @@ impl Store {
             tx.open_table(AFTERSALES_ORDERS)?;
             tx.open_table(REFUNDS_DUE)?;
             tx.open_table(OPEN_ALERTS)?;
+            tx.open_table(order_search::ORDER_SEARCH)?;
+            tx.open_table(totals::ORDER_COUNTS)?;
+            tx.open_table(totals::CHANNEL_TOTALS)?;
         }
         tx.commit()?;
         Ok(())
@@ -121,6 +124,14 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
         // Schema 4 indexes orders by state, unpaid orders by shopper, after-sales and
         // refunds still open, and open alerts, so pages and jobs stop reading every order.
         indexes::build(tx)?;
+    }
+    if from == 4 {
+        // Schema 5 indexes what owners search orders by (mobile, its last 4 digits, name),
+        // so the back office's search stops reading every order. (From older schemas,
+        // `indexes::build` above has written it already: it indexes each order whole.)
+        order_search::build(tx)?;
+        // And keeps running totals for the dashboard and /metrics.
+        totals::build(tx)?;
     }
     Ok(())
 }

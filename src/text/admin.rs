@@ -339,3 +339,23 @@ impl Lang {
         }
     }
 }
+
+// What the back office's order search looked through (issue 19, schema 5): what is indexed
+// is found in every order, a fragment in the newest orders only.
+impl Lang {
+    /// Under the search box when a fragment search stopped at the newest `window` orders
+    /// with older ones left unread.
+    pub fn order_search_window(self, window: usize) -> String {
+        match self {
+            Lang::Zh => format!(
+                "完整手机号、手机尾号 4 位、姓名或姓名开头、订单号开头可查到全部订单；\
+                 姓名或号码中间的片段只在最新的 {window} 个订单中查找。"
+            ),
+            Lang::En => format!(
+                "A full mobile number, its last 4 digits, a name or its beginning, and the \
+                 beginning of an order number find orders of any age; text in the middle of \
+                 a name or number was looked for in the newest {window} orders only."
+            ),
+        }
+    }
+}

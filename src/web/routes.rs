@@ -253,10 +253,12 @@ async fn scan_gauges(ctx: &Ctx) -> Result<Gauges, WebError> {
         .app
         .store
         .call(|s| -> Result<_, crate::store::StoreError> {
-            let mut by_state = std::collections::HashMap::new();
-            for o in s.all_orders()? {
-                *by_state.entry(o.state.as_str()).or_insert(0u64) += 1;
-            }
+            // The running counts kept in each order's transaction (schema 5).
+            let by_state: std::collections::HashMap<_, _> = s
+                .order_counts()?
+                .into_iter()
+                .map(|(st, n)| (st.as_str(), n))
+                .collect();
             let pending = s
                 .outbox()?
                 .iter()

@@ -1,5 +1,7 @@
 //! The store's schema-4 indexes (issue 19): orders by state and date, unpaid orders per
-//! shopper, after-sales and refunds still open, open alerts. Each must agree with a scan of
+//! shopper, after-sales and refunds still open, open alerts; and schema 5's order search
+//! (mobile, its last 4 digits, name and its beginning, number prefix) and running totals
+//! (orders per state, sales per channel). Each must agree with a scan of
 //! every order after a run of real state changes; a schema-3 file must get them built when
 //! it is opened; and the job ticks and the back office's lists must not read finished
 //! orders (a corrupt finished order would make a scan fail).
@@ -88,6 +90,119 @@ fn assert_indexes_agree(store: &Store) {
         .filter(|a| !a.acknowledged)
         .collect();
     assert_eq!(open_alerts, scan_alerts);
+    assert_search_agrees(store, &all);
+    assert_totals_agree(store, &all);
+}
+
+/// The running totals (schema 5) equal the same figures counted over every order.
+fn assert_totals_agree(store: &Store, all: &[Order]) {
+    for (s, n) in store.order_counts().unwrap() {
+        let scan = all.iter().filter(|o| o.state == s).count() as u64;
+        assert_eq!(n, scan, "orders {s:?}");
+    }
+    let mut scan = std::collections::BTreeMap::new();
+    for o in all {
+        if let Some(p) = &o.payment {
+            let e = scan
+                .entry(o.channel.clone().unwrap_or_default())
+                .or_insert((0u64, 0i64));
+            e.0 += 1;
+            e.1 += p.amount.minor() - o.refunded().minor();
+        }
+    }
+    assert!(!scan.is_empty());
+    assert_eq!(store.channel_totals().unwrap(), scan, "sales per channel");
+}
+
+/// What the search index alone must find for `q`: a full mobile number, its last 4
+/// digits, a name, the first `NAME_PREFIX_CHARS` characters of one, an order-number prefix.
+fn indexed_match(o: &Order, q: &str) -> bool {
+    let m = &o.recipient.mobile;
+    let name = &o.recipient.name;
+    (q.len() > 4 && m == q)
+        || (q.len() == 4 && m.ends_with(q))
+        || name == q
+        || (q.chars().count() <= puzi::store::NAME_PREFIX_CHARS && name.starts_with(q))
+        || o.no.as_str().starts_with(q)
+}
+
+/// Searching with no fragment window (`window: Some(0)`: nothing but the indexes) finds
+/// exactly what a scan finds for indexed terms; with the window covering the shop, a
+/// fragment is found as the old scan found it.
+fn assert_search_agrees(store: &Store, all: &[Order]) {
+    let mut queries = BTreeSet::new();
+    for o in all {
+        let (m, name) = (&o.recipient.mobile, &o.recipient.name);
+        queries.insert(m.clone());
+        queries.insert(m[m.len() - 4..].to_string());
+        queries.insert(name.clone());
+        queries.insert(name.chars().take(1).collect());
+        queries.insert(name.chars().take(3).collect());
+        queries.insert(o.no.as_str()[..14].to_string());
+    }
+    for q in &queries {
+        let scan: Vec<_> = all
+            .iter()
+            .filter(|o| indexed_match(o, q))
+            .cloned()
+            .collect();
+        let by_index = OrderQuery {
+            q: q.as_str(),
+            window: Some(0),
+            ..OrderQuery::default()
+        };
+        assert_eq!(
+            nos(&store.orders_page(&by_index, usize::MAX).unwrap()),
+            nos(&scan),
+            "search {q:?} through the index"
+        );
+        // The state filter and a page of one still agree.
+        let paid = OrderQuery {
+            state: Some(OrderState::Paid),
+            ..by_index.clone()
+        };
+        let scan_paid: Vec<_> = scan
+            .iter()
+            .filter(|o| o.state == OrderState::Paid)
+            .cloned()
+            .collect();
+        assert_eq!(
+            nos(&store.orders_page(&paid, usize::MAX).unwrap()),
+            nos(&scan_paid),
+            "search {q:?} among paid orders"
+        );
+        assert_eq!(
+            nos(&store.orders_page(&by_index, 1).unwrap()),
+            nos(&scan[..scan.len().min(1)])
+        );
+    }
+    // A fragment from the middle of a mobile number: only the window finds it.
+    let mid = &all[0].recipient.mobile[3..8];
+    let q = OrderQuery {
+        q: mid,
+        ..OrderQuery::default()
+    };
+    let scan: Vec<_> = all
+        .iter()
+        .filter(|o| o.recipient.mobile.contains(mid) || indexed_match(o, mid))
+        .cloned()
+        .collect();
+    let page = store.orders_search_page(&q, usize::MAX).unwrap();
+    assert_eq!(
+        nos(&page.orders),
+        nos(&scan),
+        "a fragment within the window"
+    );
+    assert!(!page.window_cut, "the window covers this small shop");
+    let narrow = OrderQuery {
+        window: Some(1),
+        ..q.clone()
+    };
+    let page = store.orders_search_page(&narrow, usize::MAX).unwrap();
+    assert!(
+        page.window_cut,
+        "a window of one leaves older orders unread"
+    );
 }
 
 /// A multipart after-sales request for the whole order, without photos.
@@ -158,6 +273,19 @@ async fn a_shop_with_history(t: &TestApp) -> Vec<OrderNo> {
         .unwrap();
     let first = t.app.store.alerts().unwrap().last().unwrap().id;
     t.app.store.acknowledge_alert(first, ("boss", now)).unwrap();
+    // A recipient corrected after placing: the search follows the new name and number.
+    t.app
+        .store
+        .update_order(
+            &placed[2].1,
+            now,
+            |o, _| -> Result<_, puzi::store::StoreError> {
+                o.recipient.name = "林小雨".into();
+                o.recipient.mobile = "13712345678".into();
+                Ok(())
+            },
+        )
+        .unwrap();
     placed.into_iter().map(|(_, n)| n).collect()
 }
 
@@ -200,6 +328,41 @@ async fn the_indexes_agree_with_a_scan_after_state_changes() {
     assert_indexes_agree(&t.app.store);
 }
 
+/// Removes schema 5's running totals, as an older file lacks them.
+fn delete_totals(tx: &redb::WriteTransaction) {
+    let c: redb::TableDefinition<'_, &str, u64> = redb::TableDefinition::new("order_counts");
+    assert!(tx.delete_table(c).unwrap());
+    let t: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("channel_totals");
+    assert!(tx.delete_table(t).unwrap());
+}
+
+/// Turns a data file back into what schema 4 wrote: no search index, version 4.
+fn make_schema_4(path: &std::path::Path) {
+    let db = redb::Database::open(path).unwrap();
+    let tx = db.begin_write().unwrap();
+    let t: redb::TableDefinition<'_, &str, ()> = redb::TableDefinition::new("order_search");
+    assert!(tx.delete_table(t).unwrap());
+    delete_totals(&tx);
+    let meta: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("meta");
+    tx.open_table(meta)
+        .unwrap()
+        .insert("schema_version", 4u32.to_le_bytes().as_slice())
+        .unwrap();
+    tx.commit().unwrap();
+}
+
+#[tokio::test]
+async fn a_schema_4_file_gets_its_search_index_built_when_opened() {
+    let t = TestApp::start().await;
+    a_shop_with_history(&t).await;
+    let dir = t.stop().await.unwrap();
+    let path = dir.path().join("puzi.redb");
+    make_schema_4(&path);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), puzi::store::SCHEMA_VERSION);
+    assert_indexes_agree(&store);
+}
+
 /// The schema-4 index tables, by name, as a schema-3 file lacks them.
 const INDEX_TABLES: [&str; 4] = [
     "orders_by_state",
@@ -222,6 +385,9 @@ fn make_schema_3(path: &std::path::Path) {
     let m: redb::MultimapTableDefinition<'_, &str, &str> =
         redb::MultimapTableDefinition::new("unpaid_by_shopper");
     assert!(tx.delete_multimap_table(m).unwrap());
+    let s: redb::TableDefinition<'_, &str, ()> = redb::TableDefinition::new("order_search");
+    assert!(tx.delete_table(s).unwrap());
+    delete_totals(&tx);
     let meta: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("meta");
     tx.open_table(meta)
         .unwrap()
@@ -244,9 +410,10 @@ async fn a_schema_3_file_gets_its_indexes_built_when_opened() {
         .unwrap()
         .filter_map(|e| e.ok())
         .any(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .contains("before-schema-4-from-3")
+            e.file_name().to_string_lossy().contains(&format!(
+                "before-schema-{}-from-3",
+                puzi::store::SCHEMA_VERSION
+            ))
         });
     assert!(kept, "a copy of the schema-3 file is kept");
 }
@@ -287,4 +454,15 @@ async fn job_ticks_and_lists_do_not_read_finished_orders() {
     store.open_alerts().unwrap();
     // The cap reads only the shopper's own unpaid orders.
     place(&t, 1, 300).await;
+    // Ten days on, the dashboard reads this week's orders and the running totals, and
+    // /metrics the running counts: neither meets the corrupt order.
+    t.app.clock.freeze();
+    t.app.clock.advance(10 * 86_400);
+    let owner = crate::admin::setup_owner(&t).await;
+    let (s, page) = get_text(&owner.c, &t.url("/admin")).await;
+    assert_eq!(s, 200, "{page}");
+    let m = reqwest::get(t.url("/metrics")).await.unwrap();
+    assert_eq!(m.status(), 200);
+    let m = m.text().await.unwrap();
+    assert!(m.contains("puzi_orders{state=\"closed\"} 2"), "{m}");
 }

@@ -50,6 +50,7 @@ impl Filter {
             to: self.to.as_deref(),
             q: &self.q,
             before,
+            window: None,
         }
     }
 }
@@ -63,11 +64,12 @@ pub async fn list(ctx: &Ctx, admin: &Admin, q: &HashMap<String, String>) -> Resu
         .and_then(|b| OrderNo::parse(b))
         .map(|n| n.as_str().to_string());
     let (f2, b2) = (f.clone(), before.clone());
-    let mut orders: Vec<Order> = ctx
+    let found = ctx
         .app
         .store
-        .call(move |s| s.orders_page(&f2.query(b2.as_deref()), ORDERS_PAGE + 1))
+        .call(move |s| s.orders_search_page(&f2.query(b2.as_deref()), ORDERS_PAGE + 1))
         .await?;
+    let (mut orders, window_cut) = (found.orders, found.window_cut);
     let older = (orders.len() > ORDERS_PAGE).then(|| {
         orders.truncate(ORDERS_PAGE);
         let last = orders.last().map(|o| o.no.as_str()).unwrap_or_default();
@@ -85,6 +87,7 @@ pub async fn list(ctx: &Ctx, admin: &Admin, q: &HashMap<String, String>) -> Resu
         &orders,
         &f,
         older.as_deref(),
+        window_cut,
     )))
 }
 

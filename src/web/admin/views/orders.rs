@@ -17,6 +17,7 @@ pub fn orders(
     orders: &[Order],
     f: &crate::web::admin::orders::Filter,
     older: Option<&str>,
+    window_cut: bool,
 ) -> Markup {
     let l = a(ctx);
     let t = ctx.app.config.shop.language.text();
@@ -48,6 +49,10 @@ pub fn orders(
                 input type="search" name="q" value=(f.q) placeholder=(l.search);
                 button type="submit" { (l.filter) }
                 a.button href={ "/admin/orders.csv?" (qs) } { (l.csv_export) }
+            }
+            @if window_cut {
+                // A fragment no index answers was looked for in the newest orders only.
+                p.muted { (ctx.app.config.shop.language.order_search_window(crate::store::SEARCH_WINDOW)) }
             }
             table.grid-table {
                 @for o in orders {
