@@ -55,7 +55,10 @@ pub(crate) fn raise_file_limit() -> Option<u64> {
             lim.rlim_cur = target;
         }
     }
-    Some(u64::try_from(lim.rlim_cur).unwrap_or(u64::MAX))
+    // `rlim_t` is `u64` on Linux, not on every unix.
+    #[allow(clippy::useless_conversion)]
+    let soft = u64::try_from(lim.rlim_cur).unwrap_or(u64::MAX);
+    Some(soft)
 }
 
 #[cfg(not(unix))]
