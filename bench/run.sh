@@ -257,7 +257,10 @@ ulimit -n 65536 2>/dev/null || ulimit -n 8192
 for mode in steady burst; do
   D="$W/flash"; [[ $mode == burst ]] && D="$W/flash-burst"
   P=$(free_port)
-  FL=$(PIN=0,1 start_puzi "flash-$mode" demo --data "$D" --listen 127.0.0.1:$P)
+  # `serve`, not `demo`: the demo refills a sold-out product (`[sandbox] refill`), which
+  # sold 340 "of 100" in one run and left 30 "back in stock" after every run.
+  printf '[server]\nlisten = "127.0.0.1:%s"\n[storage]\ndata_dir = "%s"\n[sandbox]\nrefill = false\n' "$P" "$D" > "$D.serve.toml"
+  FL=$(PIN=0,1 start_puzi "flash-$mode" serve --config "$D.serve.toml")
   curl -s -o /dev/null "http://127.0.0.1:$P/p/$FLASH_PRODUCT"
   IDLE=$(awk '/VmRSS/ {print $2/1024}' /proc/$FL/status)
   echo

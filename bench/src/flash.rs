@@ -18,10 +18,20 @@ const UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWe
 #[derive(Default)]
 struct Tally {
     steps: BTreeMap<&'static str, Vec<f64>>,
-    errors: Vec<String>,
+    /// Errors by step and exact kind (the deepest cause of a transport error, or the status).
+    errors: BTreeMap<String, usize>,
     sold_out: usize,
     placed: usize,
+    /// The sandbox's sheet answered ok (WeChat took the money).
+    sheet_ok: usize,
+    /// The shop says paid (by the notification, or the result page's query).
     paid: usize,
+}
+
+impl Tally {
+    fn error(&mut self, what: String) {
+        *self.errors.entry(what).or_default() += 1;
+    }
 }
 
 fn client() -> reqwest::Client {
@@ -32,6 +42,24 @@ fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+/// A transport error's exact kind: timeout or connect, and its deepest cause.
+fn kind(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(s) = cause.source() {
+        cause = s;
+    }
+    let class = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else {
+        "request"
+    };
+    format!("{class}: {cause}")
 }
 
 /// One step's answer, timed: `Err` for a 5xx or a transport error (timeouts included).
@@ -47,15 +75,39 @@ async fn step(
     g.steps.entry(name).or_default().push(ms);
     match r {
         Ok(r) if r.status().is_server_error() => {
-            g.errors.push(format!("{name}: {}", r.status()));
+            g.error(format!("{name}: HTTP {}", r.status().as_u16()));
             Err(())
         }
         Ok(r) => Ok(r),
         Err(e) => {
-            g.errors.push(format!("{name}: {e}"));
+            g.error(format!("{name}: {}", kind(&e)));
             Err(())
         }
     }
+}
+
+/// The cashier's OAuth through the sandbox, each hop a timed step.
+async fn sign_in(tally: &Mutex<Tally>, c: &reqwest::Client, base: &str, no: &str, persona: &str) -> Result<(), ()> {
+    let r = step(tally, "OAuth: cashier redirect", c.get(format!("{base}/pay/{no}"))).await?;
+    let Some(auth) = r.headers().get("location").and_then(|v| v.to_str().ok()) else {
+        tally.lock().await.error(format!("OAuth: cashier answered {} without a redirect", r.status().as_u16()));
+        return Err(());
+    };
+    let auth = auth.replace("#wechat_redirect", "");
+    let q: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(auth.split_once('?').map(|x| x.1).unwrap_or("").as_bytes()).into_owned().collect();
+    let (Some(appid), Some(uri), Some(state)) = (q.get("appid"), q.get("redirect_uri"), q.get("state")) else {
+        tally.lock().await.error("OAuth: redirect without parameters".into());
+        return Err(());
+    };
+    let form = [("appid", appid.as_str()), ("redirect_uri", uri.as_str()), ("state", state.as_str()), ("persona", persona)];
+    let r = step(tally, "OAuth: sandbox approve", c.post(format!("{base}/sandbox/connect/oauth2/approve")).form(&form)).await?;
+    let Some(back) = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string) else {
+        tally.lock().await.error(format!("OAuth: approve answered {}", r.status().as_u16()));
+        return Err(());
+    };
+    step(tally, "OAuth: return to shop", c.get(back)).await?;
+    Ok(())
 }
 
 /// One shopper's attempt; returns the JSAPI parameters when they got to the sheet.
@@ -84,27 +136,52 @@ async fn shop(
     };
     tally.lock().await.placed += 1;
     let t = Instant::now();
-    crate::sign_in(&c, base, &no, &format!("flash{i}")).await;
-    let r = step(tally, "prepay", c.post(format!("{base}/pay/{no}/jsapi")).header("content-type", "application/json").body("{}")).await?;
-    let p: serde_json::Value = r.json().await.map_err(|_| ())?;
+    sign_in(tally, &c, base, &no, &format!("flash{i}")).await?;
+    let r = step(tally, "prepay (JSAPI)", c.post(format!("{base}/pay/{no}/jsapi")).header("content-type", "application/json").body("{}")).await?;
+    let status = r.status().as_u16();
+    let p: serde_json::Value = r.json().await.unwrap_or_default();
     tally.lock().await.steps.entry("prepay with OAuth").or_default().push(t.elapsed().as_secs_f64() * 1000.0);
     if p["paySign"].as_str().is_none() {
-        tally.lock().await.errors.push(format!("prepay: {p}"));
+        tally.lock().await.error(format!("prepay: HTTP {status} without paySign"));
         return Err(());
     }
     Ok(Some((c, no, p)))
 }
 
+/// The sheet, then the result page, then the result page's polling (`confirm=1`: the shop
+/// asks WeChat when the notification is late) until the shop says paid.
 async fn pay(tally: &Mutex<Tally>, base: &str, c: reqwest::Client, no: String, mut p: serde_json::Value) {
     p["password"] = "654321".into();
-    let Ok(r) = step(tally, "pay (sandbox sheet)", client().post(format!("{base}/sandbox/pay/confirm")).json(&p)).await else { return };
+    let t = Instant::now();
+    let Ok(r) = step(tally, "pay (sandbox sheet)", c.post(format!("{base}/sandbox/pay/confirm")).json(&p)).await else { return };
     let ok: serde_json::Value = r.json().await.unwrap_or_default();
     if ok["ok"] != true {
-        tally.lock().await.errors.push(format!("pay: {ok}"));
+        tally.lock().await.error(format!("pay: the sheet said {ok}"));
         return;
     }
-    tally.lock().await.paid += 1;
-    let _ = step(tally, "result page", c.get(format!("{base}/pay/{no}/result"))).await;
+    tally.lock().await.sheet_ok += 1;
+    if step(tally, "result page", c.get(format!("{base}/pay/{no}/result"))).await.is_err() {
+        return;
+    }
+    // The page polls every second for up to a minute.
+    for _ in 0..60 {
+        let Ok(r) = step(tally, "result page poll", c.get(format!("{base}/orders/{no}/status?confirm=1"))).await else { return };
+        let s: serde_json::Value = r.json().await.unwrap_or_default();
+        match s["state"].as_str() {
+            Some("pending_payment") => tokio::time::sleep(Duration::from_secs(1)).await,
+            Some("paid") => {
+                let mut g = tally.lock().await;
+                g.paid += 1;
+                g.steps.entry("sheet → shop says paid").or_default().push(t.elapsed().as_secs_f64() * 1000.0);
+                return;
+            }
+            other => {
+                tally.lock().await.error(format!("result: order state {other:?}"));
+                return;
+            }
+        }
+    }
+    tally.lock().await.error("result: still pending after a minute".into());
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -153,10 +230,11 @@ pub async fn run(base: String, product: String, sku: String, shoppers: usize, bu
     println!("|---|---|");
     println!("| shoppers | {shoppers} (arriving within 10 s; whole run {secs:.1} s) |");
     println!("| orders placed | {} |", g.placed);
-    println!("| orders paid | {} |", g.paid);
+    println!("| paid on the sandbox's sheet | {} |", g.sheet_ok);
+    println!("| orders the shop says paid | {} |", g.paid);
     println!("| told sold out (cleanly, < 500) | {} |", g.sold_out);
-    println!("| errors (5xx, timeouts) | {} |", g.errors.len());
-    for e in g.errors.iter().take(5) {
-        println!("| error | {e} |");
+    println!("| errors (5xx, transport, timeouts) | {} |", g.errors.values().sum::<usize>());
+    for (e, n) in &g.errors {
+        println!("| error × {n} | {e} |");
     }
 }

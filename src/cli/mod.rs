@@ -6,6 +6,7 @@
 mod error;
 mod growth;
 pub mod lan;
+mod listen;
 mod ops;
 mod wechat;
 
@@ -364,12 +365,11 @@ fn serve_config(mut cfg: Config, demo: Option<Demo>) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async move {
         let listen = cfg.server.listen;
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|source| app::StartError::Listen {
-                addr: listen,
-                source,
-            })?;
+        listen::prepare_file_limit(cfg.server.max_connections);
+        let listener = listen::bind(listen).map_err(|source| app::StartError::Listen {
+            addr: listen,
+            source,
+        })?;
         let addr = listener.local_addr().unwrap_or(listen);
         let lan_urls = match demo {
             Some(d) if d.lan => {

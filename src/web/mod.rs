@@ -68,7 +68,7 @@ const MAX_HEADERS: usize = 100;
 const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
 /// The longest request target (path and query) served; longer ones get 414.
 pub(crate) const MAX_URI: usize = 8 * 1024;
-/// Connections over the cap being answered 503 at once; beyond it they are just closed.
+/// Connections over the cap being answered 503 at once; beyond it the accept loop waits.
 const REFUSALS_MAX: usize = 64;
 /// How long a refused connection may take to send its request head.
 const REFUSE_DEADLINE: Duration = Duration::from_secs(2);
@@ -152,15 +152,22 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
             _ = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::debug!(%peer, "connection refused: at max_connections");
-            if tls.is_none()
-                && let Ok(r) = refusals.clone().try_acquire_owned()
-            {
+        let place = tokio::select! {
+            p = place(&permits, &refusals, tls.is_none()) => p,
+            _ = &mut shutdown => break,
+        };
+        let permit = match place {
+            Place::Serve(permit) => permit,
+            Place::Refuse(r) => {
+                tracing::debug!(%peer, "connection refused: at max_connections");
                 let busy = ctx.app.config.shop.language.text().busy_body;
                 tokio::spawn(refuse(tcp, busy, r));
+                continue;
             }
-            continue;
+            Place::Close => {
+                tracing::debug!(%peer, "connection closed: at max_connections");
+                continue;
+            }
         };
         let io = Held {
             permit: Some(permit),
@@ -290,6 +297,39 @@ async fn drive<C: hyper_util::server::graceful::GracefulConnection>(
     }
     conn.as_mut().graceful_shutdown();
     let _ = conn.await;
+}
+
+/// What becomes of a connection just accepted.
+enum Place {
+    /// Served, holding one of `max_connections` places.
+    Serve(OwnedSemaphorePermit),
+    /// Over the cap: answered with the short 503, holding one of `REFUSALS_MAX` places.
+    Refuse(OwnedSemaphorePermit),
+    /// Over the cap on TLS (a 503 would need a handshake first): closed.
+    Close,
+}
+
+/// A place for the connection just accepted. Over the cap on plain HTTP it is answered
+/// 503 in words; when `REFUSALS_MAX` refusals are already under way (slow clients), the
+/// accept loop waits for whichever frees first — a place to serve it or one to refuse it
+/// — and the connections behind it wait in the listen backlog: none is closed unanswered.
+async fn place(permits: &Arc<Semaphore>, refusals: &Arc<Semaphore>, plain: bool) -> Place {
+    if let Ok(p) = permits.clone().try_acquire_owned() {
+        return Place::Serve(p);
+    }
+    if !plain {
+        return Place::Close;
+    }
+    if let Ok(r) = refusals.clone().try_acquire_owned() {
+        return Place::Refuse(r);
+    }
+    // Neither semaphore is ever closed, so both acquisitions succeed eventually.
+    tokio::select! {
+        biased;
+        Ok(p) = permits.clone().acquire_owned() => Place::Serve(p),
+        Ok(r) = refusals.clone().acquire_owned() => Place::Refuse(r),
+        else => Place::Close,
+    }
 }
 
 /// Answers a connection over the cap with a short 503 (after reading its request head, so

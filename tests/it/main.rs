@@ -11,6 +11,7 @@ mod booth;
 mod cli_wechat;
 mod config;
 mod coupons;
+mod crowd;
 mod disk;
 mod durability;
 mod exposure;
