@@ -182,7 +182,11 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
                     let Some(direct) = plain_h1(&io.io, &ctx, &mut stop).await else {
                         return;
                     };
-                    let proto = if direct { Proto::H1(h1) } else { Proto::Auto(builder) };
+                    let proto = if direct {
+                        Proto::H1(h1)
+                    } else {
+                        Proto::Auto(builder)
+                    };
                     serve_conn(proto, io, ctx, peer, stop).await;
                 });
             }
