@@ -369,7 +369,7 @@ impl Fulfilment {
         let now = self.clock.unix();
         let due: Vec<OutboxEntry> = self
             .store
-            .call(|s| s.outbox())
+            .call(|s| s.outbox_pending())
             .await?
             .into_iter()
             .filter(|e| e.state == OutboxState::Pending && e.next_at <= now)

@@ -63,7 +63,12 @@ pub(crate) async fn sign_in(c: &reqwest::Client, base: &str, no: &str, persona: 
     let _ = c.get(back).send().await;
 }
 
-async fn checkout(base: String, secs: u64, conc: usize) {
+/// `per` checkouts per shopper: 1 makes every checkout a new shopper (its own session,
+/// mobile number and persona, signed in through the cashier's OAuth, so the cap of unpaid
+/// orders per shopper never applies and is not weakened); more lets a signed-in shopper
+/// place `per` orders before the next one arrives (the shop must allow that many unpaid
+/// orders: `[shop] max_unpaid_orders`).
+async fn checkout(base: String, secs: u64, conc: usize, per: u32) {
     let done = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(secs);
@@ -71,19 +76,22 @@ async fn checkout(base: String, secs: u64, conc: usize) {
     for i in 0..conc {
         let (base, done) = (base.clone(), done.clone());
         tasks.push(tokio::spawn(async move {
-            // Each checkout is a new shopper: its own session, mobile number and persona, so
-            // the cap of unpaid orders per shopper never applies (and is not weakened).
-            let mut k = 0u32;
+            let (mut k, mut used, mut c, mut signed) = (0u32, per, client(), false);
             while Instant::now() < deadline {
-                k += 1;
-                let c = client();
+                if used == per {
+                    (k, used, c, signed) = (k + 1, 0, client(), false);
+                }
                 let mobile = format!("137{i:03}{k:05}");
                 let Some(no) = place(&c, &base, "cotton-tee-m", &mobile).await else { break };
-                sign_in(&c, &base, &no, &format!("bench{i}-{k}")).await;
+                if !signed {
+                    sign_in(&c, &base, &no, &format!("bench{i}-{k}")).await;
+                    signed = true;
+                }
                 let r = c.post(format!("{base}/pay/{no}/jsapi")).header("content-type", "application/json").body("{}").send().await.unwrap();
                 assert_eq!(r.status(), 200, "prepay");
                 let p: serde_json::Value = r.json().await.unwrap();
                 assert!(p["paySign"].as_str().is_some());
+                used += 1;
                 done.fetch_add(1, Ordering::Relaxed);
             }
         }));
@@ -206,7 +214,7 @@ async fn startup(bin: String) {
 async fn main() {
     let a: Vec<String> = std::env::args().collect();
     match a.get(1).map(String::as_str) {
-        Some("checkout") => checkout(a[2].clone(), a[3].parse().unwrap(), a[4].parse().unwrap()).await,
+        Some("checkout") => checkout(a[2].clone(), a[3].parse().unwrap(), a[4].parse().unwrap(), a.get(5).map_or(1, |n| n.parse().unwrap())).await,
         Some("notify") => notify(a[2].clone(), a[3].clone(), a[4].parse().unwrap(), a[5].parse().unwrap()).await,
         Some("redb") => redb_reference(a[2].clone(), a[3].parse().unwrap()),
         Some("startup") => startup(a[2].clone()).await,

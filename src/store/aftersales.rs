@@ -84,10 +84,7 @@ impl Store {
             Some(Ok(x)) => x,
         };
         if let Some(e) = message {
-            let mut t = tx.open_table(OUTBOX)?;
-            let id = t.last()?.map(|(k, _)| k.value()).unwrap_or(0) + 1;
-            let e = OutboxEntry { id, ..e };
-            t.insert(id, enc(&e).as_slice())?;
+            outbox::OutboxTables::open(&tx)?.add(e)?;
         }
         audit::write_in(&tx, entry)?;
         tx.commit()?;

@@ -353,17 +353,9 @@ impl Store {
         }
         let mut ids = Vec::new();
         {
-            let mut t = tx.open_table(OUTBOX).map_err(StoreError::from)?;
+            let mut t = outbox::OutboxTables::open(&tx)?;
             for e in messages {
-                let id = t
-                    .last()
-                    .map_err(StoreError::from)?
-                    .map(|(k, _)| k.value())
-                    .unwrap_or(0)
-                    + 1;
-                let e = OutboxEntry { id, ..e };
-                t.insert(id, enc(&e).as_slice()).map_err(StoreError::from)?;
-                ids.push(id);
+                ids.push(t.add(e)?);
             }
         }
         tx.commit()?;

@@ -1,5 +1,11 @@
 //! The outbox in the store: messages to WeChat (the delivery message), kept until WeChat
 //! accepts them or every attempt failed.
+//!
+//! Messages stay after they are sent (the order page shows them), so the outbox grows with
+//! the shop's age. Two indexes (schema 5), written with every entry through
+//! `OutboxTables::put`, keep the delivery tick and the order pages from reading all of it:
+//! the pending entries (`OUTBOX_PENDING`, the tick's work list) and the entries of each
+//! order (`OUTBOX_BY_ORDER`, `{order}/{id}`).
 
 use super::alerts::insert_alert;
 use super::owner_notify::{OwnerEvent, queue_owner_in};
@@ -87,31 +93,134 @@ pub struct OutboxEntry {
     pub msgid: Option<i64>,
 }
 
+/// Ids of the outbox entries still pending (the delivery tick's work list).
+pub(crate) const OUTBOX_PENDING: TableDefinition<'static, u64, ()> =
+    TableDefinition::new("outbox_pending");
+/// `{order}/{id:020}` for every outbox entry about an order.
+pub(crate) const OUTBOX_BY_ORDER: TableDefinition<'static, &str, ()> =
+    TableDefinition::new("outbox_by_order");
+
+fn order_key(order: &str, id: u64) -> String {
+    format!("{order}/{id:020}")
+}
+
+/// The outbox and its two indexes, open in one write transaction: every entry is written
+/// through `put`, so the indexes cannot drift from the entries.
+pub(crate) struct OutboxTables<'t> {
+    entries: redb::Table<'t, u64, &'static [u8]>,
+    pending: redb::Table<'t, u64, ()>,
+    by_order: redb::Table<'t, &'static str, ()>,
+}
+
+impl<'t> OutboxTables<'t> {
+    pub(crate) fn open(tx: &'t redb::WriteTransaction) -> Result<Self, StoreError> {
+        Ok(OutboxTables {
+            entries: tx.open_table(OUTBOX)?,
+            pending: tx.open_table(OUTBOX_PENDING)?,
+            by_order: tx.open_table(OUTBOX_BY_ORDER)?,
+        })
+    }
+
+    /// The id the next new entry gets.
+    pub(crate) fn next_id(&self) -> Result<u64, StoreError> {
+        Ok(self.entries.last()?.map(|(k, _)| k.value()).unwrap_or(0) + 1)
+    }
+
+    /// Writes (or rewrites) an entry and its index rows.
+    pub(crate) fn put(&mut self, e: &OutboxEntry) -> Result<(), StoreError> {
+        self.entries.insert(e.id, enc(e).as_slice())?;
+        if e.state == OutboxState::Pending {
+            self.pending.insert(e.id, ())?;
+        } else {
+            self.pending.remove(e.id)?;
+        }
+        if !e.order.is_empty() {
+            self.by_order
+                .insert(order_key(&e.order, e.id).as_str(), ())?;
+        }
+        Ok(())
+    }
+
+    /// Gives a new entry the next id and writes it; returns the id.
+    pub(crate) fn add(&mut self, e: OutboxEntry) -> Result<u64, StoreError> {
+        let id = self.next_id()?;
+        self.put(&OutboxEntry { id, ..e })?;
+        Ok(id)
+    }
+}
+
+/// Builds both indexes from the entries (the schema-5 upgrade).
+pub(crate) fn build_indexes(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let entries = tx.open_table(OUTBOX)?;
+    let mut pending = tx.open_table(OUTBOX_PENDING)?;
+    let mut by_order = tx.open_table(OUTBOX_BY_ORDER)?;
+    for row in entries.iter()? {
+        let (_, b) = row?;
+        let e: OutboxEntry = dec("outbox", b.value())?;
+        if e.state == OutboxState::Pending {
+            pending.insert(e.id, ())?;
+        }
+        if !e.order.is_empty() {
+            by_order.insert(order_key(&e.order, e.id).as_str(), ())?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Whether a message to the shopper about this order could not be sent: refused
     /// because they do not follow the account, or failed after every attempt.
     pub fn message_undelivered(&self, order: &str) -> Result<bool, StoreError> {
-        Ok(self.outbox()?.iter().any(|e| {
-            e.order == order && matches!(e.state, OutboxState::NotFollower | OutboxState::Failed)
+        Ok(self.outbox_for_order(order)?.iter().any(|e| {
+            !e.kind.is_owner() && matches!(e.state, OutboxState::NotFollower | OutboxState::Failed)
         }))
+    }
+
+    /// The outbox entries about one order, oldest first (through `OUTBOX_BY_ORDER`).
+    pub fn outbox_for_order(&self, order: &str) -> Result<Vec<OutboxEntry>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let (entries, by_order) = (tx.open_table(OUTBOX)?, tx.open_table(OUTBOX_BY_ORDER)?);
+        let (lo, hi) = (format!("{order}/"), format!("{order}0"));
+        let mut v = Vec::new();
+        for row in by_order.range(lo.as_str()..hi.as_str())? {
+            let (k, _) = row?;
+            let id = k
+                .value()
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok());
+            if let Some(b) = id.map(|id| entries.get(id)).transpose()?.flatten() {
+                v.push(dec::<OutboxEntry>("outbox", b.value())?);
+            }
+        }
+        Ok(v)
+    }
+
+    /// The pending outbox entries, oldest first (through `OUTBOX_PENDING`): the delivery
+    /// tick reads these, never the messages already sent.
+    pub fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let (entries, pending) = (tx.open_table(OUTBOX)?, tx.open_table(OUTBOX_PENDING)?);
+        let mut v = Vec::new();
+        for row in pending.iter()? {
+            let (id, _) = row?;
+            if let Some(b) = entries.get(id.value())? {
+                v.push(dec::<OutboxEntry>("outbox", b.value())?);
+            }
+        }
+        Ok(v)
     }
 
     pub fn enqueue(&self, e: &OutboxEntry) -> Result<u64, StoreError> {
         let tx = self.db.begin_write()?;
-        let id = {
-            let mut t = tx.open_table(OUTBOX)?;
-            let id = t.last()?.map(|(k, _)| k.value()).unwrap_or(0) + 1;
-            let e = OutboxEntry { id, ..e.clone() };
-            t.insert(id, enc(&e).as_slice())?;
-            id
-        };
+        let id = OutboxTables::open(&tx)?.add(e.clone())?;
         tx.commit()?;
         Ok(id)
     }
 
     pub fn put_outbox(&self, e: &OutboxEntry) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
-        tx.open_table(OUTBOX)?.insert(e.id, enc(e).as_slice())?;
+        OutboxTables::open(&tx)?.put(e)?;
         tx.commit()?;
         Ok(())
     }
@@ -128,7 +237,7 @@ impl Store {
         let (kind, message) = alert;
         let tx = self.db.begin_write()?;
         let already_open = {
-            tx.open_table(OUTBOX)?.insert(e.id, enc(e).as_slice())?;
+            OutboxTables::open(&tx)?.put(e)?;
             let mut alerts = tx.open_table(ALERTS)?;
             let mut open_alerts = tx.open_table(OPEN_ALERTS)?;
             // Only the open alerts are read (schema 4's index), not every alert.

@@ -163,10 +163,10 @@ pub(crate) fn queue_owner_in(
     if bound.is_empty() {
         return Ok(());
     }
-    let mut t = tx.open_table(OUTBOX)?;
+    let mut t = outbox::OutboxTables::open(tx)?;
     for event in events {
         for b in &bound {
-            let id = t.last()?.map(|(k, _)| k.value()).unwrap_or(0) + 1;
+            let id = t.next_id()?;
             let msg = OwnerMessage {
                 touser: b.openid.clone(),
                 member: b.username.clone(),
@@ -185,7 +185,7 @@ pub(crate) fn queue_owner_in(
                 last_error: None,
                 msgid: None,
             };
-            t.insert(id, enc(&e).as_slice())?;
+            t.put(&e)?;
         }
     }
     Ok(())

@@ -86,6 +86,8 @@ impl Store {
             tx.open_table(order_search::ORDER_SEARCH)?;
             tx.open_table(totals::ORDER_COUNTS)?;
             tx.open_table(totals::CHANNEL_TOTALS)?;
+            tx.open_table(outbox::OUTBOX_PENDING)?;
+            tx.open_table(outbox::OUTBOX_BY_ORDER)?;
         }
         tx.commit()?;
         Ok(())
@@ -132,6 +134,11 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
         order_search::build(tx)?;
         // And keeps running totals for the dashboard and /metrics.
         totals::build(tx)?;
+    }
+    if from < 5 {
+        // Schema 5 also indexes the outbox's pending entries and each order's entries, so
+        // the delivery tick and the order pages stop reading every message ever sent.
+        outbox::build_indexes(tx)?;
     }
     Ok(())
 }

@@ -259,11 +259,7 @@ async fn scan_gauges(ctx: &Ctx) -> Result<Gauges, WebError> {
                 .into_iter()
                 .map(|(st, n)| (st.as_str(), n))
                 .collect();
-            let pending = s
-                .outbox()?
-                .iter()
-                .filter(|e| e.state == crate::store::OutboxState::Pending)
-                .count() as u64;
+            let pending = s.outbox_pending()?.len() as u64;
             Ok((by_state, pending))
         })
         .await?;

@@ -466,3 +466,37 @@ async fn job_ticks_and_lists_do_not_read_finished_orders() {
     let m = m.text().await.unwrap();
     assert!(m.contains("puzi_orders{state=\"closed\"} 2"), "{m}");
 }
+
+/// The outbox keeps every message it ever sent (the order page lists them): the delivery
+/// tick reads only the pending ones and an order's page only that order's (schema 5's
+/// outbox indexes). A message row nothing should read is made undecodable here; a scan of
+/// the whole outbox meets it, the tick, `/metrics` and the order's messages do not.
+#[tokio::test]
+async fn the_delivery_tick_and_order_pages_do_not_read_every_message_sent() {
+    let t = TestApp::start().await;
+    let placed = a_shop_with_history(&t).await;
+    let dir = t.stop().await.unwrap();
+    {
+        let db = redb::Database::open(dir.path().join("puzi.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        let outbox: redb::TableDefinition<'_, u64, &[u8]> = redb::TableDefinition::new("outbox");
+        tx.open_table(outbox)
+            .unwrap()
+            .insert(1_000_000, b"{a message sent long ago".as_slice())
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let t = TestApp::start_in(dir.path()).await;
+    assert!(
+        t.app.store.outbox().is_err(),
+        "a read of the whole outbox meets the undecodable row"
+    );
+    t.app.fulfilment.deliver_outbox().await.unwrap();
+    assert!(t.app.store.outbox_pending().unwrap().is_empty());
+    for no in &placed {
+        t.app.store.outbox_for_order(no.as_str()).unwrap();
+        assert!(!t.app.store.message_undelivered(no.as_str()).unwrap());
+    }
+    let m = reqwest::get(t.url("/metrics")).await.unwrap();
+    assert_eq!(m.status(), 200);
+}

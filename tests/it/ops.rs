@@ -232,6 +232,33 @@ async fn a_backup_under_write_load_restores_to_a_store_that_passes_doctor() {
     assert_eq!(store.products().unwrap().len(), 9);
 }
 
+/// A backup holds every table of the store with every row: the indexes (a restored shop
+/// with an empty order index shows no orders and stops retrying refunds), coupons,
+/// shipping templates, the audit log and the outbox's indexes included.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_holds_every_table_and_row_of_the_store() {
+    let s = shop().await;
+    for i in 0..3 {
+        let c = client();
+        add_to_cart(&c, &s.t, "wool-socks-sm", 1).await;
+        checkout(&c, &s.t, &as_form(&shopper_form(i))).await;
+    }
+    let backup = s.dir.path().join("whole.redb");
+    s.t.app.store.backup_to(&backup).unwrap();
+    let mine = s.t.app.store.table_sizes().unwrap();
+    // The orders just placed are in the order indexes: the comparison below has rows to
+    // lose.
+    for table in ["orders_by_state", "order_search", "order_counts"] {
+        assert!(
+            mine.iter().any(|(t, n)| t == table && *n > 0),
+            "{table}: {mine:?}"
+        );
+    }
+    s.t.stop().await;
+    let copy = puzi::store::Store::open(&backup).unwrap();
+    assert_eq!(copy.table_sizes().unwrap(), mine);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_refuses_a_bad_backup_and_keeps_the_data() {
     let s = shop().await;

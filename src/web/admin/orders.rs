@@ -136,11 +136,7 @@ async fn load(ctx: &Ctx, no: &str) -> Result<(Order, Vec<crate::store::OutboxEnt
         .store
         .call(move |s| -> Result<_, StoreError> {
             let o = s.order(&n2)?;
-            let out: Vec<_> = s
-                .outbox()?
-                .into_iter()
-                .filter(|e| e.order == n2.as_str())
-                .collect();
+            let out = s.outbox_for_order(n2.as_str())?;
             Ok((o, out))
         })
         .await?;
