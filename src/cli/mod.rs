@@ -413,6 +413,9 @@ fn serve_config(mut cfg: Config, demo: Option<Demo>) -> Result<(), CliError> {
             .and_then(Result::ok)
             .flatten()
         };
+        // Before the first line that says the shop listens: a stop asked for from then on
+        // is a clean one.
+        let stop = shutdown_signal();
         {
             let mut out = std::io::stdout().lock();
             let scheme = if app.tls.is_some() { "https" } else { "http" };
@@ -435,7 +438,7 @@ fn serve_config(mut cfg: Config, demo: Option<Demo>) -> Result<(), CliError> {
             tracing::warn!(link = %l, "no owner account yet; open the one-time setup link");
         }
         tracing::info!(%addr, data = %app.config.storage.data_dir.display(), "shop open");
-        crate::web::run(listener, app, shutdown_signal()).await;
+        crate::web::run(listener, app, stop).await;
         tracing::info!("stopped");
         Ok(())
     })

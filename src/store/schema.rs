@@ -50,6 +50,11 @@ impl Store {
                     meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
                 }
             }
+            // An index missing from a file whose version says it is there — a backup made
+            // by an earlier build, which copied the tables of schema 3 only, or a file
+            // from before the outbox indexes — is built from the data, whatever the
+            // version.
+            build_missing(&tx)?;
             // Create every table so readers never meet a missing one.
             tx.open_table(CATEGORIES)?;
             tx.open_table(PRODUCTS)?;
@@ -135,9 +140,31 @@ fn migrate(tx: &redb::WriteTransaction, from: u32) -> Result<(), StoreError> {
         // And keeps running totals for the dashboard and /metrics.
         totals::build(tx)?;
     }
-    if from < 5 {
-        // Schema 5 also indexes the outbox's pending entries and each order's entries, so
-        // the delivery tick and the order pages stop reading every message ever sent.
+    // Schema 5 also indexes the outbox's pending entries and each order's entries (so the
+    // delivery tick and the order pages stop reading every message ever sent): built by
+    // `build_missing`, as every index missing from a file is.
+    Ok(())
+}
+
+/// Builds each index table the file lacks from the data it indexes (a table that exists
+/// is kept as it is: it has been written in every transaction since it was made).
+fn build_missing(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    use redb::TableHandle;
+    let have: std::collections::HashSet<String> =
+        tx.list_tables()?.map(|h| h.name().to_string()).collect();
+    let missing = |name: &str| !have.contains(name);
+    if missing(ORDERS_BY_STATE.name()) {
+        // Every order index of schemas 4 and 5 (`index_order` writes them all).
+        indexes::build(tx)?;
+    } else {
+        if missing(order_search::ORDER_SEARCH.name()) {
+            order_search::build(tx)?;
+        }
+        if missing(totals::ORDER_COUNTS.name()) {
+            totals::build(tx)?;
+        }
+    }
+    if missing(outbox::OUTBOX_PENDING.name()) {
         outbox::build_indexes(tx)?;
     }
     Ok(())

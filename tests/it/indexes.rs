@@ -375,6 +375,17 @@ const INDEX_TABLES: [&str; 4] = [
 fn make_schema_3(path: &std::path::Path) {
     let db = redb::Database::open(path).unwrap();
     let tx = db.begin_write().unwrap();
+    delete_indexes(&tx);
+    let meta: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("meta");
+    tx.open_table(meta)
+        .unwrap()
+        .insert("schema_version", 3u32.to_le_bytes().as_slice())
+        .unwrap();
+    tx.commit().unwrap();
+}
+
+/// Deletes every order index of schemas 4 and 5 (what a backup of an earlier build lacked).
+fn delete_indexes(tx: &redb::WriteTransaction) {
     for name in INDEX_TABLES {
         let t: redb::TableDefinition<'_, &str, u64> = redb::TableDefinition::new(name);
         let u: redb::TableDefinition<'_, u64, u64> = redb::TableDefinition::new(name);
@@ -387,13 +398,37 @@ fn make_schema_3(path: &std::path::Path) {
     assert!(tx.delete_multimap_table(m).unwrap());
     let s: redb::TableDefinition<'_, &str, ()> = redb::TableDefinition::new("order_search");
     assert!(tx.delete_table(s).unwrap());
-    delete_totals(&tx);
-    let meta: redb::TableDefinition<'_, &str, &[u8]> = redb::TableDefinition::new("meta");
-    tx.open_table(meta)
+    delete_totals(tx);
+}
+
+/// A backup made by an earlier build copied the tables of schema 3 only while its version
+/// said 5: opened, the shop builds every index it lacks from the data (the outbox's too).
+#[tokio::test]
+async fn a_file_missing_its_indexes_at_the_current_version_gets_them_built() {
+    let t = TestApp::start().await;
+    a_shop_with_history(&t).await;
+    let dir = t.stop().await.unwrap();
+    let path = dir.path().join("puzi.redb");
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        delete_indexes(&tx);
+        let t: redb::TableDefinition<'_, u64, ()> = redb::TableDefinition::new("outbox_pending");
+        assert!(tx.delete_table(t).unwrap());
+        let t: redb::TableDefinition<'_, &str, ()> = redb::TableDefinition::new("outbox_by_order");
+        assert!(tx.delete_table(t).unwrap());
+        tx.commit().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), puzi::store::SCHEMA_VERSION);
+    assert_indexes_agree(&store);
+    let pending: Vec<_> = store
+        .outbox()
         .unwrap()
-        .insert("schema_version", 3u32.to_le_bytes().as_slice())
-        .unwrap();
-    tx.commit().unwrap();
+        .into_iter()
+        .filter(|e| e.state == puzi::store::OutboxState::Pending)
+        .collect();
+    assert_eq!(store.outbox_pending().unwrap(), pending);
 }
 
 #[tokio::test]
