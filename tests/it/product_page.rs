@@ -15,17 +15,6 @@ fn input_for<'a>(body: &'a str, sku: &str) -> &'a str {
     &body[start..=end]
 }
 
-/// The element with `id="{id}"` up to the end of its opening tag and its text (to `<`).
-fn element<'a>(body: &'a str, id: &str) -> &'a str {
-    let at = body
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id}"));
-    let start = body[..at].rfind('<').unwrap();
-    let text_end = at + body[at..].find('>').unwrap() + 1;
-    let close = text_end + body[text_end..].find('<').unwrap();
-    &body[start..close]
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn variants_carry_their_price_and_stock_and_the_form_posts_the_chosen_one() {
     let t = TestApp::start().await;

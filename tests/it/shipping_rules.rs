@@ -233,17 +233,6 @@ async fn the_owner_saves_and_deletes_templates_in_words_with_audit_entries() {
     }
 }
 
-/// The text of the element with `id` up to its first child tag.
-fn element<'a>(body: &'a str, id: &str) -> &'a str {
-    let at = body
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id}"));
-    let start = body[..at].rfind('<').unwrap();
-    let text_end = at + body[at..].find('>').unwrap() + 1;
-    let close = text_end + body[text_end..].find('<').unwrap();
-    &body[start..close]
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_carts_free_shipping_hint_follows_the_shoppers_province() {
     let t = TestApp::start().await;

@@ -519,3 +519,14 @@ pub fn decode_svg_qr(page: &str) -> String {
     assert_eq!(grids.len(), 1);
     grids[0].decode().unwrap().1
 }
+
+/// The element with this id in a page: its opening tag and the text up to the next tag.
+pub fn element<'a>(body: &'a str, id: &str) -> &'a str {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = body[..at].rfind('<').unwrap();
+    let text_end = at + body[at..].find('>').unwrap() + 1;
+    let close = text_end + body[text_end..].find('<').unwrap();
+    &body[start..close]
+}
