@@ -29,6 +29,8 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     /// accepted, refused, failed.
     pub notifications: [AtomicU64; 3],
+    /// Requests the fast lane answered (cached catalog pages; also counted in `requests`).
+    pub fast_lane: AtomicU64,
 }
 
 /// Acknowledged (applied, or a duplicate) after a durable write.
@@ -50,6 +52,12 @@ impl Metrics {
         self.latency[b].fetch_add(1, Ordering::Relaxed);
         self.latency_sum_micros
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// A cached page answered by the fast lane (`web::fast_lane`), counted as a 200 too.
+    pub fn fast_lane(&self, seconds: f64) {
+        self.fast_lane.fetch_add(1, Ordering::Relaxed);
+        self.request(200, seconds);
     }
 
     pub fn notification(&self, outcome: usize) {
@@ -83,6 +91,10 @@ impl Metrics {
         s.push_str(&format!(
             "puzi_http_request_duration_seconds_sum {}\npuzi_http_request_duration_seconds_count {cumulative}\n",
             self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        ));
+        s.push_str(&format!(
+            "# HELP puzi_http_fast_lane_total Cached catalog pages answered before hyper (also in puzi_http_requests_total).\n# TYPE puzi_http_fast_lane_total counter\npuzi_http_fast_lane_total {}\n",
+            self.fast_lane.load(Ordering::Relaxed)
         ));
         s.push_str("# HELP puzi_orders Orders by state.\n# TYPE puzi_orders gauge\n");
         for (state, n) in orders_by_state {

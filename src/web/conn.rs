@@ -36,16 +36,26 @@ pub(super) async fn plain_h1(
 }
 
 /// Serves one connection (h1 or h2) until it ends, closing it gracefully when the server
-/// stops or when it has had no request in flight for `[server] idle_timeout`.
+/// stops or when it has had no request in flight for `[server] idle_timeout`. An HTTP/1.1
+/// connection starts in the fast lane (`fast_lane`), which answers cached catalog pages
+/// and hands hyper the connection at the first request that is anything else.
 pub(super) async fn serve_conn<I>(
     proto: Proto,
-    io: I,
+    mut io: I,
     ctx: Arc<Ctx>,
     peer: std::net::SocketAddr,
-    stop: tokio::sync::watch::Receiver<bool>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let rest = match proto {
+        Proto::H1(_) => match fast_lane::serve(&mut io, &ctx, &mut stop).await {
+            fast_lane::Left::Closed => return,
+            fast_lane::Left::Hyper(rest) => rest,
+        },
+        Proto::Auto(_) => Bytes::new(),
+    };
+    let io = fast_lane::Rewind::new(rest, io);
     let idle = ctx.app.config.server.idle_timeout;
     let activity = Arc::new(Activity::new());
     let a = activity.clone();

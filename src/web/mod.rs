@@ -6,6 +6,7 @@
 //! the shop serves TLS itself), and every error through `WebError::into_response`, where it
 //! is logged once.
 //!
+//! An HTTP/1.1 connection's cached catalog pages are answered before hyper (`fast_lane.rs`).
 //! Connections are limited here (one connection's life in `conn.rs`): at most `[server] max_connections` at once (a semaphore
 //! permit per connection, mini-redis style; over the cap a short 503 on plain HTTP), closed
 //! after `idle_timeout` with no request in flight (h1 and h2, and one that never speaks),
@@ -19,6 +20,7 @@ mod assets;
 mod cart;
 mod checkout;
 mod conn;
+mod fast_lane;
 mod http;
 mod page_cache;
 mod pay;
@@ -87,6 +89,8 @@ pub(crate) struct Ctx {
     /// WeChat's JS-SDK origin — cloned for each answer on the fast path instead of being
     /// inserted one by one (`page_head`).
     pub page_head: [hyper::HeaderMap; 2],
+    /// The same as the fast lane writes them: status line and header lines (`fast_lane`).
+    pub lane_head: [Bytes; 2],
 }
 
 /// What a cached catalog page's response carries: `http::html_bytes`' headers plus the
@@ -111,6 +115,7 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
         search: search::Searcher::default(),
         checkouts,
         page_head: page_head(tls.is_some()),
+        lane_head: page_head(tls.is_some()).map(|h| fast_lane::head_bytes(&h)),
     });
     let mut builder = Builder::new(TokioExecutor::new());
     builder

@@ -154,7 +154,12 @@ fn cached_body(ctx: &Ctx, req: &Request<Incoming>) -> Option<Bytes> {
     {
         return None;
     }
-    let path = req.uri().path();
+    cached_page(ctx, req.uri().path())
+}
+
+/// The cached bytes of the catalog page at `path` as a visitor without a session sees it
+/// (cart empty), if rendered for the current catalog generation; the fast lane's lookup too.
+pub(super) fn cached_page(ctx: &Ctx, path: &str) -> Option<Bytes> {
     let mut key = String::with_capacity(path.len() + 2);
     key.push_str(path);
     key.push_str("|0");

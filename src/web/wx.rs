@@ -52,8 +52,12 @@ fn jssdk_page(path: &str) -> bool {
 /// by WeChat's browser, when the shop talks to the real WeChat (the sandbox's stand-in is
 /// same-origin).
 pub fn csp_script_origin(ctx: &Ctx, req: &Request<Incoming>) -> Option<&'static str> {
-    (ctx.app.sandbox.is_none() && super::pay::in_wechat(req) && jssdk_page(req.uri().path()))
-        .then_some(SDK_ORIGIN)
+    script_origin(ctx, req.uri().path(), super::pay::in_wechat(req))
+}
+
+/// `csp_script_origin` for a request to `path`, from WeChat's browser or not.
+pub fn script_origin(ctx: &Ctx, path: &str, in_wechat: bool) -> Option<&'static str> {
+    (ctx.app.sandbox.is_none() && in_wechat && jssdk_page(path)).then_some(SDK_ORIGIN)
 }
 
 /// `GET /wx/config?url=…[&apis=a,b]` → the `wx.config` parameters for that page, plus

@@ -15,6 +15,7 @@ mod crowd;
 mod disk;
 mod durability;
 mod exposure;
+mod fast_lane;
 mod global;
 mod identity;
 mod indexes;
