@@ -1,15 +1,16 @@
 //! The fast lane: cached catalog pages answered on an HTTP/1.1 connection before hyper.
 //!
-//! A connection known to speak HTTP/1.1 (see `conn::Proto`) starts here. A request head
-//! that arrives whole is parsed with httparse (hyper's own parser); a `GET` or `HEAD` of a
-//! catalog page in the page cache, from a visitor without a session, with no body and
-//! nothing about the connection to negotiate, is answered here with the status, headers
-//! and bytes the ordinary path sends (`Ctx::page_head`, built by `finish`). The first
-//! request that is anything else — a cache miss, a query string, a session cookie, a body
-//! or its framing headers, `Connection` other than keep-alive, an upgrade, HTTP/1.0, a
-//! head split over reads, one httparse refuses — hands the connection, with every byte
-//! read so far, to hyper for the rest of its life. The lane may hand over more than it
-//! must; it never answers what the ordinary path would answer otherwise.
+//! A connection known to speak HTTP/1.1 (see `conn::Proto`) starts here. A request head,
+//! read within hyper's header deadline and up to `MAX_LANE_HEAD` bytes, is parsed with
+//! httparse (hyper's own parser); a `GET` or `HEAD` of a catalog page in the page cache,
+//! from a visitor without a session, with no body and nothing about the connection to
+//! negotiate, is answered here with the status, headers and bytes the ordinary path sends
+//! (`Ctx::page_head`, built by `finish`). The first request that is anything else — a
+//! cache miss, a query string, a session cookie, a body or its framing headers,
+//! `Connection` other than keep-alive, an upgrade, HTTP/1.0, a longer head, one httparse
+//! refuses — hands the connection, with every byte read so far, to hyper for the rest of
+//! its life. The lane may hand over more than it must; it never answers what the ordinary
+//! path would answer otherwise.
 //!
 //! Why: hyper's per-request machinery (request and response objects, the header map, the
 //! service future, its encoder) was two thirds of puzi's user-space time for a cached page,
@@ -20,6 +21,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Bytes read at a time while waiting for a request head.
 const READ_BUF: usize = 4096;
+/// A head not whole at this size is hyper's (which allows up to `MAX_HEADER_BYTES`).
+const MAX_LANE_HEAD: usize = 2 * READ_BUF;
 
 /// What the lane leaves of a connection.
 pub(super) enum Left {
@@ -51,26 +54,32 @@ where
     if tracing::enabled!(tracing::Level::DEBUG) {
         return Left::Hyper(Bytes::new());
     }
-    // A silent connection is closed no later than hyper would close it (its header read
-    // timeout, or the idle limit when shorter).
-    let idle = ctx.app.config.server.idle_timeout.min(HEADER_TIMEOUT);
+    // A request head must arrive within hyper's header read timeout (or the idle limit when
+    // shorter), which hyper starts when it begins to wait for a head: a silent or slow
+    // connection is closed no later than hyper would close it.
+    let wait = ctx.app.config.server.idle_timeout.min(HEADER_TIMEOUT);
     let mut buf = bytes::BytesMut::with_capacity(READ_BUF);
     let mut out = Vec::with_capacity(1024);
     loop {
-        if buf.is_empty() {
+        let deadline = tokio::time::Instant::now() + wait;
+        let hit = loop {
+            if !buf.is_empty() {
+                match lookup(ctx, &buf) {
+                    Look::Hit(hit) => break hit,
+                    Look::Partial if buf.len() < MAX_LANE_HEAD => {}
+                    Look::Partial | Look::Hyper => return Left::Hyper(buf.freeze()),
+                }
+            }
             buf.reserve(READ_BUF);
             let read = tokio::select! {
-                r = tokio::time::timeout(idle, io.read_buf(&mut buf)) => r,
+                r = tokio::time::timeout_at(deadline, io.read_buf(&mut buf)) => r,
                 _ = stop.wait_for(|s| *s) => return Left::Closed,
             };
             if !matches!(read, Ok(Ok(n)) if n > 0) {
                 return Left::Closed;
             }
-        }
-        let started = std::time::Instant::now();
-        let Some(hit) = lookup(ctx, &buf) else {
-            return Left::Hyper(buf.freeze());
         };
+        let started = std::time::Instant::now();
         out.clear();
         out.extend_from_slice(&ctx.lane_head[hit.head]);
         out.extend_from_slice(b"content-length: ");
@@ -78,25 +87,41 @@ where
         out.extend_from_slice(b"\r\ndate: ");
         date(&mut out);
         out.extend_from_slice(b"\r\n\r\n");
-        let body: &[u8] = if hit.head_only { &[] } else { &hit.body };
-        // A client that stops reading holds its place no longer than an idle one.
-        match tokio::time::timeout(idle, write_both(io, &out, body)).await {
-            Ok(Ok(())) => {}
-            _ => return Left::Closed,
-        }
+        // Counted when answered, before the write, as `handle` counts.
         ctx.app.metrics.fast_lane(started.elapsed().as_secs_f64());
+        let body: &[u8] = if hit.head_only { &[] } else { &hit.body };
+        if write_both(io, &out, body, wait).await.is_err() {
+            return Left::Closed;
+        }
         bytes::Buf::advance(&mut buf, hit.used);
     }
 }
 
-/// The cached page `bytes` asks for, if the lane may answer it (see the module header).
-fn lookup(ctx: &Ctx, bytes: &[u8]) -> Option<Hit> {
+/// What the bytes read so far are to the lane.
+enum Look {
+    /// A page it answers.
+    Hit(Hit),
+    /// The start of a head: read on.
+    Partial,
+    /// A request for hyper.
+    Hyper,
+}
+
+/// What the bytes read so far ask for (see `Look` and the module header).
+fn lookup(ctx: &Ctx, bytes: &[u8]) -> Look {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
-    let used = match req.parse(bytes) {
-        Ok(httparse::Status::Complete(n)) => n,
-        _ => return None,
-    };
+    match req.parse(bytes) {
+        Ok(httparse::Status::Complete(used)) => {
+            page(ctx, &req, used).map_or(Look::Hyper, Look::Hit)
+        }
+        Ok(httparse::Status::Partial) => Look::Partial,
+        Err(_) => Look::Hyper,
+    }
+}
+
+/// The cached page a whole request head asks for, if the lane may answer it.
+fn page(ctx: &Ctx, req: &httparse::Request<'_, '_>, used: usize) -> Option<Hit> {
     let head_only = match req.method? {
         "GET" => false,
         "HEAD" => true,
@@ -106,7 +131,7 @@ fn lookup(ctx: &Ctx, bytes: &[u8]) -> Option<Hit> {
     if req.version != Some(1) || !path.starts_with('/') || path.contains('?') {
         return None;
     }
-    let (mut header_bytes, mut wechat) = (0, false);
+    let (mut header_bytes, mut wechat, mut agent_seen) = (0, false, false);
     for h in req.headers.iter() {
         header_bytes += h.name.len() + h.value.len() + 4;
         let is = |n: &str| h.name.eq_ignore_ascii_case(n);
@@ -124,11 +149,13 @@ fn lookup(ctx: &Ctx, bytes: &[u8]) -> Option<Hit> {
         if is("cookie") && (!visible || has_cookie(h.value, session::COOKIE)) {
             return None;
         }
-        if is("user-agent") {
+        // The first User-Agent, as `pay::in_wechat` reads it.
+        if is("user-agent") && !agent_seen {
             if !visible {
                 return None;
             }
-            wechat |= h.value.windows(14).any(|w| w == b"MicroMessenger");
+            agent_seen = true;
+            wechat = h.value.windows(14).any(|w| w == b"MicroMessenger");
         }
     }
     if header_bytes > MAX_HEADER_BYTES {
@@ -156,24 +183,31 @@ fn has_cookie(value: &[u8], name: &str) -> bool {
 }
 
 /// Writes `a` then `b`, in one `writev` when the socket takes it all, and flushes (TLS).
-async fn write_both<I: AsyncWrite + Unpin>(io: &mut I, a: &[u8], b: &[u8]) -> std::io::Result<()> {
+/// A client that takes nothing for `limit` is given up on; a slow one that keeps reading
+/// gets the whole page.
+async fn write_both<I: AsyncWrite + Unpin>(
+    io: &mut I,
+    a: &[u8],
+    b: &[u8],
+    limit: Duration,
+) -> std::io::Result<()> {
+    let stalled = |_| std::io::Error::from(std::io::ErrorKind::TimedOut);
     let (mut a, mut b) = (a, b);
-    while !a.is_empty() {
-        let n = io
-            .write_vectored(&[std::io::IoSlice::new(a), std::io::IoSlice::new(b)])
-            .await?;
+    while !a.is_empty() || !b.is_empty() {
+        let bufs = [std::io::IoSlice::new(a), std::io::IoSlice::new(b)];
+        let n = tokio::time::timeout(limit, io.write_vectored(&bufs))
+            .await
+            .map_err(stalled)??;
         if n == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
         }
-        if n >= a.len() {
-            b = &b[n - a.len()..];
-            a = &[];
-        } else {
-            a = &a[n..];
-        }
+        let from_a = n.min(a.len());
+        a = &a[from_a..];
+        b = &b[n - from_a..];
     }
-    io.write_all(b).await?;
-    io.flush().await
+    tokio::time::timeout(limit, io.flush())
+        .await
+        .map_err(stalled)?
 }
 
 /// Appends the `date` header's value (RFC 9110 IMF-fixdate), formatted once a second.
@@ -230,6 +264,10 @@ impl<T: AsyncRead + Unpin> AsyncRead for Rewind<T> {
             let n = self.pre.len().min(buf.remaining());
             buf.put_slice(&self.pre[..n]);
             bytes::Buf::advance(&mut self.pre, n);
+            if self.pre.is_empty() {
+                // Lets go of the lane's read buffer for the rest of the connection.
+                self.pre = Bytes::new();
+            }
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.io).poll_read(cx, buf)

@@ -254,16 +254,33 @@ async fn requests_the_lane_does_not_fully_understand_are_hyper_s() {
     }
     assert_eq!(lane_count(&t).await, before, "none of them by the lane");
 
-    // A head that arrives in two pieces is hyper's, and answered.
+    // A head that arrives in two pieces is read whole, and answered.
+    let before = lane_count(&t).await;
     let mut s = TcpStream::connect(t.addr).await.unwrap();
+    s.set_nodelay(true).unwrap();
     s.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
-    s.flush().await.unwrap();
-    tokio::task::yield_now().await;
     s.write_all(b"st: shop\r\n\r\n").await.unwrap();
     let a = read_answers(&mut s, &[false]).await;
     assert_eq!(a[0].status, 200);
+    assert_eq!(lane_count(&t).await, before + 1);
 
     // Garbage gets hyper's 400, not silence.
     let a = ask(&t, "GET / HTTP/1.1\r\nHost shop\r\n\r\n", &[false]).await;
     assert_eq!(a[0].status, 400);
+}
+
+#[tokio::test]
+async fn a_head_that_never_ends_is_closed_without_an_answer() {
+    let t =
+        TestApp::start_tuned(|cfg| cfg.server.idle_timeout = std::time::Duration::from_millis(300))
+            .await;
+    warm(&t, "/").await;
+    let mut s = TcpStream::connect(t.addr).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: shop\r\n")
+        .await
+        .unwrap();
+    // Nothing more is sent: the header deadline (here the 300 ms idle limit) closes it.
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
 }

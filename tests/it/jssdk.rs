@@ -606,6 +606,59 @@ async fn live_mode_allows_wechats_script_only_on_jssdk_pages_in_wechat_and_survi
         let r = client().get(t.url(path)).send().await.unwrap();
         assert!(csp(&r).contains("script-src 'self';"), "{path}");
     }
+    // The same pages once cached, each on a new connection, so the fast lane answers
+    // them (`web::fast_lane`): WeChat's policy for WeChat's browser, as the ordinary path.
+    let lane = || async {
+        let m = client()
+            .get(t.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = m
+            .lines()
+            .find_map(|l| l.strip_prefix("puzi_http_fast_lane_total "));
+        line.unwrap().parse::<u64>().unwrap()
+    };
+    let before = lane().await;
+    for path in ["/", "/c/tea", "/p/longjing"] {
+        let fresh = reqwest::Client::builder()
+            .user_agent(WECHAT_UA)
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        let r = fresh.get(t.url(path)).send().await.unwrap();
+        assert!(
+            csp(&r).contains("script-src 'self' https://res.wx.qq.com;"),
+            "{path}"
+        );
+    }
+    assert_eq!(lane().await, before + 3, "answered by the lane");
+    // Two User-Agent headers: the first decides, on either path.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(t.addr).await.unwrap();
+    let raw = format!(
+        "GET / HTTP/1.1\r\nHost: shop\r\nUser-Agent: Mozilla/5.0\r\nUser-Agent: {WECHAT_UA}\r\n\r\n"
+    );
+    s.write_all(raw.as_bytes()).await.unwrap();
+    let (mut head, mut chunk) = (Vec::new(), [0u8; 4096]);
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "answered");
+        head.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let policy = head
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix("content-security-policy: "))
+        .unwrap();
+    assert!(
+        policy.contains("script-src 'self';") && !policy.contains("res.wx.qq.com"),
+        "{policy}"
+    );
+    assert_eq!(lane().await, before + 4, "answered by the lane too");
     let r = wechat.get(t.url("/cart")).send().await.unwrap();
     assert!(!csp(&r).contains("res.wx.qq.com"), "not a JS-SDK page");
     // The live client fetches the ticket from "WeChat" and signs.

@@ -79,6 +79,45 @@ async fn self_signed_serves_h2_secure_cookies_and_redirects_http() {
             .version(),
         reqwest::Version::HTTP_11
     );
+    // A cached page over HTTP/1.1 on TLS comes from the fast lane (a new connection each,
+    // since this one went to hyper for /healthz), HSTS and all, the same bytes as over h2.
+    let lane = || async {
+        let m = c
+            .get(https(&t, "/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = m
+            .lines()
+            .find_map(|l| l.strip_prefix("puzi_http_fast_lane_total "));
+        line.unwrap().parse::<u64>().unwrap()
+    };
+    let h2_page = c
+        .get(https(&t, "/"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let before = lane().await;
+    for _ in 0..2 {
+        let fresh = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .http1_only()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        let r = fresh.get(https(&t, "/")).send().await.unwrap();
+        assert_eq!(r.version(), reqwest::Version::HTTP_11);
+        assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+        assert_eq!(r.bytes().await.unwrap(), h2_page);
+    }
+    let after = lane().await;
+    assert_eq!(after, before + 2, "lane {before} -> {after}");
     // Port 80 (here: another port) redirects to https.
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
