@@ -2,7 +2,7 @@
 # puzi benchmarks: each figure is a ratio against a reference measured in the same run on
 # the same machine. Results print as a table; BENCHMARKS.md records a run.
 #
-#   storefront  puzi's home and product pages vs nginx serving the same bytes as files,
+#   storefront  puzi's home, product and search pages vs nginx serving the same bytes as files,
 #               wrk keep-alive, plain HTTP and TLS (same ECDSA certificate), both servers
 #               pinned to core 0 and wrk to core 1; interleaved: ROUNDS (5) rounds of
 #               RDUR-second (3) runs, puzi and nginx alternating which goes first, reporting
@@ -117,6 +117,9 @@ PID_TLS=$(start_shop "$W/tls.toml" b)
 mkdir -p "$W/www/p"
 curl -s "http://127.0.0.1:$P_HTTP/" -o "$W/www/index.html"
 curl -s "http://127.0.0.1:$P_HTTP/p/stoneware-mug" -o "$W/www/p/stoneware-mug"
+# Search results (茶, "tea"): nginx serves the same bytes from a file, ignoring the query.
+SEARCH='/search?q=%E8%8C%B6'
+curl -s "http://127.0.0.1:$P_HTTP$SEARCH" -o "$W/www/search"
 cat > "$W/nginx.conf" <<NGINX
 worker_processes 1; daemon off; error_log stderr crit; pid $W/nginx.pid;
 events { worker_connections 4096; }
@@ -149,7 +152,7 @@ ROUNDS=${ROUNDS:-5}; RDUR=${RDUR:-3}
 wrk_for() { taskset -c 1 wrk -t1 -c64 -d"${RDUR}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
 : > "$W/rounds"
 for round in $(seq 1 "$ROUNDS"); do
-  for page in / /p/stoneware-mug; do
+  for page in / /p/stoneware-mug "$SEARCH"; do
     for mode in http tls; do
       if [[ $mode == http ]]; then s=http; pp=$P_HTTP np=$N_HTTP hp=$H_HTTP; else s=https; pp=$P_TLS np=$N_TLS hp=$H_TLS; fi
       pu="$s://127.0.0.1:$pp$page"; ng="$s://127.0.0.1:$np$page"; nh="$s://127.0.0.1:$hp$page"

@@ -2,11 +2,11 @@
 //!
 //! A connection known to speak HTTP/1.1 (see `conn::Proto`) starts here. A request head,
 //! read within hyper's header deadline and up to `MAX_LANE_HEAD` bytes, is parsed with
-//! httparse (hyper's own parser); a `GET` or `HEAD` of a catalog page in the page cache,
-//! from a visitor without a session, with no body and nothing about the connection to
+//! httparse (hyper's own parser); a `GET` or `HEAD` of a catalog page or of search results
+//! (`/search?q=…` alone) in the page cache, from a visitor without a session, with no body and nothing about the connection to
 //! negotiate, is answered here with the status, headers and bytes the ordinary path sends
 //! (`Ctx::page_head`, built by `finish`). The first request that is anything else — a
-//! cache miss, a query string, a session cookie, a body or its framing headers,
+//! cache miss, any other query string, a session cookie, a body or its framing headers,
 //! `Connection` other than keep-alive, an upgrade, HTTP/1.0, a longer head, one httparse
 //! refuses — hands the connection, with every byte read so far, to hyper for the rest of
 //! its life. The lane may hand over more than it must; it never answers what the ordinary
@@ -127,10 +127,18 @@ fn page(ctx: &Ctx, req: &httparse::Request<'_, '_>, used: usize) -> Option<Hit> 
         "HEAD" => true,
         _ => return None,
     };
-    let path = req.path?;
-    if req.version != Some(1) || !path.starts_with('/') || path.contains('?') {
+    let target = req.path?;
+    if req.version != Some(1)
+        || !target.starts_with('/')
+        || target.len() > MAX_URI
+        || !target.bytes().all(plain_uri_byte)
+    {
         return None;
     }
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
     let (mut header_bytes, mut wechat, mut agent_seen) = (0, false, false);
     for h in req.headers.iter() {
         header_bytes += h.name.len() + h.value.len() + 4;
@@ -161,7 +169,11 @@ fn page(ctx: &Ctx, req: &httparse::Request<'_, '_>, used: usize) -> Option<Hit> 
     if header_bytes > MAX_HEADER_BYTES {
         return None;
     }
-    let body = shop::cached_page(ctx, path)?;
+    let body = match query {
+        None => shop::cached_page(ctx, path)?,
+        Some(q) if path == "/search" => search::cached_results(ctx, q)?,
+        Some(_) => return None,
+    };
     let head = usize::from(wx::script_origin(ctx, path, wechat).is_some());
     Some(Hit {
         used,
@@ -169,6 +181,13 @@ fn page(ctx: &Ctx, req: &httparse::Request<'_, '_>, used: usize) -> Option<Hit> 
         body,
         head_only,
     })
+}
+
+/// A byte every URI parser takes the same way in a path or query (RFC 3986's unreserved
+/// and sub-delims, `%`, `/`, `?`, `:`, `@`); a target with any other (`#`, quotes, angle
+/// brackets, non-ASCII…) is hyper's, which may refuse it.
+fn plain_uri_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~%/?:@!$&'()*+,;=".contains(&b)
 }
 
 /// Whether a `Cookie` header value names `name` (as `http::cookie` reads it).

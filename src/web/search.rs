@@ -81,13 +81,32 @@ impl Searcher {
     }
 }
 
+/// A results page's key in the page cache: the query as typed (trimmed) and the cart size.
+fn cache_key(raw: &str, cart_units: u32) -> String {
+    format!("search\n{}|{cart_units}", raw.trim())
+}
+
+/// The cached results page for the query string `query` as a visitor without a session
+/// sees it, when the query string is `q=…` alone (anything more — a channel tag — may
+/// change the answer) and the page was rendered for the current catalog generation; the
+/// fast lane's lookup.
+pub(super) fn cached_results(ctx: &Ctx, query: &str) -> Option<Bytes> {
+    let mut pairs = form_urlencoded::parse(query.as_bytes());
+    let (name, raw) = pairs.next()?;
+    if name != "q" || pairs.next().is_some() || !matches!(Query::parse(&raw), Query::Terms(_)) {
+        return None;
+    }
+    ctx.pages
+        .get(&cache_key(&raw, 0), ctx.app.store.generation())
+}
+
 /// `GET /search?q=…`.
 pub async fn search(ctx: &Ctx, req: Request<Incoming>) -> Result<Resp, WebError> {
     let raw = query(&req).remove("q").unwrap_or_default();
     let v = visitor(ctx, &req).await?;
     let parsed = Query::parse(&raw);
     let key = match &parsed {
-        Query::Terms(_) => Some(format!("search\n{}|{}", raw.trim(), v.cart_units())),
+        Query::Terms(_) => Some(cache_key(&raw, v.cart_units())),
         _ => None,
     };
     let generation = ctx.app.store.generation();

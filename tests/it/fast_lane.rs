@@ -124,7 +124,7 @@ async fn ask(t: &TestApp, raw: &str, head: &[bool]) -> Vec<Answer> {
 #[tokio::test]
 async fn a_cached_page_from_the_lane_is_the_page_hyper_sends() {
     let t = TestApp::start().await;
-    for path in ["/", "/p/stoneware-mug"] {
+    for path in ["/", "/p/stoneware-mug", "/search?q=%E8%8C%B6"] {
         warm(&t, path).await;
         let before = lane_count(&t).await;
         let lane = ask(
@@ -229,6 +229,7 @@ async fn pipelined_requests_are_answered_in_order_across_the_hand_over_to_hyper(
 async fn requests_the_lane_does_not_fully_understand_are_hyper_s() {
     let t = TestApp::start().await;
     warm(&t, "/").await;
+    warm(&t, "/search?q=%E8%8C%B6").await;
     let before = lane_count(&t).await;
     // A body on a GET (framing is hyper's), followed by a page on the same connection: the
     // body is not taken for a request.
@@ -240,12 +241,15 @@ async fn requests_the_lane_does_not_fully_understand_are_hyper_s() {
     .await;
     assert_eq!((a[0].status, a[1].status), (200, 200));
     assert_eq!(a[0].body, a[1].body);
-    // Chunked framing, an upgrade, HTTP/1.0, a query string, a session cookie.
+    // Chunked framing, an upgrade, HTTP/1.0, a query string (also on a cached search with
+    // a channel tag, or a fragment), a session cookie.
     let cases = [
         "GET / HTTP/1.1\r\nHost: shop\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: shop\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
         "GET / HTTP/1.0\r\nHost: shop\r\nConnection: keep-alive\r\n\r\n",
         "GET /?ch=poster HTTP/1.1\r\nHost: shop\r\n\r\n",
+        "GET /search?q=%E8%8C%B6&ch=poster HTTP/1.1\r\nHost: shop\r\n\r\n",
+        "GET /search?q=%E8%8C%B6#top HTTP/1.1\r\nHost: shop\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: shop\r\nCookie: a=1; puzi_sid=nosuchsession\r\n\r\n",
     ];
     for raw in cases {
