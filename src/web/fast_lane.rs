@@ -1,16 +1,16 @@
-//! The fast lane: cached catalog pages answered on an HTTP/1.1 connection before hyper.
+//! The fast lane: cached pages answered on an HTTP/1.1 connection before hyper.
 //!
 //! A connection known to speak HTTP/1.1 (see `conn::Proto`) starts here. A request head,
 //! read within hyper's header deadline and up to `MAX_LANE_HEAD` bytes, is parsed with
 //! httparse (hyper's own parser); a `GET` or `HEAD` of a catalog page or of search results
-//! (`/search?q=…` alone) in the page cache, from a visitor without a session, with no body and nothing about the connection to
-//! negotiate, is answered here with the status, headers and bytes the ordinary path sends
-//! (`Ctx::page_head`, built by `finish`). The first request that is anything else — a
-//! cache miss, any other query string, a session cookie, a body or its framing headers,
-//! `Connection` other than keep-alive, an upgrade, HTTP/1.0, a longer head, one httparse
-//! refuses — hands the connection, with every byte read so far, to hyper for the rest of
-//! its life. The lane may hand over more than it must; it never answers what the ordinary
-//! path would answer otherwise.
+//! (`/search?q=…` alone) in the page cache, from a visitor without a session, with no body
+//! and nothing about the connection to negotiate, is answered here with the status,
+//! headers and bytes the ordinary path sends (`Ctx::page_head`, built by `finish`). The
+//! first request that is anything else — a cache miss, any other query string, a session
+//! cookie, a body or its framing headers, `Connection` other than keep-alive, an upgrade,
+//! HTTP/1.0, a longer head, one httparse refuses — hands the connection, with every byte
+//! read so far, to hyper for the rest of its life. The lane may hand over more than it
+//! must; it never answers what the ordinary path would answer otherwise.
 //!
 //! Why: hyper's per-request machinery (request and response objects, the header map, the
 //! service future, its encoder) was two thirds of puzi's user-space time for a cached page,

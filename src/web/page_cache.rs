@@ -1,6 +1,7 @@
 //! The page cache: rendered catalog pages (home, categories, products) by path and cart
-//! size, valid for one catalog generation, bounded by the bytes it holds and evicting the
-//! pages least used.
+//! size, and search results by query and cart size, valid for one catalog generation,
+//! bounded by the bytes it holds and evicting the pages least used. The fast lane
+//! (`fast_lane.rs`) answers from it too.
 
 use bytes::Bytes;
 

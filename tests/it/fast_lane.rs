@@ -124,7 +124,12 @@ async fn ask(t: &TestApp, raw: &str, head: &[bool]) -> Vec<Answer> {
 #[tokio::test]
 async fn a_cached_page_from_the_lane_is_the_page_hyper_sends() {
     let t = TestApp::start().await;
-    for path in ["/", "/p/stoneware-mug", "/search?q=%E8%8C%B6"] {
+    for path in [
+        "/",
+        "/p/stoneware-mug",
+        "/search?q=%E8%8C%B6",
+        "/search?q=+%E8%8C%B6+",
+    ] {
         warm(&t, path).await;
         let before = lane_count(&t).await;
         let lane = ask(
@@ -250,6 +255,8 @@ async fn requests_the_lane_does_not_fully_understand_are_hyper_s() {
         "GET /?ch=poster HTTP/1.1\r\nHost: shop\r\n\r\n",
         "GET /search?q=%E8%8C%B6&ch=poster HTTP/1.1\r\nHost: shop\r\n\r\n",
         "GET /search?q=%E8%8C%B6#top HTTP/1.1\r\nHost: shop\r\n\r\n",
+        "GET /search?q= HTTP/1.1\r\nHost: shop\r\n\r\n",
+        "GET /search?q=+++ HTTP/1.1\r\nHost: shop\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: shop\r\nCookie: a=1; puzi_sid=nosuchsession\r\n\r\n",
     ];
     for raw in cases {
@@ -287,4 +294,40 @@ async fn a_head_that_never_ends_is_closed_without_an_answer() {
     let mut rest = Vec::new();
     s.read_to_end(&mut rest).await.unwrap();
     assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+}
+
+#[tokio::test]
+async fn a_catalog_change_takes_the_old_pages_out_of_the_lane() {
+    let t = TestApp::start().await;
+    let (page, search) = ("/p/longjing", "/search?q=%E9%BE%99%E4%BA%95");
+    let get = |p: &str| format!("GET {p} HTTP/1.1\r\nHost: shop\r\n\r\n");
+    for p in [page, search] {
+        warm(&t, p).await;
+        let old = ask(&t, &get(p), &[false]).await;
+        assert!(
+            String::from_utf8_lossy(&old[0].body).contains("¥68.00"),
+            "{p}"
+        );
+    }
+    // The price changes: the catalog's generation moves on.
+    let mut tea = t.app.store.product("longjing").unwrap().unwrap();
+    tea.variants[0].price = puzi::money::Money(7800);
+    t.app.store.put_product(&tea, &[]).unwrap();
+    let before = lane_count(&t).await;
+    for p in [page, search] {
+        let new = ask(&t, &get(p), &[false]).await;
+        let body = String::from_utf8_lossy(&new[0].body).to_string();
+        assert!(
+            body.contains("¥78.00") && !body.contains("¥68.00"),
+            "{p}: the new price"
+        );
+        // Rendered anew by hyper, then the lane's again.
+        let again = ask(&t, &get(p), &[false]).await;
+        assert_eq!(again[0].body, new[0].body, "{p}");
+    }
+    assert_eq!(
+        lane_count(&t).await,
+        before + 2,
+        "one render each by hyper, then the lane"
+    );
 }
