@@ -6,7 +6,8 @@
 //! the shop serves TLS itself), and every error through `WebError::into_response`, where it
 //! is logged once.
 //!
-//! An HTTP/1.1 connection's cached catalog pages are answered before hyper (`fast_lane.rs`).
+//! An HTTP/1.1 connection's cached catalog and search pages are answered before hyper
+//! (`fast_lane.rs`).
 //! Connections are limited here (one connection's life in `conn.rs`): at most `[server] max_connections` at once (a semaphore
 //! permit per connection, mini-redis style; over the cap a short 503 on plain HTTP), closed
 //! after `idle_timeout` with no request in flight (h1 and h2, and one that never speaks),
