@@ -29,7 +29,7 @@ pub struct Metrics {
     latency_sum_micros: AtomicU64,
     /// accepted, refused, failed.
     pub notifications: [AtomicU64; 3],
-    /// Requests the fast lane answered (cached catalog pages; also counted in `requests`).
+    /// Requests the fast lane answered (cached catalog and search pages; also in `requests`).
     pub fast_lane: AtomicU64,
 }
 
@@ -93,7 +93,7 @@ impl Metrics {
             self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
         ));
         s.push_str(&format!(
-            "# HELP puzi_http_fast_lane_total Cached catalog pages answered before hyper (also in puzi_http_requests_total).\n# TYPE puzi_http_fast_lane_total counter\npuzi_http_fast_lane_total {}\n",
+            "# HELP puzi_http_fast_lane_total Cached catalog and search pages answered before hyper (also in puzi_http_requests_total).\n# TYPE puzi_http_fast_lane_total counter\npuzi_http_fast_lane_total {}\n",
             self.fast_lane.load(Ordering::Relaxed)
         ));
         s.push_str("# HELP puzi_orders Orders by state.\n# TYPE puzi_orders gauge\n");

@@ -37,8 +37,8 @@ pub(super) async fn plain_h1(
 
 /// Serves one connection (h1 or h2) until it ends, closing it gracefully when the server
 /// stops or when it has had no request in flight for `[server] idle_timeout`. An HTTP/1.1
-/// connection starts in the fast lane (`fast_lane`), which answers cached catalog pages
-/// and hands hyper the connection at the first request that is anything else.
+/// connection starts in the fast lane (`fast_lane`), which answers cached pages and
+/// hands hyper the connection at the first request that is anything else.
 pub(super) async fn serve_conn<I>(
     proto: Proto,
     mut io: I,
