@@ -17,6 +17,7 @@
 //! and the storefront must keep up with nginx serving the same bytes (BENCHMARKS.md).
 
 use super::*;
+use std::io::Write as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Bytes read at a time while waiting for a request head.
@@ -82,9 +83,7 @@ where
         let started = std::time::Instant::now();
         out.clear();
         out.extend_from_slice(&ctx.lane_head[hit.head]);
-        out.extend_from_slice(b"content-length: ");
-        out.extend_from_slice(hit.body.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\ndate: ");
+        let _ = write!(out, "content-length: {}\r\ndate: ", hit.body.len());
         date(&mut out);
         out.extend_from_slice(b"\r\n\r\n");
         // Counted when answered, before the write, as `handle` counts.
@@ -294,29 +293,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Rewind<T> {
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for Rewind<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
+    write_through!();
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)

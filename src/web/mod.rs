@@ -20,6 +20,36 @@ mod aftersales;
 mod assets;
 mod cart;
 mod checkout;
+/// The `AsyncWrite` methods a stream wrapper passes to its `io` field unchanged (all but
+/// `poll_shutdown`, which each wrapper writes itself): `conn::Held`, `fast_lane::Rewind`.
+macro_rules! write_through {
+    () => {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.io).poll_write(cx, buf)
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            self.io.is_write_vectored()
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.io).poll_flush(cx)
+        }
+    };
+}
+
 mod conn;
 mod fast_lane;
 mod http;
@@ -109,14 +139,15 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output
     let tls = app.tls.clone();
     let max = app.config.server.max_connections;
     let checkouts = throttle::Throttle::new(app.config.shop.checkouts_per_hour as usize, 3600);
+    let head = page_head(tls.is_some());
     let ctx = Arc::new(Ctx {
         app,
         assets: assets::Assets::load(),
         pages: PageCache::default(),
         search: search::Searcher::default(),
         checkouts,
-        page_head: page_head(tls.is_some()),
-        lane_head: page_head(tls.is_some()).map(|h| fast_lane::head_bytes(&h)),
+        lane_head: head.each_ref().map(fast_lane::head_bytes),
+        page_head: head,
     });
     let mut builder = Builder::new(TokioExecutor::new());
     builder

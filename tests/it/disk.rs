@@ -48,15 +48,6 @@ async fn deliver(t: &TestApp, d: &puzi::sandbox::Delivery) -> u16 {
         .as_u16()
 }
 
-/// One sample of `/metrics` by name (loopback is allowed).
-async fn metric(t: &TestApp, name: &str) -> u64 {
-    let (s, body) = get_text(&reqwest::Client::new(), &t.url("/metrics")).await;
-    assert_eq!(s, 200);
-    body.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_refuses_writes_cleanly_and_the_shop_recovers_without_a_restart() {
     let (t, faults) = TestApp::start_reopening(|_| {}).await;

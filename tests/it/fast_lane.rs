@@ -96,17 +96,7 @@ async fn read_answers(s: &mut TcpStream, head: &[bool]) -> Vec<Answer> {
 }
 
 async fn lane_count(t: &TestApp) -> u64 {
-    let body = reqwest::get(t.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    body.lines()
-        .find_map(|l| l.strip_prefix("puzi_http_fast_lane_total "))
-        .expect("puzi_http_fast_lane_total in /metrics")
-        .parse()
-        .unwrap()
+    metric(t, "puzi_http_fast_lane_total").await
 }
 
 /// Renders the page once through the ordinary path so it is in the page cache.

@@ -608,20 +608,7 @@ async fn live_mode_allows_wechats_script_only_on_jssdk_pages_in_wechat_and_survi
     }
     // The same pages once cached, each on a new connection, so the fast lane answers
     // them (`web::fast_lane`): WeChat's policy for WeChat's browser, as the ordinary path.
-    let lane = || async {
-        let m = client()
-            .get(t.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let line = m
-            .lines()
-            .find_map(|l| l.strip_prefix("puzi_http_fast_lane_total "));
-        line.unwrap().parse::<u64>().unwrap()
-    };
+    let lane = || metric(&t, "puzi_http_fast_lane_total");
     let before = lane().await;
     for path in ["/", "/c/tea", "/p/longjing"] {
         let fresh = reqwest::Client::builder()

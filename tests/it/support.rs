@@ -530,3 +530,17 @@ pub fn element<'a>(body: &'a str, id: &str) -> &'a str {
     let close = text_end + body[text_end..].find('<').unwrap();
     &body[start..close]
 }
+
+/// One sample of `/metrics` by name (loopback is allowed).
+pub async fn metric(t: &TestApp, name: &str) -> u64 {
+    metric_from(&reqwest::Client::new(), &t.url("/metrics"), name).await
+}
+
+/// One sample by name from the `/metrics` at `url`, asked with `c` (e.g. over TLS).
+pub async fn metric_from(c: &reqwest::Client, url: &str, name: &str) -> u64 {
+    let (s, body) = get_text(c, url).await;
+    assert_eq!(s, 200);
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
+}

@@ -81,20 +81,8 @@ async fn self_signed_serves_h2_secure_cookies_and_redirects_http() {
     );
     // A cached page over HTTP/1.1 on TLS comes from the fast lane (a new connection each,
     // since this one went to hyper for /healthz), HSTS and all, the same bytes as over h2.
-    let lane = || async {
-        let m = c
-            .get(https(&t, "/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let line = m
-            .lines()
-            .find_map(|l| l.strip_prefix("puzi_http_fast_lane_total "));
-        line.unwrap().parse::<u64>().unwrap()
-    };
+    let metrics = https(&t, "/metrics");
+    let lane = || metric_from(&c, &metrics, "puzi_http_fast_lane_total");
     let h2_page = c
         .get(https(&t, "/"))
         .send()
