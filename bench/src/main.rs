@@ -11,6 +11,7 @@
 //!   `abuse-counts DATA` then reads the sessions and orders in the stopped shop's file.
 
 mod abuse;
+mod raw;
 mod search;
 mod flash;
 
@@ -67,29 +68,33 @@ pub(crate) async fn sign_in(c: &reqwest::Client, base: &str, no: &str, persona: 
 /// mobile number and persona, signed in through the cashier's OAuth, so the cap of unpaid
 /// orders per shopper never applies and is not weakened); more lets a signed-in shopper
 /// place `per` orders before the next one arrives (the shop must allow that many unpaid
-/// orders: `[shop] max_unpaid_orders`).
+/// orders: `[shop] max_unpaid_orders`). Each shopper is one lean keep-alive connection
+/// (`raw.rs`), so the driver takes little of the two cores the shop is measured on.
 async fn checkout(base: String, secs: u64, conc: usize, per: u32) {
     let done = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(secs);
+    // Every shopper is new to the shop, in this run and across runs on the same shop (a
+    // shopper's unpaid orders count against `max_unpaid_orders`): numbered from the clock.
+    let next = Arc::new(AtomicU64::new(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as u64));
     let mut tasks = Vec::new();
-    for i in 0..conc {
-        let (base, done) = (base.clone(), done.clone());
+    for _ in 0..conc {
+        let (base, done, next) = (base.clone(), done.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
-            let (mut k, mut used, mut c, mut signed) = (0u32, per, client(), false);
+            let (mut n, mut used, mut c, mut signed) = (0u64, per, raw::Shopper::new(&base), false);
             while Instant::now() < deadline {
                 if used == per {
-                    (k, used, c, signed) = (k + 1, 0, client(), false);
+                    (n, used, c, signed) = (next.fetch_add(1, Ordering::Relaxed), 0, raw::Shopper::new(&base), false);
                 }
-                let mobile = format!("137{i:03}{k:05}");
-                let Some(no) = place(&c, &base, "cotton-tee-m", &mobile).await else { break };
+                let mobile = format!("13{:09}", n % 1_000_000_000);
+                let Some(no) = raw_place(&mut c, "cotton-tee-m", &mobile).await else { break };
                 if !signed {
-                    sign_in(&c, &base, &no, &format!("bench{i}-{k}")).await;
+                    raw_sign_in(&mut c, &no, &format!("b{}", n % 1_000_000_000_000)).await;
                     signed = true;
                 }
-                let r = c.post(format!("{base}/pay/{no}/jsapi")).header("content-type", "application/json").body("{}").send().await.unwrap();
-                assert_eq!(r.status(), 200, "prepay");
-                let p: serde_json::Value = r.json().await.unwrap();
+                let r = c.post_json(&format!("/pay/{no}/jsapi"), "{}").await.unwrap();
+                assert_eq!(r.status, 200, "prepay");
+                let p: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
                 assert!(p["paySign"].as_str().is_some());
                 used += 1;
                 done.fetch_add(1, Ordering::Relaxed);
@@ -101,6 +106,31 @@ async fn checkout(base: String, secs: u64, conc: usize, per: u32) {
     }
     let rate = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
     println!("checkout {rate:.1} orders/s");
+}
+
+/// `place` over the lean client.
+async fn raw_place(c: &mut raw::Shopper, sku: &str, mobile: &str) -> Option<String> {
+    c.post_form("/cart/add", &[("sku", sku), ("qty", "1")]).await.ok()?;
+    let form = [("name", "压测"), ("mobile", mobile), ("address", "上海市"), ("note", "")];
+    let r = c.post_form("/checkout", &form).await.ok()?;
+    if r.status != 303 {
+        return None;
+    }
+    let no = r.location?.strip_prefix("/pay/")?.to_string();
+    Some(no.strip_suffix("?go=1").unwrap_or(&no).to_string())
+}
+
+/// `sign_in` over the lean client.
+async fn raw_sign_in(c: &mut raw::Shopper, no: &str, persona: &str) {
+    let Ok(r) = c.get(&format!("/pay/{no}")).await else { return };
+    let (302, Some(auth)) = (r.status, r.location) else { return };
+    let auth = auth.replace("#wechat_redirect", "");
+    let q: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
+    let form = [("appid", q["appid"].as_str()), ("redirect_uri", q["redirect_uri"].as_str()), ("state", q["state"].as_str()), ("persona", persona)];
+    let Ok(r) = c.post_form("/sandbox/connect/oauth2/approve", &form).await else { return };
+    let Some(back) = r.location else { return };
+    let _ = c.get(&back).await;
 }
 
 async fn notify(base: String, data: String, count: usize, conc: usize) {

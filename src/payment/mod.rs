@@ -202,9 +202,9 @@ impl Payments {
     }
 
     /// The `getBrandWCPayRequest` parameters for an order: its one JSAPI WeChat order, created
-    /// on first use and reused while the prepay_id lives.
-    pub async fn jsapi(&self, no: &OrderNo, openid: &str) -> Result<JsapiParams, PaymentError> {
-        let order = self.load(no).await?;
+    /// on first use and reused while the prepay_id lives. `order` is as the caller just read
+    /// it (the cashier reads it to check whose it is), so it is not read twice.
+    pub async fn jsapi(&self, order: Order, openid: &str) -> Result<JsapiParams, PaymentError> {
         if order.state != OrderState::PendingPayment {
             return Err(PaymentError::NotPayable(order.state));
         }
@@ -232,7 +232,7 @@ impl Payments {
         let prepay_id = w.pay.jsapi_prepay(&jsapi).await?;
         let openid = openid.to_string();
         let pid = prepay_id.clone();
-        let no2 = no.clone();
+        let no2 = order.no.clone();
         self.inner
             .store
             .update_order_grouped(no2, now, move |o, _| -> Result<(), StoreError> {

@@ -2,6 +2,11 @@
 //! notifications, order placements, the shop's prepay records) in one durable transaction, commits
 //! once, and answers each caller only after that commit. A failing or panicking change
 //! fails its batch, so nothing is acknowledged that is not durable.
+//!
+//! Changes that need no sync (carts, the sandbox's prepay records) go through the same
+//! writer: they ride a batch's transaction instead of each taking redb's write lock for a
+//! commit of their own (and waiting on it while a batch syncs). A batch of only such
+//! changes commits unsynced; one with any durable change syncs all of it.
 
 use super::order_txn::update_order_in;
 use super::*;
@@ -23,7 +28,7 @@ impl Store {
         F: FnOnce(&mut Order, &mut OrderTxn<'_>) -> Result<R, E> + Send + 'static,
     {
         let r = self
-            .grouped(move |tx| update_order_in(tx, &no, now, f))
+            .grouped(true, move |tx| update_order_in(tx, &no, now, f))
             .await;
         if r.is_ok() {
             // Stock may have been reserved or released.
@@ -39,11 +44,23 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
     {
-        self.grouped(f).await
+        self.grouped(true, f).await
     }
 
-    /// Queues `f` for the group-commit writer and waits for its batch's commit.
-    async fn grouped<T, E, F>(&self, f: F) -> Result<T, E>
+    /// `write_grouped` for a change that is not money (a cart, the sandbox's own prepay
+    /// record): it needs no sync of its own and reaches the disk with the next synced
+    /// commit, as `WriteTx::commit_unsynced` does.
+    pub async fn write_grouped_unsynced<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&redb::WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.grouped(false, f).await
+    }
+
+    /// Queues `f` for the group-commit writer and waits for its batch's commit (synced
+    /// when `durable`, or when anything else in the batch is).
+    async fn grouped<T, E, F>(&self, durable: bool, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -64,6 +81,7 @@ impl Store {
             .group_writer()
             .send(GroupJob {
                 work,
+                durable,
                 done: done_tx,
             })
             .is_ok();
@@ -131,6 +149,8 @@ pub(crate) type GroupWork = Box<dyn FnOnce(&redb::WriteTransaction) -> bool + Se
 
 pub(crate) struct GroupJob {
     work: GroupWork,
+    /// Whether the change must be synced before its caller hears back.
+    durable: bool,
     /// Told whether the batch was committed.
     done: tokio::sync::oneshot::Sender<bool>,
 }
@@ -153,6 +173,7 @@ fn group_commit_loop(db: std::sync::Weak<db::Db>, rx: std::sync::mpsc::Receiver<
             return;
         };
         let mut dones = Vec::with_capacity(batch.len());
+        let durable = batch.iter().any(|j| j.durable);
         let committed = match db.begin_write() {
             Ok(tx) => {
                 let mut ok = true;
@@ -166,7 +187,11 @@ fn group_commit_loop(db: std::sync::Weak<db::Db>, rx: std::sync::mpsc::Receiver<
                     }
                     dones.push(job.done);
                 }
-                ok && tx.commit().is_ok()
+                ok && if durable {
+                    tx.commit().is_ok()
+                } else {
+                    tx.commit_unsynced().is_ok()
+                }
             }
             Err(_) => {
                 dones.extend(batch.into_iter().map(|j| j.done));

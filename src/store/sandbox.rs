@@ -96,4 +96,18 @@ impl Store {
         })
         .await
     }
+
+    /// `sandbox_write_unsynced` through the group-commit writer (the sandbox's hot path:
+    /// JSAPI prepay records): it rides a batch's transaction, unsynced.
+    pub async fn sandbox_write_grouped_unsynced<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut SandboxTable<'_>) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        self.write_grouped_unsynced(move |tx| {
+            let table = tx.open_table(SANDBOX)?;
+            let mut st = SandboxTable { table };
+            f(&mut st)
+        })
+        .await
+    }
 }

@@ -68,19 +68,21 @@ impl Store {
         Ok(r)
     }
 
-    /// `update_session` for async callers (cart changes): on the blocking pool, in its own
-    /// unsynced transaction — no group commit and no fsync to wait for. A write the disk
-    /// refuses (full disk) is an error, and the shopper is asked to try again: a change
-    /// is reported as kept only when redb took it. What a crash loses is the cart changes
-    /// since the last synced commit (an order, a prepay, a payment, or the job tick's
-    /// `sync_unsynced`); a clean stop loses nothing.
+    /// `update_session` for async callers (cart changes): through the group-commit writer,
+    /// unsynced — it shares a batch's transaction and never waits for a sync of its own
+    /// (see `write_grouped_unsynced`). A write the disk refuses (full disk) is an error,
+    /// and the shopper is asked to try again: a change is reported as kept only when redb
+    /// took it. What a crash loses is the cart changes since the last synced commit (an
+    /// order, a prepay, a payment, or the job tick's `sync_unsynced`); a clean stop loses
+    /// nothing.
     pub async fn change_session<R: Send + 'static>(
         &self,
         id: String,
         now: i64,
         f: impl FnOnce(&mut Session) -> R + Send + 'static,
     ) -> Result<R, StoreError> {
-        self.call(move |s| s.update_session(&id, now, f)).await
+        self.write_grouped_unsynced(move |tx| session_in(tx, &id, now, f))
+            .await
     }
 
     /// Like `update_session`, for a session that exists already: `None`, and nothing

@@ -119,7 +119,8 @@ pub async fn jsapi(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, 
             &serde_json::json!({ "error": t.oauth_failed }),
         ));
     };
-    match ctx.app.payments.jsapi(&order.no, &openid).await {
+    let no = order.no.clone();
+    match ctx.app.payments.jsapi(order, &openid).await {
         Ok(params) => Ok(super::http::json(
             &serde_json::to_value(params).expect("params serialize"),
         )),
@@ -132,7 +133,7 @@ pub async fn jsapi(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, 
             &serde_json::json!({ "error": t.order_closed_body }),
         )),
         Err(e) => {
-            tracing::error!(error = %e, order = %order.no, "prepay failed");
+            tracing::error!(error = %e, order = %no, "prepay failed");
             Ok(json_status(
                 StatusCode::BAD_GATEWAY,
                 &serde_json::json!({ "error": t.pay_unavailable }),

@@ -118,7 +118,8 @@ async fn global_lost_notification_close_and_refund() {
     add_to_cart(&c, &t, "wool-socks-ml", 1).await;
     let (_, loc, _) = checkout(&c, &t, &GOOD_FORM).await;
     let other = OrderNo::parse(placed_no(&loc.unwrap())).unwrap();
-    t.app.payments.jsapi(&other, "oWong").await.unwrap();
+    let order = t.app.store.order(&other).unwrap().unwrap();
+    t.app.payments.jsapi(order, "oWong").await.unwrap();
     t.app.clock.advance(15 * 60);
     t.app.payments.close_expired().await.unwrap();
     assert_eq!(

@@ -79,57 +79,57 @@ pub(super) async fn order(
         Err(StatusCode, &'static str, &'static str),
     }
     let sb2 = sb.clone();
-    // The sandbox's own prepay record is not the shop's money: unsynced (the shop's
-    // prepay record and order commit synced on its side).
-    let outcome = blocking(move || {
-        sb2.inner
-            .store
-            .sandbox_write_unsynced(move |t| -> Result<Outcome, StoreError> {
-                if let Some(mut tx) = load_tx(t, &out_trade_no)? {
-                    if let Some((status, code, msg)) = repeat_refusal(&tx, &fingerprint) {
-                        return Ok(Outcome::Err(status, code, msg));
-                    }
-                    if now - tx.prepay_at < PREPAY_TTL_SECS {
-                        return Ok(Outcome::Prepay(tx.prepay_id));
-                    }
-                    // Expired prepay id: an identical repeat gets a fresh one.
-                    t.remove(&prepay_key(&tx.prepay_id))?;
-                    tx.prepay_id = gen_prepay_id();
-                    tx.prepay_at = now;
-                    t.put(&prepay_key(&tx.prepay_id), out_trade_no.as_bytes())?;
-                    t.put(&tx_key(&out_trade_no), &enc(&tx))?;
+    // The sandbox's own prepay record is not the shop's money: unsynced, riding the
+    // group-commit writer's next batch (the shop's prepay record and order commit synced
+    // on its side).
+    let outcome = sb2
+        .inner
+        .store
+        .sandbox_write_grouped_unsynced(move |t| -> Result<Outcome, StoreError> {
+            if let Some(mut tx) = load_tx(t, &out_trade_no)? {
+                if let Some((status, code, msg)) = repeat_refusal(&tx, &fingerprint) {
+                    return Ok(Outcome::Err(status, code, msg));
+                }
+                if now - tx.prepay_at < PREPAY_TTL_SECS {
                     return Ok(Outcome::Prepay(tx.prepay_id));
                 }
-                let tx = Tx {
-                    appid,
-                    mchid,
-                    out_trade_no: out_trade_no.clone(),
-                    description,
-                    notify_url,
-                    total,
-                    currency,
-                    openid,
-                    attach,
-                    time_expire,
-                    prepay_id: gen_prepay_id(),
-                    prepay_at: now,
-                    state: TradeState::NotPay,
-                    transaction_id: None,
-                    success_at: None,
-                    created_at: now,
-                    refunded: 0,
-                    fingerprint,
-                    global,
-                    sub_mchid,
-                    rate_e8: (rate * 1e8).round() as i64,
-                    trade_type: None,
-                };
+                // Expired prepay id: an identical repeat gets a fresh one.
+                t.remove(&prepay_key(&tx.prepay_id))?;
+                tx.prepay_id = gen_prepay_id();
+                tx.prepay_at = now;
                 t.put(&prepay_key(&tx.prepay_id), out_trade_no.as_bytes())?;
                 t.put(&tx_key(&out_trade_no), &enc(&tx))?;
-                Ok(Outcome::Prepay(tx.prepay_id))
-            })
-    })
-    .await?;
+                return Ok(Outcome::Prepay(tx.prepay_id));
+            }
+            let tx = Tx {
+                appid,
+                mchid,
+                out_trade_no: out_trade_no.clone(),
+                description,
+                notify_url,
+                total,
+                currency,
+                openid,
+                attach,
+                time_expire,
+                prepay_id: gen_prepay_id(),
+                prepay_at: now,
+                state: TradeState::NotPay,
+                transaction_id: None,
+                success_at: None,
+                created_at: now,
+                refunded: 0,
+                fingerprint,
+                global,
+                sub_mchid,
+                rate_e8: (rate * 1e8).round() as i64,
+                trade_type: None,
+            };
+            t.put(&prepay_key(&tx.prepay_id), out_trade_no.as_bytes())?;
+            t.put(&tx_key(&out_trade_no), &enc(&tx))?;
+            Ok(Outcome::Prepay(tx.prepay_id))
+        })
+        .await?;
     Ok(match outcome {
         Outcome::Prepay(id) => signed(
             sb,
