@@ -222,15 +222,14 @@ pub async fn checkout(
 ) -> Result<Resp, WebError> {
     check_origin(&req)?;
     let ip = super::http::client_ip(&req, peer, &ctx.app.config.server.trusted_proxies);
-    let v = visitor(ctx, &req).await?;
+    let (v, book) = super::shop::visitor_with(ctx, &req, |s, id, session| {
+        s.address_book(&AddressBookOwner::of(id, session.openid.as_deref()))
+    })
+    .await?;
     let channel = super::shop::channel_cookie(&req);
     let body = read_body(req, ctx.app.config.server.body_limit).await?;
     let f = parse_form(&body);
     let owner = AddressBookOwner::of(&v.sid.id, v.session.openid.as_deref());
-    let book = {
-        let owner = owner.clone();
-        ctx.app.store.call(move |s| s.address_book(&owner)).await?
-    };
     let (form, input) = super::address::read(ctx, &f, &book);
     let t = ctx.app.config.shop.language.text();
     let buy_now = buy_now_of(ctx, &f)?;

@@ -5,7 +5,7 @@
 use super::http::{Resp, WebError, check_origin, query, read_body, redirect};
 use super::session::Sid;
 use super::shop::{Visitor, page, visitor};
-use super::shopper::{open_link, own_order};
+use super::shopper::{open_link, own_order, visitor_and_order};
 use super::{Ctx, views};
 use crate::order::{OrderNo, OrderState};
 use crate::payment::PaymentError;
@@ -110,8 +110,7 @@ pub async fn pay_page(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Res
 pub async fn jsapi(ctx: &Ctx, req: Request<Incoming>, no: &str) -> Result<Resp, WebError> {
     check_origin(&req)?;
     let t = ctx.app.config.shop.language.text();
-    let v = visitor(ctx, &req).await?;
-    let order = own_order(ctx, &v, no).await?;
+    let (v, order) = visitor_and_order(ctx, &req, no).await?;
     let _ = read_body(req, 1024).await?;
     let Some(openid) = v.session.openid.clone() else {
         return Ok(json_status(

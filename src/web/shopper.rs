@@ -5,7 +5,7 @@
 
 use super::http::{Resp, WebError, json, query, redirect};
 use super::pay::{in_wechat, start_oauth};
-use super::shop::{Visitor, form, page, visitor, with_cookie};
+use super::shop::{Visitor, form, page, visitor, visitor_with, with_cookie};
 use super::{Ctx, views};
 use crate::fulfilment::ShipError;
 use crate::link::LinkError;
@@ -29,6 +29,23 @@ fn may_see(v: &Visitor, o: &Order) -> bool {
 pub(super) async fn own_order(ctx: &Ctx, v: &Visitor, no: &str) -> Result<Order, WebError> {
     let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
     let order = ctx.app.store.call(move |s| s.order(&no)).await?;
+    seen_by(v, order)
+}
+
+/// `visitor` and `own_order` in one trip to the blocking pool (the cashier's prepay).
+pub(super) async fn visitor_and_order(
+    ctx: &Ctx,
+    req: &Request<Incoming>,
+    no: &str,
+) -> Result<(Visitor, Order), WebError> {
+    let no = OrderNo::parse(no).ok_or(WebError::NotFound)?;
+    let (v, order) = visitor_with(ctx, req, move |s, _, _| s.order(&no)).await?;
+    let order = seen_by(&v, order)?;
+    Ok((v, order))
+}
+
+/// The order, if the visitor may see it; "not found" otherwise, as for no order at all.
+fn seen_by(v: &Visitor, order: Option<Order>) -> Result<Order, WebError> {
     match order {
         Some(o) if may_see(v, &o) => Ok(o),
         _ => Err(WebError::NotFound),
