@@ -120,12 +120,16 @@ impl OAuthClient {
             encode(self.secret.expose()),
             encode(code)
         );
-        let r = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| OAuthError::Transport(e.without_url().to_string()))?;
+        let send = || self.http.get(&url).send();
+        let r = match send().await {
+            Ok(r) => r,
+            // A kept-alive connection the other end closed just as this request went out
+            // fails it without an answer: once more, on a fresh connection. (A code WeChat
+            // did take then answers "already used", as a reload's would.)
+            Err(_) => send()
+                .await
+                .map_err(|e| OAuthError::Transport(e.without_url().to_string()))?,
+        };
         let a: TokenAnswer = r
             .json()
             .await
