@@ -777,3 +777,45 @@ async fn sandbox_routes_answer_404_in_live_mode() {
     assert_eq!(r.status(), 404);
     t.stop().await;
 }
+
+/// A request the other end drops unanswered (a kept-alive connection closed just as it went
+/// out) is sent once more on a fresh connection: the shopper's sign-in does not fail on it.
+#[tokio::test]
+async fn the_oauth_code_exchange_tries_again_after_a_connection_drops_unanswered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let mut heads = Vec::new();
+        for answer in [false, true] {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = vec![0u8; 4096];
+            let n = s.read(&mut buf).await.unwrap();
+            heads.push(String::from_utf8_lossy(&buf[..n]).to_string());
+            if answer {
+                let body = r#"{"access_token":"t","expires_in":7200,"openid":"oRetried","scope":"snsapi_base"}"#;
+                let r = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                s.write_all(r.as_bytes()).await.unwrap();
+            }
+            // Dropped: the first connection closes without an answer.
+        }
+        heads
+    });
+    let oauth = puzi::wechat::oauth::OAuthClient::new(
+        &base,
+        &base,
+        "wxretry",
+        puzi::secret::Secret::new("s"),
+    );
+    let grant = oauth.exchange("the-code").await.unwrap();
+    assert_eq!(grant.openid, "oRetried");
+    let heads = server.await.unwrap();
+    assert_eq!(heads.len(), 2);
+    assert!(
+        heads.iter().all(|h| h.contains("code=the-code")),
+        "{heads:?}"
+    );
+}
