@@ -162,10 +162,9 @@ const GROUP_MAX: usize = 64;
 /// showed they arrive together (it carried more than one), looking every `LINGER_STEP`
 /// and stopping at the first look that found nothing new (one step when every sender was
 /// already waiting). A change that comes alone, after a batch of one, is committed at
-/// once. Under load,
-/// a commit's fixed cost — rewriting the pages of every table it touches, their checksums,
-/// the write-out and the sync — is shared by more changes, and the writer is woken once
-/// per batch rather than once per change.
+/// once. Under load, a commit's fixed cost — rewriting the pages of every table it
+/// touches, their checksums, the write-out and the sync — is shared by more changes, and
+/// the writer is woken once per batch rather than once per change.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(300);
 const LINGER_STEP: std::time::Duration = std::time::Duration::from_micros(60);
 
