@@ -27,19 +27,35 @@ pub(crate) fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The checkout form the drivers post for `mobile`.
+fn checkout_form(mobile: &str) -> [(&str, &str); 4] {
+    [("name", "压测"), ("mobile", mobile), ("address", "上海市"), ("note", "")]
+}
+
+/// The order number in checkout's redirect: straight to the cashier (`/pay/{no}?go=1`); an
+/// empty cart (sold out) sends the shopper back to /cart instead.
+fn placed_no(location: &str) -> Option<String> {
+    let no = location.strip_prefix("/pay/")?;
+    Some(no.strip_suffix("?go=1").unwrap_or(no).to_string())
+}
+
+/// The sandbox's approve form for the OAuth authorize URL the cashier redirected to.
+fn approve_form(authorize: &str, persona: &str) -> Option<Vec<(String, String)>> {
+    let query = authorize.replace("#wechat_redirect", "");
+    let q: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(query.split_once('?')?.1.as_bytes()).into_owned().collect();
+    let field = |k: &str| Some((k.to_string(), q.get(k)?.clone()));
+    Some(vec![field("appid")?, field("redirect_uri")?, field("state")?, ("persona".into(), persona.into())])
+}
+
 /// Places one order as `mobile`; returns its out_trade_no.
 async fn place(c: &reqwest::Client, base: &str, sku: &str, mobile: &str) -> Option<String> {
     c.post(format!("{base}/cart/add")).form(&[("sku", sku), ("qty", "1")]).send().await.ok()?;
-    let form = [("name", "压测"), ("mobile", mobile), ("address", "上海市"), ("note", "")];
-    let r = c.post(format!("{base}/checkout")).form(&form).send().await.ok()?;
+    let r = c.post(format!("{base}/checkout")).form(&checkout_form(mobile)).send().await.ok()?;
     if r.status() != 303 {
         return None;
     }
-    let loc = r.headers()["location"].to_str().ok()?;
-    // Checkout goes straight to the cashier (`/pay/{no}?go=1`); an empty cart (sold out)
-    // sends the shopper back to /cart.
-    let no = loc.strip_prefix("/pay/")?;
-    Some(no.strip_suffix("?go=1").unwrap_or(no).to_string())
+    placed_no(r.headers()["location"].to_str().ok()?)
 }
 
 /// Signs the client in through the sandbox's OAuth once.
@@ -49,17 +65,8 @@ pub(crate) async fn sign_in(c: &reqwest::Client, base: &str, no: &str, persona: 
     if r.status() != 302 {
         return;
     }
-    let auth = r.headers()["location"].to_str().unwrap().replace("#wechat_redirect", "");
-    let q: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
-    let Ok(r) = c
-        .post(format!("{base}/sandbox/connect/oauth2/approve"))
-        .form(&[("appid", q["appid"].as_str()), ("redirect_uri", q["redirect_uri"].as_str()), ("state", q["state"].as_str()), ("persona", persona)])
-        .send()
-        .await
-    else {
-        return;
-    };
+    let Some(form) = approve_form(r.headers()["location"].to_str().unwrap(), persona) else { return };
+    let Ok(r) = c.post(format!("{base}/sandbox/connect/oauth2/approve")).form(&form).send().await else { return };
     let Some(back) = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string) else { return };
     let _ = c.get(back).send().await;
 }
@@ -118,23 +125,19 @@ async fn checkout(base: String, secs: u64, conc: usize, per: u32) {
 /// `place` over the lean client.
 async fn raw_place(c: &mut raw::Shopper, sku: &str, mobile: &str) -> Option<String> {
     c.post_form("/cart/add", &[("sku", sku), ("qty", "1")]).await.ok()?;
-    let form = [("name", "压测"), ("mobile", mobile), ("address", "上海市"), ("note", "")];
-    let r = c.post_form("/checkout", &form).await.ok()?;
+    let r = c.post_form("/checkout", &checkout_form(mobile)).await.ok()?;
     if r.status != 303 {
         return None;
     }
-    let no = r.location?.strip_prefix("/pay/")?.to_string();
-    Some(no.strip_suffix("?go=1").unwrap_or(&no).to_string())
+    placed_no(&r.location?)
 }
 
 /// `sign_in` over the lean client.
 async fn raw_sign_in(c: &mut raw::Shopper, no: &str, persona: &str) {
     let Ok(r) = c.get(&format!("/pay/{no}")).await else { return };
     let (302, Some(auth)) = (r.status, r.location) else { return };
-    let auth = auth.replace("#wechat_redirect", "");
-    let q: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(auth.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
-    let form = [("appid", q["appid"].as_str()), ("redirect_uri", q["redirect_uri"].as_str()), ("state", q["state"].as_str()), ("persona", persona)];
+    let Some(form) = approve_form(&auth, persona) else { return };
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let Ok(r) = c.post_form("/sandbox/connect/oauth2/approve", &form).await else { return };
     let Some(back) = r.location else { return };
     let _ = c.get(&back).await;
